@@ -1,0 +1,117 @@
+"""Configuration from the environment and `.env` (see `.env.example`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/crm.sqlite3"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr = Field(
+        description="the bot's token from @BotFather, like 123456:ABC-DEF..."
+    )
+    telegram_api_base: str | None = Field(
+        default=None, description="a URL like http://127.0.0.1:8081 of a Bot API server"
+    )
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="a URL like sqlite+aiosqlite:///data/crm.sqlite3 or postgresql+asyncpg://...",
+    )
+    admin_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="comma-separated Telegram user ids, like 123,456"
+    )
+    timezone: str = Field(default="Europe/Moscow", description="an IANA zone like Europe/Moscow")
+    fsm_storage: str = Field(
+        default="database", description="'database' or a Redis URL like redis://127.0.0.1:6379/0"
+    )
+    http_host: str = Field(default="127.0.0.1", description="an address to listen on")
+    http_port: int = Field(default=8080, ge=1, le=65535, description="a port from 1 to 65535")
+    log_level: str = Field(default="INFO", description="one of " + ", ".join(LOG_LEVELS))
+    invitation_ttl_hours: float = Field(
+        default=72, gt=0, description="hours an invitation stays valid, like 72"
+    )
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value().strip()
+        head, _, tail = token.partition(":")
+        if not head.isdigit() or not tail:
+            raise ValueError("not a bot token")
+        return SecretStr(token)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("unsupported driver")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone") from None
+        return value
+
+    @field_validator("fsm_storage")
+    @classmethod
+    def _storage_kind(cls, value: str) -> str:
+        if value != "database" and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("unknown FSM storage")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in LOG_LEVELS:
+            raise ValueError("unknown level")
+        return level
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def uses_redis(self) -> bool:
+        return self.fsm_storage != "database"
+
+
+class SettingsError(Exception):
+    """Start-up stops with this one line: which setting, and what is expected."""
+
+
+def describe_error(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors():
+        name = str(item["loc"][0]).upper() if item["loc"] else "?"
+        field = Settings.model_fields.get(name.lower())
+        expected = field.description if field is not None and field.description else ""
+        what = "is required" if item["type"] == "missing" else "is malformed"
+        problems.append(f"{name} {what}: expected {expected}".rstrip(": "))
+    return "configuration error: " + "; ".join(problems)
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError(describe_error(error)) from None

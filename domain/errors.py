@@ -1,0 +1,33 @@
+"""Domain errors: each carries a message a member can read (in Russian)."""
+
+
+class DomainError(Exception):
+    """A rule refused the request; `message` is shown to the member as is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotAllowed(DomainError):
+    """The member's role or department does not allow this action."""
+
+
+class NotFound(DomainError):
+    """The thing named does not exist (or is not visible to the member)."""
+
+
+class InvalidInput(DomainError):
+    """A value typed or sent by a member failed validation."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class StaleState(DomainError):
+    """The object changed since the button was drawn; nothing was done."""
+
+
+class InvitationInvalid(DomainError):
+    """The invitation token is unknown, used or expired."""

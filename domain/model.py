@@ -1,0 +1,227 @@
+"""Entities of the sales CRM: plain dataclasses, no framework imports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from domain.statuses import LeadStatus
+
+
+class Role(StrEnum):
+    MANAGER = "manager"
+    OFFICE_MANAGER = "office_manager"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.MANAGER: "менеджер",
+    Role.OFFICE_MANAGER: "офис-менеджер",
+    Role.SUPERVISOR: "руководитель отдела",
+    Role.ADMIN: "администратор",
+}
+
+
+class LeadSource(StrEnum):
+    """Bitrix24's source ids, plus MANUAL for a lead typed into the bot (R2.3)."""
+
+    CALL = "CALL"
+    EMAIL = "EMAIL"
+    WEB = "WEB"
+    OPENLINE = "OPENLINE"
+    OTHER = "OTHER"
+    MANUAL = "MANUAL"
+
+    @property
+    def label(self) -> str:
+        return SOURCE_LABELS[self]
+
+
+SOURCE_LABELS = {
+    LeadSource.CALL: "звонок",
+    LeadSource.EMAIL: "e-mail",
+    LeadSource.WEB: "сайт",
+    LeadSource.OPENLINE: "мессенджер",
+    LeadSource.OTHER: "другое",
+    LeadSource.MANUAL: "вручную",
+}
+
+
+class JunkReason(StrEnum):
+    """R2.16: why a lead is junk."""
+
+    SPAM = "spam"
+    NOT_TARGET = "not_target"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+@dataclass
+class Department:
+    name: str
+    id: int | None = None
+
+
+@dataclass
+class Profile:
+    """What a member fills in on joining (R1.2); values already normalised."""
+
+    full_name: str
+    phone: str
+    email: str
+    position: str
+
+
+@dataclass
+class Member:
+    telegram_id: int
+    full_name: str
+    role: Role
+    department_id: int | None
+    phone: str | None = None
+    email: str | None = None
+    position: str | None = None
+    active: bool = True
+    created_at: datetime | None = None
+    id: int | None = None
+
+    def apply_profile(self, profile: Profile) -> None:
+        self.full_name = profile.full_name
+        self.phone = profile.phone
+        self.email = profile.email
+        self.position = profile.position
+
+
+@dataclass
+class Invitation:
+    token: str
+    role: Role
+    department_id: int | None
+    created_by: int
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    used_by: int | None = None
+    id: int | None = None
+
+    def refusal(self, now: datetime) -> str | None:
+        """Why this invitation cannot be used now, or None when it can (R1.1)."""
+        if self.used_at is not None:
+            return "Это приглашение уже использовано. Попросите руководителя выслать новое."
+        if now >= self.expires_at:
+            return "Срок действия приглашения истёк. Попросите руководителя выслать новое."
+        return None
+
+
+@dataclass
+class Lead:
+    """A lead with every field of R2.5 and R2.7."""
+
+    title: str
+    source: LeadSource
+    department_id: int
+    created_at: datetime
+    status: LeadStatus = LeadStatus.NEW
+    status_changed_at: datetime | None = None
+    title_is_auto: bool = False
+    company_name: str | None = None
+    contact_name: str | None = None
+    contact_last_name: str | None = None
+    position: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+    address: str | None = None
+    comment: str | None = None
+    external_id: str | None = None
+    responsible_id: int | None = None
+    creator_id: int | None = None
+    assigned_at: datetime | None = None
+    first_contact_at: datetime | None = None
+    next_contact_at: datetime | None = None
+    junk_reason: str | None = None
+    checklist_answers: dict[str, Any] = field(default_factory=dict)
+    checklist_id: int | None = None
+    deal_id: int | None = None
+    id: int | None = None
+
+
+@dataclass
+class LeadEvent:
+    """One line of a lead's history (R2.8): who, when, what, old and new value."""
+
+    lead_id: int
+    at: datetime
+    actor_id: int | None
+    kind: str
+    field_name: str | None = None
+    old_value: str | None = None
+    new_value: str | None = None
+    id: int | None = None
+
+
+@dataclass
+class Company:
+    name: str
+    department_id: int | None = None
+    address: str | None = None
+    website: str | None = None
+    created_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass
+class Contact:
+    full_name: str
+    company_id: int | None = None
+    phone: str | None = None
+    email: str | None = None
+    position: str | None = None
+    created_at: datetime | None = None
+    id: int | None = None
+
+
+class DealStageKind(StrEnum):
+    OPEN = "open"
+    SUCCESS = "success"
+    FAILURE = "failure"
+
+
+@dataclass(frozen=True)
+class DealStage:
+    code: str
+    label: str
+    kind: DealStageKind
+
+
+# Bitrix24's default deal stages (domain-rules.md, R3.2).
+DEFAULT_DEAL_STAGES: tuple[DealStage, ...] = (
+    DealStage("NEW", "Новая", DealStageKind.OPEN),
+    DealStage("PREPARATION", "Подготовка документов", DealStageKind.OPEN),
+    DealStage("PREPAYMENT_INVOICE", "Счёт на предоплату", DealStageKind.OPEN),
+    DealStage("EXECUTING", "В работе", DealStageKind.OPEN),
+    DealStage("FINAL_INVOICE", "Финальный счёт", DealStageKind.OPEN),
+    DealStage("WON", "Сделка успешна", DealStageKind.SUCCESS),
+    DealStage("LOSE", "Сделка провалена", DealStageKind.FAILURE),
+)
+
+
+@dataclass
+class Deal:
+    title: str
+    department_id: int
+    pipeline: str
+    stage: str
+    created_at: datetime
+    responsible_id: int | None = None
+    company_id: int | None = None
+    contact_id: int | None = None
+    checklist_answers: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None

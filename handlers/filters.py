@@ -1,0 +1,35 @@
+"""Async filters: sync magic filters run in a thread per evaluation (tech-notes.md)."""
+
+from __future__ import annotations
+
+from aiogram.filters import Filter
+from aiogram.types import Message
+
+
+class TextIs(Filter):
+    """The message text is one of the given labels (reply-keyboard buttons)."""
+
+    def __init__(self, *labels: str) -> None:
+        self.labels = frozenset(labels)
+
+    async def __call__(self, message: Message) -> bool:
+        return message.text in self.labels
+
+
+class HasText(Filter):
+    """A text message that is not a command."""
+
+    async def __call__(self, message: Message) -> bool:
+        return bool(message.text) and not message.text.startswith("/")
+
+
+class HasContact(Filter):
+    async def __call__(self, message: Message) -> bool:
+        return message.contact is not None
+
+
+class IsMember(Filter):
+    """The sender is a member of the team (the access gate already refused inactive ones)."""
+
+    async def __call__(self, event: object, member: object = None) -> bool:
+        return member is not None

@@ -1,0 +1,173 @@
+"""Joining by invitation and filling the profile (R1.1, R1.2)."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+
+from bot.settings import Settings
+from domain import normalize
+from domain.errors import InvalidInput
+from domain.model import Member
+from domain.ports import Clock, UnitOfWork
+from domain.services import onboarding
+from handlers import views
+from handlers.callbacks import ProfileCb
+from handlers.filters import HasContact, HasText, IsMember, TextIs
+from handlers.middlewares import REFUSE_STRANGER
+from handlers.states import ProfileForm
+
+
+async def start(
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    uow: UnitOfWork,
+    member: Member | None,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    user = message.from_user
+    assert user is not None
+    await state.clear()
+    if member is None:
+        member = await onboarding.bootstrap_admin(
+            uow, user.id, user.full_name, settings.admin_ids, clock.now()
+        )
+    if member is not None:
+        note = "Вы уже в команде, приглашение не нужно.\n" if command.args else ""
+        await message.answer(note + views.welcome(member), reply_markup=views.main_menu(member))
+        return
+    if not command.args:
+        await message.answer(REFUSE_STRANGER)
+        return
+    invitation = await onboarding.check_invitation(uow, command.args, user.id, clock.now())
+    department = (
+        await uow.departments.get(invitation.department_id) if invitation.department_id else None
+    )
+    where = f" в отдел «{department.name}»" if department else ""
+    await state.set_state(ProfileForm.full_name)
+    await state.set_data({"token": invitation.token})
+    await message.answer(
+        f"Добро пожаловать! Вас пригласили: {invitation.role.label}{where}.\n"
+        "Заполним профиль — 4 коротких вопроса.\n\n"
+        "Как вас зовут? Напишите фамилию, имя и отчество.",
+        reply_markup=views.suggestion_keyboard(user.full_name),
+    )
+
+
+async def edit_profile(message: Message, state: FSMContext, member: Member) -> None:
+    await state.set_state(ProfileForm.full_name)
+    await state.set_data({})
+    await message.answer(
+        "Обновим профиль. Как вас зовут? Напишите фамилию, имя и отчество.",
+        reply_markup=views.suggestion_keyboard(member.full_name),
+    )
+
+
+async def got_full_name(message: Message, state: FSMContext) -> None:
+    full_name = onboarding.parse_full_name(message.text or "")
+    await state.update_data(full_name=full_name)
+    await state.set_state(ProfileForm.phone)
+    await message.answer(
+        "Ваш рабочий телефон? Нажмите кнопку ниже или напишите номер.",
+        reply_markup=views.phone_keyboard(),
+    )
+
+
+async def got_phone_contact(message: Message, state: FSMContext) -> None:
+    contact = message.contact
+    assert contact is not None and message.from_user is not None
+    if contact.user_id != message.from_user.id:
+        raise InvalidInput("phone", "Это чужой контакт. Отправьте свой номер кнопкой или текстом.")
+    await _save_phone(message, state, contact.phone_number)
+
+
+async def got_phone_text(message: Message, state: FSMContext) -> None:
+    await _save_phone(message, state, message.text or "")
+
+
+async def _save_phone(message: Message, state: FSMContext, raw: str) -> None:
+    phone = normalize.phone(raw)
+    await state.update_data(phone=phone)
+    await state.set_state(ProfileForm.email)
+    await message.answer(
+        f"Записал телефон {phone}. Ваш рабочий e-mail?", reply_markup=ReplyKeyboardRemove()
+    )
+
+
+async def got_email(message: Message, state: FSMContext) -> None:
+    email = normalize.email(message.text or "")
+    await state.update_data(email=email)
+    await state.set_state(ProfileForm.position)
+    await message.answer("Ваша должность? Например: менеджер по продажам.")
+
+
+async def got_position(message: Message, state: FSMContext) -> None:
+    position = onboarding.parse_position(message.text or "")
+    data = await state.update_data(position=position)
+    await state.set_state(ProfileForm.confirm)
+    profile = onboarding.parse_profile(
+        data["full_name"], data["phone"], data["email"], data["position"]
+    )
+    await message.answer(
+        views.profile_summary(profile), reply_markup=views.profile_confirm_keyboard()
+    )
+
+
+async def confirm_profile(
+    query: CallbackQuery,
+    callback_data: ProfileCb,
+    state: FSMContext,
+    uow: UnitOfWork,
+    member: Member | None,
+    clock: Clock,
+) -> None:
+    assert isinstance(query.message, Message)
+    data = await state.get_data()
+    if callback_data.action == "redo":
+        await state.set_state(ProfileForm.full_name)
+        await query.answer()
+        await query.message.edit_reply_markup(reply_markup=None)
+        await query.message.answer("Заполним заново. Как вас зовут? Фамилия, имя и отчество.")
+        return
+    profile = onboarding.parse_profile(
+        data["full_name"], data["phone"], data["email"], data["position"]
+    )
+    if member is None:
+        member = await onboarding.accept_invitation(
+            uow, data.get("token", ""), query.from_user.id, profile, clock.now()
+        )
+        done = "Профиль сохранён, вы в команде."
+    else:
+        member = await onboarding.update_profile(uow, member, profile)
+        done = "Профиль обновлён."
+    await state.clear()
+    await query.answer(done)
+    await query.message.edit_reply_markup(reply_markup=None)
+    await query.message.answer(
+        f"{done}\n{views.welcome(member)}", reply_markup=views.main_menu(member)
+    )
+
+
+async def stale_profile_button(query: CallbackQuery) -> None:
+    await query.answer("Эта анкета уже закрыта.", show_alert=True)
+
+
+def router() -> Router:
+    router = Router(name="onboarding")
+    router.message.register(start, CommandStart())
+    router.message.register(edit_profile, Command("profile"), IsMember())
+    router.message.register(edit_profile, TextIs(views.MENU_PROFILE), IsMember())
+    router.message.register(got_full_name, StateFilter(ProfileForm.full_name), HasText())
+    router.message.register(got_phone_contact, StateFilter(ProfileForm.phone), HasContact())
+    router.message.register(got_phone_text, StateFilter(ProfileForm.phone), HasText())
+    router.message.register(got_email, StateFilter(ProfileForm.email), HasText())
+    router.message.register(got_position, StateFilter(ProfileForm.position), HasText())
+    router.callback_query.register(
+        confirm_profile, StateFilter(ProfileForm.confirm), ProfileCb.filter()
+    )
+    router.callback_query.register(stale_profile_button, ProfileCb.filter())
+    return router

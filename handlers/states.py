@@ -1,0 +1,18 @@
+"""Conversation states. A stranger may only be in the joining form."""
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+class ProfileForm(StatesGroup):
+    full_name = State()
+    phone = State()
+    email = State()
+    position = State()
+    confirm = State()
+
+
+class InviteForm(StatesGroup):
+    department_name = State()
+
+
+OPEN_TO_STRANGERS = frozenset(state.state for state in ProfileForm.__all_states__)

@@ -1,0 +1,59 @@
+"""aiogram FSM storage on our own database, so a conversation survives a restart."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StorageKey
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.tables import FsmStateRow
+
+StateType = str | State | None
+
+
+class SqlStorage(BaseStorage):
+    """State and data in `fsm_states`, one row per key, written with an atomic upsert."""
+
+    def __init__(self, engine: AsyncEngine, key_builder: KeyBuilder | None = None) -> None:
+        self._engine = engine
+        self._key_builder = key_builder or DefaultKeyBuilder(with_destiny=True)
+        insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        self._insert = insert
+
+    def _key(self, key: StorageKey) -> str:
+        return self._key_builder.build(key)
+
+    async def _upsert(self, key: StorageKey, **values: Any) -> None:
+        statement = self._insert(FsmStateRow).values(key=self._key(key), **values)
+        statement = statement.on_conflict_do_update(index_elements=["key"], set_=values)
+        async with self._engine.begin() as connection:
+            await connection.execute(statement)
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        value = state.state if isinstance(state, State) else state
+        await self._upsert(key, state=value)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        async with self._engine.connect() as connection:
+            return await connection.scalar(
+                select(FsmStateRow.state).where(FsmStateRow.key == self._key(key))
+            )
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        await self._upsert(key, data=dict(data))
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        async with self._engine.connect() as connection:
+            data = await connection.scalar(
+                select(FsmStateRow.data).where(FsmStateRow.key == self._key(key))
+            )
+        return dict(data or {})
+
+    async def close(self) -> None:
+        """The engine belongs to the application, which disposes of it."""

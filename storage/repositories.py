@@ -1,0 +1,161 @@
+"""Repositories: load and save domain objects. They never commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.model import Department, Invitation, Member, Role
+from storage.tables import DepartmentRow, InvitationRow, MemberRow
+
+
+def _member(row: MemberRow) -> Member:
+    return Member(
+        id=row.id,
+        telegram_id=row.telegram_id,
+        full_name=row.full_name,
+        phone=row.phone,
+        email=row.email,
+        position=row.position,
+        role=Role(row.role),
+        department_id=row.department_id,
+        active=row.active,
+        created_at=row.created_at,
+    )
+
+
+def _invitation(row: InvitationRow) -> Invitation:
+    return Invitation(
+        id=row.id,
+        token=row.token,
+        role=Role(row.role),
+        department_id=row.department_id,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        used_at=row.used_at,
+        used_by=row.used_by,
+    )
+
+
+class SqlMemberRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, member: Member) -> Member:
+        row = MemberRow(
+            telegram_id=member.telegram_id,
+            full_name=member.full_name,
+            phone=member.phone,
+            email=member.email,
+            position=member.position,
+            role=member.role.value,
+            department_id=member.department_id,
+            active=member.active,
+            created_at=member.created_at,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        member.id = row.id
+        return member
+
+    async def get(self, member_id: int) -> Member | None:
+        row = await self._session.get(MemberRow, member_id)
+        return _member(row) if row else None
+
+    async def by_telegram_id(self, telegram_id: int) -> Member | None:
+        row = await self._session.scalar(
+            select(MemberRow).where(MemberRow.telegram_id == telegram_id)
+        )
+        return _member(row) if row else None
+
+    async def in_department(self, department_id: int) -> list[Member]:
+        rows = await self._session.scalars(
+            select(MemberRow)
+            .where(MemberRow.department_id == department_id)
+            .order_by(MemberRow.full_name, MemberRow.id)
+        )
+        return [_member(row) for row in rows]
+
+    async def everyone(self) -> list[Member]:
+        rows = await self._session.scalars(
+            select(MemberRow).order_by(MemberRow.full_name, MemberRow.id)
+        )
+        return [_member(row) for row in rows]
+
+    async def save(self, member: Member) -> None:
+        await self._session.execute(
+            update(MemberRow)
+            .where(MemberRow.id == member.id)
+            .values(
+                full_name=member.full_name,
+                phone=member.phone,
+                email=member.email,
+                position=member.position,
+                role=member.role.value,
+                department_id=member.department_id,
+                active=member.active,
+            )
+        )
+
+
+class SqlDepartmentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, department: Department) -> Department:
+        row = DepartmentRow(name=department.name)
+        self._session.add(row)
+        await self._session.flush()
+        department.id = row.id
+        return department
+
+    async def get(self, department_id: int) -> Department | None:
+        row = await self._session.get(DepartmentRow, department_id)
+        return Department(id=row.id, name=row.name) if row else None
+
+    async def by_name(self, name: str) -> Department | None:
+        row = await self._session.scalar(select(DepartmentRow).where(DepartmentRow.name == name))
+        return Department(id=row.id, name=row.name) if row else None
+
+    async def all(self) -> list[Department]:
+        rows = await self._session.scalars(select(DepartmentRow).order_by(DepartmentRow.name))
+        return [Department(id=row.id, name=row.name) for row in rows]
+
+
+class SqlInvitationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, invitation: Invitation) -> Invitation:
+        row = InvitationRow(
+            token=invitation.token,
+            role=invitation.role.value,
+            department_id=invitation.department_id,
+            created_by=invitation.created_by,
+            created_at=invitation.created_at,
+            expires_at=invitation.expires_at,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        invitation.id = row.id
+        return invitation
+
+    async def by_token(self, token: str) -> Invitation | None:
+        row = await self._session.scalar(select(InvitationRow).where(InvitationRow.token == token))
+        return _invitation(row) if row else None
+
+    async def claim(self, token: str, member_id: int, now: datetime) -> bool:
+        result = await self._session.execute(
+            update(InvitationRow)
+            .where(
+                InvitationRow.token == token,
+                InvitationRow.used_at.is_(None),
+                InvitationRow.expires_at > now,
+            )
+            .values(used_at=now, used_by=member_id)
+            .returning(InvitationRow.id)
+        )
+        return result.first() is not None

@@ -1,0 +1,162 @@
+"""SQLAlchemy 2 typed tables. Rows stay inside storage: repositories map them to domain objects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class DepartmentRow(Base):
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class MemberRow(Base):
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    full_name: Mapped[str] = mapped_column(String(128))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    position: Mapped[str | None] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+
+class InvitationRow(Base):
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    created_by: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+
+
+class CompanyRow(Base):
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    address: Mapped[str | None] = mapped_column(String(500))
+    website: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+
+
+class ContactRow(Base):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    position: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+
+
+class LeadRow(Base):
+    __tablename__ = "leads"
+    __table_args__ = (
+        Index("ix_leads_responsible_status", "responsible_id", "status"),
+        Index("ix_leads_department_status", "department_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(255))
+    title_is_auto: Mapped[bool] = mapped_column(default=False)
+    source: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    status_changed_at: Mapped[datetime | None]
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    company_name: Mapped[str | None] = mapped_column(String(200))
+    company_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    contact_name: Mapped[str | None] = mapped_column(String(128))
+    contact_last_name: Mapped[str | None] = mapped_column(String(128))
+    position: Mapped[str | None] = mapped_column(String(128))
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    website: Mapped[str | None] = mapped_column(String(500))
+    address: Mapped[str | None] = mapped_column(String(500))
+    comment: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    creator_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime]
+    assigned_at: Mapped[datetime | None]
+    first_contact_at: Mapped[datetime | None]
+    next_contact_at: Mapped[datetime | None]
+    junk_reason: Mapped[str | None] = mapped_column(String(500))
+    checklist_answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    checklist_id: Mapped[int | None]
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))
+
+
+class LeadEventRow(Base):
+    __tablename__ = "lead_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    field_name: Mapped[str | None] = mapped_column(String(64))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+
+
+class DealRow(Base):
+    __tablename__ = "deals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(255))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    pipeline: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(32))
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    checklist_answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class FsmStateRow(Base):
+    """aiogram's FSM state and data per storage key, so a conversation survives a restart."""
+
+    __tablename__ = "fsm_states"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)

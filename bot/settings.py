@@ -15,8 +15,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    bot_token: SecretStr = Field(
-        description="the bot's token from @BotFather, like 123456:ABC-DEF..."
+    bot_token: SecretStr | None = Field(
+        default=None, description="the bot's token from @BotFather, like 123456:ABC-DEF..."
     )
     telegram_api_base: str | None = Field(
         default=None, description="a URL like http://127.0.0.1:8081 of a Bot API server"
@@ -41,7 +41,9 @@ class Settings(BaseSettings):
 
     @field_validator("bot_token")
     @classmethod
-    def _token_shape(cls, value: SecretStr) -> SecretStr:
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
         token = value.get_secret_value().strip()
         head, _, tail = token.partition(":")
         if not head.isdigit() or not tail:
@@ -110,8 +112,19 @@ def describe_error(error: ValidationError) -> str:
     return "configuration error: " + "; ".join(problems)
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(*, require_token: bool = True, **overrides: object) -> Settings:
+    """Settings from the environment; start-up errors are one line naming the setting."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
         raise SettingsError(describe_error(error)) from None
+    if require_token and settings.bot_token is None:
+        expected = Settings.model_fields["bot_token"].description
+        raise SettingsError(f"configuration error: BOT_TOKEN is required: expected {expected}")
+    return settings
+
+
+def token_of(settings: Settings) -> str:
+    if settings.bot_token is None:
+        raise SettingsError("configuration error: BOT_TOKEN is required")
+    return settings.bot_token.get_secret_value()

@@ -47,11 +47,11 @@ async def picked_role(
     role = _role(callback_data.role)
     if member.role is Role.ADMIN:
         departments = await uow.departments.all()
-        await query.answer()
         await query.message.edit_text(
             f"Роль: {role.label}. В какой отдел?",
             reply_markup=views.invite_departments_keyboard(role, departments),
         )
+        await query.answer()
         return
     await _issue(query, member, role, member.department_id, uow, bot, settings, clock)
 
@@ -73,8 +73,8 @@ async def picked_department(
             raise NotAllowed("Создавать отделы может только администратор.")
         await state.set_state(InviteForm.department_name)
         await state.set_data({"role": role.value})
-        await query.answer()
         await query.message.edit_text("Как назовём новый отдел? Напишите название.")
+        await query.answer()
         return
     department_id = (
         None if callback_data.department_id == NO_DEPARTMENT else callback_data.department_id
@@ -110,8 +110,8 @@ async def _issue(
 ) -> None:
     assert isinstance(query.message, Message)
     text = await _invitation(member, role, department_id, uow, bot, settings, clock)
-    await query.answer("Приглашение готово")
     await query.message.edit_text(text)
+    await query.answer("Приглашение готово")
 
 
 async def _invitation(

@@ -129,9 +129,9 @@ async def confirm_profile(
     data = await state.get_data()
     if callback_data.action == "redo":
         await state.set_state(ProfileForm.full_name)
-        await query.answer()
         await query.message.edit_reply_markup(reply_markup=None)
         await query.message.answer("Заполним заново. Как вас зовут? Фамилия, имя и отчество.")
+        await query.answer()
         return
     profile = onboarding.parse_profile(
         data["full_name"], data["phone"], data["email"], data["position"]
@@ -145,11 +145,11 @@ async def confirm_profile(
         member = await onboarding.update_profile(uow, member, profile)
         done = "Профиль обновлён."
     await state.clear()
-    await query.answer(done)
     await query.message.edit_reply_markup(reply_markup=None)
     await query.message.answer(
         f"{done}\n{views.welcome(member)}", reply_markup=views.main_menu(member)
     )
+    await query.answer(done)
 
 
 async def stale_profile_button(query: CallbackQuery) -> None:

@@ -36,11 +36,11 @@ async def team_button(
     elif callback_data.action == "ask":
         confirm = callback_data.member_id
     members = await onboarding.list_team(uow, member)
-    await query.answer(answer[:200])
     await query.message.edit_text(
         views.team_text(member, members),
         reply_markup=views.team_keyboard(member, members, confirm=confirm),
     )
+    await query.answer(answer[:200])
 
 
 def router() -> Router:

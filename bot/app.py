@@ -1,0 +1,105 @@
+"""The composition root: everything the bot is made of is built here, and only here."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.types import BotCommand
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.settings import Settings, token_of
+from domain.ports import Clock, SystemClock
+from handlers import routers, views
+from handlers.middlewares import UnitOfWorkMiddleware
+from storage.engine import create_engine, create_session_factory
+from storage.fsm import SqlStorage
+from storage.uow import SqlUnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    uow_factory: SqlUnitOfWorkFactory
+    clock: Clock
+    bot: Bot
+    dispatcher: Dispatcher
+    scheduler: AsyncIOScheduler
+
+    async def start_polling(self, *, handle_signals: bool = True) -> None:
+        """Long polling until SIGINT/SIGTERM (or `stop_polling`); cleans up on the way out."""
+        try:
+            await self.bot.delete_webhook(drop_pending_updates=False)
+            await self.dispatcher.start_polling(
+                self.bot, handle_signals=handle_signals, close_bot_session=True
+            )
+        finally:
+            await self.engine.dispose()
+
+    async def stop_polling(self) -> None:
+        await self.dispatcher.stop_polling()
+
+
+def _session(settings: Settings) -> AiohttpSession:
+    if settings.telegram_api_base:
+        return AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    return AiohttpSession()
+
+
+def _fsm(settings: Settings, engine: AsyncEngine) -> tuple[BaseStorage, BaseEventIsolation]:
+    if settings.uses_redis:
+        storage = RedisStorage.from_url(settings.fsm_storage)
+        return storage, storage.create_isolation()
+    return SqlStorage(engine), SimpleEventIsolation()
+
+
+def build_app(settings: Settings, clock: Clock | None = None) -> App:
+    engine = create_engine(settings.database_url)
+    uow_factory = SqlUnitOfWorkFactory(create_session_factory(engine))
+    clock = clock or SystemClock()
+    bot = Bot(
+        token=token_of(settings),
+        session=_session(settings),
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+    storage, isolation = _fsm(settings, engine)
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    dispatcher = Dispatcher(
+        storage=storage,
+        events_isolation=isolation,
+        settings=settings,
+        clock=clock,
+        uow_factory=uow_factory,
+        scheduler=scheduler,
+    )
+    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(uow_factory))
+    dispatcher.include_routers(*routers())
+    dispatcher.startup.register(_on_startup)
+    dispatcher.shutdown.register(_on_shutdown)
+    return App(settings, engine, uow_factory, clock, bot, dispatcher, scheduler)
+
+
+async def _on_startup(bot: Bot, scheduler: AsyncIOScheduler) -> None:
+    await bot.set_my_commands(
+        [BotCommand(command=name, description=text) for name, text in views.BOT_COMMANDS]
+    )
+    scheduler.start()
+    me = await bot.me()
+    log.info("bot @%s is up", me.username)
+
+
+async def _on_shutdown(scheduler: AsyncIOScheduler) -> None:
+    if scheduler.running:
+        scheduler.shutdown(wait=False)

@@ -1,0 +1,55 @@
+"""`crmbot run` and `crmbot migrate`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from bot.settings import SettingsError, load_settings
+
+DESCRIPTION = """Telegram sales CRM bot.
+
+commands:
+  run      apply pending database migrations, then serve Telegram (long polling)
+           until SIGINT or SIGTERM
+  migrate  upgrade the database (DATABASE_URL) to the latest schema and exit
+
+Settings come from the environment and from .env in the current folder;
+see .env.example for every setting."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crmbot", description=DESCRIPTION, formatter_class=argparse.RawTextHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{run,migrate}")
+    commands.add_parser("run", help="migrate, then run the bot until stopped")
+    commands.add_parser("migrate", help="upgrade the database schema to the latest version")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(require_token=args.command == "run")
+    except SettingsError as error:
+        print(f"crmbot: {error}", file=sys.stderr)
+        return 2
+
+    from bot.app import build_app
+    from bot.logs import configure_logging
+    from storage.migrate import upgrade
+
+    secret = settings.bot_token.get_secret_value() if settings.bot_token else ""
+    configure_logging(settings.log_level, secret)
+    upgrade(settings.database_url)
+    if args.command == "migrate":
+        return 0
+    app = build_app(settings)
+    asyncio.run(app.start_polling())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

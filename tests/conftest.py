@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fake_telegram import FakeTelegram, TelegramUser
+from tests.support import (
+    FakeClock,
+    RunningBot,
+    postgres_database,
+    settings_for,
+    sqlite_url,
+    start_bot,
+)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+    assert not server.unknown_methods, f"the bot called unknown methods: {server.unknown_methods}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    async with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> str:
+    return sqlite_url(tmp_path)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+ADMIN_ID = 100_001
+
+
+@pytest.fixture
+async def bot_factory(
+    fake: FakeTelegram, sqlite_db: str, clock: FakeClock
+) -> AsyncIterator[Callable[..., Any]]:
+    running: list[RunningBot] = []
+
+    async def start(database_url: str | None = None, **overrides: Any) -> RunningBot:
+        overrides.setdefault("admin_ids", [ADMIN_ID])
+        settings = settings_for(fake, database_url or sqlite_db, **overrides)
+        bot = await start_bot(settings, clock)
+        running.append(bot)
+        return bot
+
+    yield start
+    for bot in running:
+        await bot.stop()
+
+
+@pytest.fixture
+async def running_bot(bot_factory: Callable[..., Any]) -> RunningBot:
+    return await bot_factory()
+
+
+@pytest.fixture
+def admin(fake: FakeTelegram) -> TelegramUser:
+    return TelegramUser(fake, "Анна", "Админова", user_id=ADMIN_ID)
+
+
+@pytest.fixture
+def user_factory(fake: FakeTelegram) -> Callable[..., TelegramUser]:
+    def make(first_name: str, last_name: str | None = None) -> TelegramUser:
+        return TelegramUser(fake, first_name, last_name)
+
+    return make

@@ -1,0 +1,199 @@
+"""Joining the team by invitation, end to end through the fake Telegram (R1.1, R1.2, R1.4)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from domain.model import Member, Role
+from tests.fake_telegram import TelegramUser
+from tests.support import RunningBot
+
+LINK = re.compile(r"https://t\.me/crm_test_bot\?start=([A-Za-z0-9_-]+)")
+
+
+async def members(bot: RunningBot) -> list[Member]:
+    async with bot.app.uow_factory() as uow:
+        return sorted(await uow.members.everyone(), key=lambda member: member.id or 0)
+
+
+async def admin_invites(admin: TelegramUser, role_label: str, department: str, *, new: bool) -> str:
+    """The admin's /invite walk; returns the token of the link he gets."""
+    await admin.send("/invite")
+    question = await admin.reply()
+    assert question.text == "Кого приглашаем?"
+    await admin.press(role_label, question)
+    if new:
+        await admin.press("➕ Новый отдел", question)
+        await admin.ask(department)
+        text = admin.messages[-1].text
+        assert f"Отдел «{department}» создан." in text
+    else:
+        await admin.press(department, question)
+        text = question.text
+    match = LINK.search(text)
+    assert match, text
+    return match.group(1)
+
+
+async def join(
+    user: TelegramUser, token: str, full_name: str = "Петров Пётр Петрович",
+    phone: str = "8 912 123-45-67", e164: str = "+79121234567",
+) -> Any:
+    welcome = await user.ask(f"/start {token}")
+    assert "Добро пожаловать" in welcome.text
+    assert (await user.ask(full_name)).text.startswith("Ваш рабочий телефон?")
+    assert user.reply_keyboard == ["📱 Отправить мой номер"]
+    assert e164 in (await user.ask(phone)).text
+    await user.ask("petr@example.ru")
+    summary = await user.ask("Менеджер по продажам")
+    assert "Проверьте профиль" in summary.text
+    return await user.press("✅ Всё верно", summary)
+
+
+async def test_admin_is_bootstrapped_from_settings(running_bot: RunningBot, admin: TelegramUser,
+                                                   fake: Any) -> None:
+    reply = await admin.ask("/start")
+    assert reply.text.startswith("Здравствуйте, Анна Админова! Вы — администратор.")
+    assert admin.reply_keyboard[:3] == ["Лиды", "Сделки", "Задачи"]  # R1.4
+    assert "Пригласить" in admin.reply_keyboard
+    rows = await members(running_bot)
+    assert [(row.telegram_id, row.role) for row in rows] == [(admin.id, Role.ADMIN)]
+    assert fake.webhook_deleted == 1
+    assert [c["command"] for c in fake.commands][:3] == ["start", "help", "invite"]
+    assert "Главное меню" in [c["description"] for c in fake.commands]
+
+
+async def test_newcomer_joins_by_invitation(running_bot: RunningBot, admin: TelegramUser,
+                                            user_factory: Any) -> None:
+    await admin.ask("/start")
+    token = await admin_invites(admin, "Менеджер", "Продажи B2B", new=True)
+
+    newcomer = user_factory("Пётр", "Петров")
+    welcome = await newcomer.ask(f"/start {token}")
+    assert "менеджер в отдел «Продажи B2B»" in welcome.text
+    assert newcomer.reply_keyboard == ["Пётр Петров"]  # the Telegram name, one tap away
+    await newcomer.ask("Петров Пётр Петрович")
+
+    refused = await newcomer.ask("12-34")
+    assert refused.text.startswith("Это не похоже на номер телефона")
+    refused = await newcomer.ask("+7 000 000 00 00")
+    assert refused.text.startswith("Такого номера не бывает")
+    assert "+79121234567" in (await newcomer.ask("+7 (912) 123 45 67")).text
+
+    assert (await newcomer.ask("petr@")).text.startswith("Это не похоже на адрес e-mail")
+    await newcomer.ask("Petr@Example.RU")
+    summary = await newcomer.ask("Менеджер по продажам")
+    assert summary.text.splitlines()[1:] == [
+        "ФИО: Петров Пётр Петрович",
+        "Телефон: +79121234567",
+        "E-mail: Petr@example.ru",
+        "Должность: Менеджер по продажам",
+    ]
+    answer = await newcomer.press("✅ Всё верно", summary)
+    assert answer["text"] == "Профиль сохранён, вы в команде."
+    menu = newcomer.last
+    assert "Вы — менеджер." in menu.text
+    assert newcomer.reply_keyboard[:3] == ["Лиды", "Сделки", "Задачи"]
+    assert "Пригласить" not in newcomer.reply_keyboard
+
+    rows = await members(running_bot)
+    joined = rows[-1]
+    assert (joined.telegram_id, joined.full_name, joined.phone, joined.email, joined.position,
+            joined.role, joined.active) == (
+        newcomer.id, "Петров Пётр Петрович", "+79121234567", "Petr@example.ru",
+        "Менеджер по продажам", Role.MANAGER, True)
+    assert joined.department_id is not None
+
+    async with running_bot.app.uow_factory() as uow:
+        invitation = await uow.invitations.by_token(token)
+    assert invitation is not None and invitation.used_by == joined.id
+
+    # The same link a second time, by someone else: refused, nothing created.
+    latecomer = user_factory("Сидор")
+    refused = await latecomer.ask(f"/start {token}")
+    assert refused.text.startswith("Это приглашение уже использовано")
+    assert len(await members(running_bot)) == 2
+
+
+async def test_phone_shared_as_contact_must_be_ones_own(
+    running_bot: RunningBot, admin: TelegramUser, user_factory: Any
+) -> None:
+    await admin.ask("/start")
+    token = await admin_invites(admin, "Офис-менеджер", "Розница", new=True)
+    newcomer = user_factory("Ольга")
+    await newcomer.ask(f"/start {token}")
+    await newcomer.ask("Ольгина Ольга")
+    await newcomer.share_contact("+79123334455", own=False)
+    assert (await newcomer.reply()).text.startswith("Это чужой контакт")
+    await newcomer.share_contact("79123334455")
+    assert "+79123334455" in (await newcomer.reply()).text
+
+
+async def test_stranger_and_bad_tokens_are_refused(running_bot: RunningBot, user_factory: Any,
+                                                   clock: Any) -> None:
+    stranger = user_factory("Иван")
+    for attempt in ("/start", "привет", "/help"):
+        refusal = await stranger.ask(attempt)
+        assert refusal.text.startswith("Этот бот — рабочий инструмент отдела продаж")
+    refusal = await stranger.ask("/start no-such-token")
+    assert refusal.text.startswith("Приглашение не найдено")
+    assert await members(running_bot) == []
+
+
+async def test_expired_invitation_is_refused(running_bot: RunningBot, admin: TelegramUser,
+                                             user_factory: Any, clock: Any) -> None:
+    await admin.ask("/start")
+    token = await admin_invites(admin, "Руководитель отдела", "Опт", new=True)
+    clock.advance(hours=72, seconds=1)
+    late = user_factory("Поздний")
+    refusal = await late.ask(f"/start {token}")
+    assert refusal.text.startswith("Срок действия приглашения истёк")
+    assert len(await members(running_bot)) == 1
+
+
+async def test_supervisor_invites_and_deactivates(running_bot: RunningBot, admin: TelegramUser,
+                                                  user_factory: Any) -> None:
+    await admin.ask("/start")
+    token = await admin_invites(admin, "Руководитель отдела", "Опт", new=True)
+    boss = user_factory("Борис")
+    await join(boss, token, "Борисов Борис", "+7 912 000-11-22", "+79120001122")
+    assert "Команда" in boss.reply_keyboard
+
+    await boss.send("/invite")
+    question = await boss.reply()
+    assert question.buttons() == ["Менеджер", "Офис-менеджер"]
+    await boss.press("Менеджер", question)
+    match = LINK.search(question.text)
+    assert match and "в отдел «Опт»" in question.text
+    worker = user_factory("Пётр")
+    await join(worker, match.group(1))
+    assert (await worker.ask("Сделки")).text.startswith("Раздел «Сделки» скоро появится")
+
+    team = await boss.ask("/team")
+    assert "• Петров Пётр Петрович — менеджер" in team.text
+    assert team.buttons() == ["🚫 Отключить Петров Пётр Петрович"]
+    await boss.press("🚫 Отключить Петров Пётр Петрович", team)
+    assert team.buttons() == ["Да, отключить Петров Пётр Петрович", "Отмена"]
+    answer = await boss.press("Да, отключить Петров Пётр Петрович", team)
+    assert answer["text"] == "Петров Пётр Петрович: доступ отключён"
+    assert "— менеджер — доступ отключён" in team.text
+
+    refusal = await worker.ask("Лиды")
+    assert refusal.text.startswith("Ваш доступ к боту отключён")
+    refusal = await worker.ask("/start")
+    assert refusal.text.startswith("Ваш доступ к боту отключён")
+    rows = await members(running_bot)
+    assert [row.active for row in rows if row.telegram_id == worker.id] == [False]
+
+
+async def test_manager_cannot_invite_or_manage(running_bot: RunningBot, admin: TelegramUser,
+                                               user_factory: Any) -> None:
+    await admin.ask("/start")
+    token = await admin_invites(admin, "Менеджер", "Опт", new=True)
+    worker = user_factory("Пётр")
+    await join(worker, token)
+    assert (await worker.ask("/invite")).text.startswith("Приглашать сотрудников могут")
+    assert (await worker.ask("/team")).text.startswith("Список отдела доступен")
+    help_text = (await worker.ask("/help")).text
+    assert "/invite" not in help_text and "/profile" in help_text

@@ -8,6 +8,7 @@ and can be told to fail for a while. Unknown methods fail loudly and are recorde
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -31,8 +32,24 @@ BOT_USER = {
 TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
 CALLBACK_TEXT_LIMIT = 200
-ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-                "tg-spoiler", "span", "blockquote", "tg-emoji"}
+ALLOWED_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "span",
+    "blockquote",
+    "tg-emoji",
+}
 
 
 class TelegramError(Exception):
@@ -73,7 +90,9 @@ def plain_text(text: str, parse_mode: str | None) -> str:
     checker.feed(text)
     checker.close()
     if checker.stack:
-        raise TelegramError(400, f"Bad Request: can't parse entities: unclosed <{checker.stack[-1]}>")
+        raise TelegramError(
+            400, f"Bad Request: can't parse entities: unclosed <{checker.stack[-1]}>"
+        )
     return unescape("".join(checker.text))
 
 
@@ -168,8 +187,9 @@ class FakeTelegram:
     ) -> None:
         """Answer `status` to `method` (or to all) `times` times, or for `seconds`."""
         self._failures.append(
-            FailureRule(method and method.lower(), status, time.monotonic() + seconds, times,
-                        retry_after)
+            FailureRule(
+                method and method.lower(), status, time.monotonic() + seconds, times, retry_after
+            )
         )
 
     def _failure_for(self, method: str) -> FailureRule | None:
@@ -197,11 +217,18 @@ class FakeTelegram:
         return update_id
 
     async def user_sends(
-        self, user: dict[str, Any], *, text: str | None = None, contact: dict[str, Any] | None = None
+        self,
+        user: dict[str, Any],
+        *,
+        text: str | None = None,
+        contact: dict[str, Any] | None = None,
     ) -> ChatMessage:
         message = ChatMessage(
-            message_id=next(self._message_ids), chat_id=user["id"], from_bot=False,
-            text=text or "", contact=contact,
+            message_id=next(self._message_ids),
+            chat_id=user["id"],
+            from_bot=False,
+            text=text or "",
+            contact=contact,
         )
         self._chat(user["id"]).append(message)
         payload: dict[str, Any] = {
@@ -223,15 +250,17 @@ class FakeTelegram:
     async def user_presses(self, user: dict[str, Any], message: ChatMessage, label: str) -> str:
         button = message.button(label)
         callback_id = str(next(self._callback_ids))
-        await self._push_update({
-            "callback_query": {
-                "id": callback_id,
-                "from": user,
-                "chat_instance": str(user["id"]),
-                "data": button["callback_data"],
-                "message": self._message_payload(message),
+        await self._push_update(
+            {
+                "callback_query": {
+                    "id": callback_id,
+                    "from": user,
+                    "chat_instance": str(user["id"]),
+                    "data": button["callback_data"],
+                    "message": self._message_payload(message),
+                }
             }
-        })
+        )
         return callback_id
 
     async def user_sends_callback(
@@ -239,12 +268,17 @@ class FakeTelegram:
     ) -> str:
         """A forged or replayed press: any callback data on any message."""
         callback_id = str(next(self._callback_ids))
-        await self._push_update({
-            "callback_query": {
-                "id": callback_id, "from": user, "chat_instance": str(user["id"]), "data": data,
-                "message": self._message_payload(message),
+        await self._push_update(
+            {
+                "callback_query": {
+                    "id": callback_id,
+                    "from": user,
+                    "chat_instance": str(user["id"]),
+                    "data": data,
+                    "message": self._message_payload(message),
+                }
             }
-        })
+        )
         return callback_id
 
     async def wait_for(self, predicate: Any, timeout: float = 5.0) -> Any:
@@ -258,10 +292,8 @@ class FakeTelegram:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise AssertionError(f"timed out after {timeout}s waiting for the bot")
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), left)
-                except TimeoutError:
-                    pass
 
     def bot_messages(self, chat_id: int) -> list[ChatMessage]:
         return [m for m in self.chats.get(chat_id, []) if m.from_bot and not m.deleted]
@@ -272,8 +304,9 @@ class FakeTelegram:
     # -- the Bot API ------------------------------------------------------------------------
 
     async def _not_found(self, request: web.Request) -> web.Response:
-        return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"},
-                                 status=404)
+        return web.json_response(
+            {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+        )
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"].lower()
@@ -286,8 +319,11 @@ class FakeTelegram:
         rule = self._failure_for(method) if method != "getupdates" else None
         if rule is not None:
             self.errors_returned.append((method, rule.status))
-            body: dict[str, Any] = {"ok": False, "error_code": rule.status,
-                                    "description": f"injected {rule.status}"}
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": rule.status,
+                "description": f"injected {rule.status}",
+            }
             if rule.retry_after is not None:
                 body["parameters"] = {"retry_after": rule.retry_after}
                 body["description"] = f"Too Many Requests: retry after {rule.retry_after}"
@@ -296,8 +332,11 @@ class FakeTelegram:
         if handler is None:
             self.unknown_methods.append(method)
             return web.json_response(
-                {"ok": False, "error_code": 404,
-                 "description": f"Not Found: method {method} is not implemented by the fake"},
+                {
+                    "ok": False,
+                    "error_code": 404,
+                    "description": f"Not Found: method {method} is not implemented by the fake",
+                },
                 status=404,
             )
         try:
@@ -326,8 +365,15 @@ class FakeTelegram:
         for key, value in list(params.items()):
             if isinstance(value, str) and value.startswith("attach://"):
                 params[key] = files.get(value.removeprefix("attach://"))
-            elif key in {"reply_markup", "entities", "commands", "allowed_updates",
-                         "reply_parameters", "link_preview_options", "media"}:
+            elif key in {
+                "reply_markup",
+                "entities",
+                "commands",
+                "allowed_updates",
+                "reply_parameters",
+                "link_preview_options",
+                "media",
+            }:
                 params[key] = json.loads(value)
         for key, value in files.items():
             params.setdefault(key, value)
@@ -338,21 +384,29 @@ class FakeTelegram:
             "message_id": message.message_id,
             "date": message.date,
             "chat": {"id": message.chat_id, "type": "private", "first_name": "user"},
-            "from": self.bot_user if message.from_bot else {"id": message.chat_id, "is_bot": False,
-                                                            "first_name": "user"},
+            "from": self.bot_user
+            if message.from_bot
+            else {"id": message.chat_id, "is_bot": False, "first_name": "user"},
         }
         if message.text:
             payload["text"] = message.text
         if message.inline_keyboard:
             payload["reply_markup"] = {"inline_keyboard": message.inline_keyboard}
         if message.document:
-            payload["document"] = {"file_id": f"doc{message.message_id}",
-                                   "file_unique_id": f"udoc{message.message_id}",
-                                   "file_name": message.document["filename"]}
+            payload["document"] = {
+                "file_id": f"doc{message.message_id}",
+                "file_unique_id": f"udoc{message.message_id}",
+                "file_name": message.document["filename"],
+            }
         if message.photo:
-            payload["photo"] = [{"file_id": f"ph{message.message_id}",
-                                 "file_unique_id": f"uph{message.message_id}",
-                                 "width": 1, "height": 1}]
+            payload["photo"] = [
+                {
+                    "file_id": f"ph{message.message_id}",
+                    "file_unique_id": f"uph{message.message_id}",
+                    "width": 1,
+                    "height": 1,
+                }
+            ]
         return payload
 
     def _find(self, params: dict[str, Any]) -> ChatMessage:
@@ -402,10 +456,8 @@ class FakeTelegram:
             if offset:
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
             if not self._updates and timeout:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), timeout)
-                except TimeoutError:
-                    pass
             return self._updates[:limit]
 
     async def _m_sendmessage(self, params: dict[str, Any]) -> Any:
@@ -414,11 +466,19 @@ class FakeTelegram:
         html = params.get("text", "")
         text = plain_text(html, params.get("parse_mode"))
         if not 1 <= len(text) <= TEXT_LIMIT:
-            raise TelegramError(400, "Bad Request: message is too long" if text
-                                else "Bad Request: message text is empty")
+            raise TelegramError(
+                400,
+                "Bad Request: message is too long"
+                if text
+                else "Bad Request: message text is empty",
+            )
         message = ChatMessage(
-            message_id=next(self._message_ids), chat_id=chat_id, from_bot=True, text=text,
-            html=html, inline_keyboard=self._keyboard(chat_id, params.get("reply_markup")),
+            message_id=next(self._message_ids),
+            chat_id=chat_id,
+            from_bot=True,
+            text=text,
+            html=html,
+            inline_keyboard=self._keyboard(chat_id, params.get("reply_markup")),
         )
         self._chat(chat_id).append(message)
         return self._message_payload(message)
@@ -457,7 +517,8 @@ class FakeTelegram:
         if len(text) > CALLBACK_TEXT_LIMIT:
             raise TelegramError(400, "Bad Request: MESSAGE_TOO_LONG")
         self.callback_answers[callback_id] = {
-            "text": text, "show_alert": params.get("show_alert") == "true",
+            "text": text,
+            "show_alert": params.get("show_alert") == "true",
         }
         return True
 
@@ -469,7 +530,10 @@ class FakeTelegram:
             raise TelegramError(400, f"Bad Request: there is no {kind} in the request")
         caption = plain_text(params.get("caption", ""), params.get("parse_mode"))
         message = ChatMessage(
-            message_id=next(self._message_ids), chat_id=chat_id, from_bot=True, text=caption,
+            message_id=next(self._message_ids),
+            chat_id=chat_id,
+            from_bot=True,
+            text=caption,
             inline_keyboard=self._keyboard(chat_id, params.get("reply_markup")),
         )
         setattr(message, kind, upload)
@@ -488,12 +552,21 @@ class TelegramUser:
 
     _ids = itertools.count(500_001)
 
-    def __init__(self, fake: FakeTelegram, first_name: str, last_name: str | None = None,
-                 user_id: int | None = None) -> None:
+    def __init__(
+        self,
+        fake: FakeTelegram,
+        first_name: str,
+        last_name: str | None = None,
+        user_id: int | None = None,
+    ) -> None:
         self.fake = fake
         self.id = user_id or next(self._ids)
-        self.user: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": first_name,
-                                     "language_code": "ru"}
+        self.user: dict[str, Any] = {
+            "id": self.id,
+            "is_bot": False,
+            "first_name": first_name,
+            "language_code": "ru",
+        }
         if last_name:
             self.user["last_name"] = last_name
         self._read = 0
@@ -518,8 +591,11 @@ class TelegramUser:
 
     async def share_contact(self, phone: str, *, own: bool = True) -> None:
         self._read = len(self.messages)
-        contact = {"phone_number": phone, "first_name": self.user["first_name"],
-                   "user_id": self.id if own else self.id + 1}
+        contact = {
+            "phone_number": phone,
+            "first_name": self.user["first_name"],
+            "user_id": self.id if own else self.id + 1,
+        }
         await self.fake.user_sends(self.user, contact=contact)
 
     async def reply(self, timeout: float = 5.0) -> ChatMessage:
@@ -534,16 +610,18 @@ class TelegramUser:
         await self.send(text)
         return await self.reply()
 
-    async def press(self, label: str, message: ChatMessage | None = None,
-                    timeout: float = 5.0) -> dict[str, Any]:
+    async def press(
+        self, label: str, message: ChatMessage | None = None, timeout: float = 5.0
+    ) -> dict[str, Any]:
         """Press an inline button by its label; returns the callback answer once given."""
         self._read = len(self.messages)
         target = message or next(m for m in reversed(self.messages) if label in m.buttons())
         callback_id = await self.fake.user_presses(self.user, target, label)
         return await self._answer(callback_id, timeout)
 
-    async def press_data(self, data: str, message: ChatMessage, timeout: float = 5.0
-                         ) -> dict[str, Any]:
+    async def press_data(
+        self, data: str, message: ChatMessage, timeout: float = 5.0
+    ) -> dict[str, Any]:
         self._read = len(self.messages)
         callback_id = await self.fake.user_sends_callback(self.user, message, data)
         return await self._answer(callback_id, timeout)

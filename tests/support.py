@@ -107,7 +107,8 @@ async def start_bot(settings: Settings, clock: FakeClock | None = None) -> Runni
 
     app.dispatcher.startup.register(mark_started)
     done, _ = await asyncio.wait(
-        [task, asyncio.create_task(started.wait())], timeout=10,
+        [task, asyncio.create_task(started.wait())],
+        timeout=10,
         return_when=asyncio.FIRST_COMPLETED,
     )
     if task in done:

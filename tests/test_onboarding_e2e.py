@@ -37,8 +37,11 @@ async def admin_invites(admin: TelegramUser, role_label: str, department: str, *
 
 
 async def join(
-    user: TelegramUser, token: str, full_name: str = "Петров Пётр Петрович",
-    phone: str = "8 912 123-45-67", e164: str = "+79121234567",
+    user: TelegramUser,
+    token: str,
+    full_name: str = "Петров Пётр Петрович",
+    phone: str = "8 912 123-45-67",
+    e164: str = "+79121234567",
 ) -> Any:
     welcome = await user.ask(f"/start {token}")
     assert "Добро пожаловать" in welcome.text
@@ -51,8 +54,9 @@ async def join(
     return await user.press("✅ Всё верно", summary)
 
 
-async def test_admin_is_bootstrapped_from_settings(running_bot: RunningBot, admin: TelegramUser,
-                                                   fake: Any) -> None:
+async def test_admin_is_bootstrapped_from_settings(
+    running_bot: RunningBot, admin: TelegramUser, fake: Any
+) -> None:
     reply = await admin.ask("/start")
     assert reply.text.startswith("Здравствуйте, Анна Админова! Вы — администратор.")
     assert admin.reply_keyboard[:3] == ["Лиды", "Сделки", "Задачи"]  # R1.4
@@ -64,8 +68,9 @@ async def test_admin_is_bootstrapped_from_settings(running_bot: RunningBot, admi
     assert "Главное меню" in [c["description"] for c in fake.commands]
 
 
-async def test_newcomer_joins_by_invitation(running_bot: RunningBot, admin: TelegramUser,
-                                            user_factory: Any) -> None:
+async def test_newcomer_joins_by_invitation(
+    running_bot: RunningBot, admin: TelegramUser, user_factory: Any
+) -> None:
     await admin.ask("/start")
     token = await admin_invites(admin, "Менеджер", "Продажи B2B", new=True)
 
@@ -99,10 +104,23 @@ async def test_newcomer_joins_by_invitation(running_bot: RunningBot, admin: Tele
 
     rows = await members(running_bot)
     joined = rows[-1]
-    assert (joined.telegram_id, joined.full_name, joined.phone, joined.email, joined.position,
-            joined.role, joined.active) == (
-        newcomer.id, "Петров Пётр Петрович", "+79121234567", "Petr@example.ru",
-        "Менеджер по продажам", Role.MANAGER, True)
+    assert (
+        joined.telegram_id,
+        joined.full_name,
+        joined.phone,
+        joined.email,
+        joined.position,
+        joined.role,
+        joined.active,
+    ) == (
+        newcomer.id,
+        "Петров Пётр Петрович",
+        "+79121234567",
+        "Petr@example.ru",
+        "Менеджер по продажам",
+        Role.MANAGER,
+        True,
+    )
     assert joined.department_id is not None
 
     async with running_bot.app.uow_factory() as uow:
@@ -130,8 +148,9 @@ async def test_phone_shared_as_contact_must_be_ones_own(
     assert "+79123334455" in (await newcomer.reply()).text
 
 
-async def test_stranger_and_bad_tokens_are_refused(running_bot: RunningBot, user_factory: Any,
-                                                   clock: Any) -> None:
+async def test_stranger_and_bad_tokens_are_refused(
+    running_bot: RunningBot, user_factory: Any, clock: Any
+) -> None:
     stranger = user_factory("Иван")
     for attempt in ("/start", "привет", "/help"):
         refusal = await stranger.ask(attempt)
@@ -141,8 +160,9 @@ async def test_stranger_and_bad_tokens_are_refused(running_bot: RunningBot, user
     assert await members(running_bot) == []
 
 
-async def test_expired_invitation_is_refused(running_bot: RunningBot, admin: TelegramUser,
-                                             user_factory: Any, clock: Any) -> None:
+async def test_expired_invitation_is_refused(
+    running_bot: RunningBot, admin: TelegramUser, user_factory: Any, clock: Any
+) -> None:
     await admin.ask("/start")
     token = await admin_invites(admin, "Руководитель отдела", "Опт", new=True)
     clock.advance(hours=72, seconds=1)
@@ -152,8 +172,9 @@ async def test_expired_invitation_is_refused(running_bot: RunningBot, admin: Tel
     assert len(await members(running_bot)) == 1
 
 
-async def test_supervisor_invites_and_deactivates(running_bot: RunningBot, admin: TelegramUser,
-                                                  user_factory: Any) -> None:
+async def test_supervisor_invites_and_deactivates(
+    running_bot: RunningBot, admin: TelegramUser, user_factory: Any
+) -> None:
     await admin.ask("/start")
     token = await admin_invites(admin, "Руководитель отдела", "Опт", new=True)
     boss = user_factory("Борис")
@@ -187,8 +208,9 @@ async def test_supervisor_invites_and_deactivates(running_bot: RunningBot, admin
     assert [row.active for row in rows if row.telegram_id == worker.id] == [False]
 
 
-async def test_manager_cannot_invite_or_manage(running_bot: RunningBot, admin: TelegramUser,
-                                               user_factory: Any) -> None:
+async def test_manager_cannot_invite_or_manage(
+    running_bot: RunningBot, admin: TelegramUser, user_factory: Any
+) -> None:
     await admin.ask("/start")
     token = await admin_invites(admin, "Менеджер", "Опт", new=True)
     worker = user_factory("Пётр")

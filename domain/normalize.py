@@ -52,12 +52,16 @@ def _split_legal_form(name: str) -> tuple[str, str | None]:
     return name, None
 
 
+def _is_legal_form(text: str) -> bool:
+    return text.upper() in LEGAL_FORMS or any(text.casefold() == long for long, _ in _LONG_FORMS)
+
+
 def company_name(raw: str) -> str:
     """`ОАО «ВТБ24»` -> `ВТБ24 ОАО`: no quotes, the legal form after the name (R2.7)."""
     name = _fold(_QUOTES.sub(" ", raw))
     body, form = _split_legal_form(name)
     body = _fold(body)
-    if not body:
+    if not body or _is_legal_form(body):
         raise InvalidInput("company", "Название компании пустое: напишите, как она называется.")
     result = f"{body} {form}" if form else body
     if len(result) > COMPANY_MAX:

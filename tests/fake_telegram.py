@@ -605,10 +605,10 @@ class TelegramUser:
         self._read += 1
         return message
 
-    async def ask(self, text: str) -> ChatMessage:
+    async def ask(self, text: str, timeout: float = 5.0) -> ChatMessage:
         """Send text and return the bot's first answer."""
         await self.send(text)
-        return await self.reply()
+        return await self.reply(timeout)
 
     async def press(
         self, label: str, message: ChatMessage | None = None, timeout: float = 5.0

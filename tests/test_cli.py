@@ -1,0 +1,113 @@
+"""`crmbot` as an engineer runs it: a real process against the fake Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fake_telegram import FakeTelegram, TelegramUser
+from tests.test_onboarding_e2e import admin_invites, join
+
+CRMBOT = str(Path(sys.executable).with_name("crmbot"))
+ENV_KEYS = (
+    "BOT_TOKEN",
+    "TELEGRAM_API_BASE",
+    "DATABASE_URL",
+    "ADMIN_IDS",
+    "FSM_STORAGE",
+    "HTTP_PORT",
+    "TIMEZONE",
+    "LOG_LEVEL",
+)
+
+
+def clean_env(**values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ENV_KEYS}
+    env.update(values)
+    return env
+
+
+async def crmbot(*args: str, cwd: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        CRMBOT,
+        *args,
+        cwd=cwd,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_help_explains_both_commands(tmp_path: Path) -> None:
+    process = await crmbot("--help", cwd=tmp_path, env=clean_env())
+    out, _ = await process.communicate()
+    assert process.returncode == 0
+    assert b"run " in out and b"migrate " in out and b".env.example" in out
+
+
+@pytest.mark.parametrize(
+    ("env", "line"),
+    [
+        ({}, "crmbot: configuration error: BOT_TOKEN is required: expected the bot's token"),
+        ({"BOT_TOKEN": "nonsense"}, "crmbot: configuration error: BOT_TOKEN is malformed"),
+        (
+            {"BOT_TOKEN": "1:a", "HTTP_PORT": "eighty"},
+            "crmbot: configuration error: HTTP_PORT is malformed: expected a port from 1 to 65535",
+        ),
+        (
+            {"BOT_TOKEN": "1:a", "DATABASE_URL": "mysql://x"},
+            "crmbot: configuration error: DATABASE_URL is malformed",
+        ),
+        (
+            {"BOT_TOKEN": "1:a", "TIMEZONE": "Mars/Olympus"},
+            "crmbot: configuration error: TIMEZONE is malformed",
+        ),
+    ],
+)
+async def test_bad_configuration_is_one_clear_line(
+    tmp_path: Path, env: dict[str, str], line: str
+) -> None:
+    process = await crmbot("run", cwd=tmp_path, env=clean_env(**env))
+    _, err = await process.communicate()
+    assert process.returncode == 2
+    lines = err.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(line), lines
+    assert "nonsense" not in err.decode()
+    assert not (tmp_path / "data").exists()
+
+
+async def test_migrate_needs_no_token(tmp_path: Path) -> None:
+    process = await crmbot("migrate", cwd=tmp_path, env=clean_env())
+    _, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    assert (tmp_path / "data" / "crm.sqlite3").exists()
+
+
+async def test_run_serves_onboarding_and_stops_on_sigterm(
+    tmp_path: Path, fake: FakeTelegram, user_factory: Any
+) -> None:
+    admin = TelegramUser(fake, "Анна", user_id=424242)
+    env = clean_env(
+        BOT_TOKEN=fake.token, TELEGRAM_API_BASE=fake.base_url, ADMIN_IDS="424242", LOG_LEVEL="DEBUG"
+    )
+    process = await crmbot("run", cwd=tmp_path, env=env)
+    try:
+        reply = await admin.ask("/start", timeout=30)  # the first start migrates the database
+        assert "Вы — администратор" in reply.text
+        token = await admin_invites(admin, "Менеджер", "Продажи", new=True)
+        await join(user_factory("Пётр"), token)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 20)
+    log = err.decode()
+    assert process.returncode == 0, log
+    assert "Polling stopped" in log
+    assert fake.token not in log and fake.token.split(":")[1] not in log
+    assert (tmp_path / "data" / "crm.sqlite3").exists()

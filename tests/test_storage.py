@@ -1,0 +1,219 @@
+"""Migrations, repositories and the unit of work, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.errors import InvitationInvalid, NotAllowed
+from domain.model import Department, Member, Profile, Role
+from domain.services import onboarding
+from storage.engine import create_engine, create_session_factory
+from storage.migrate import alembic_config, downgrade_engine, upgrade_engine
+from storage.tables import Base
+from storage.uow import SqlUnitOfWorkFactory
+
+NOW = datetime(2026, 12, 1, 6, 30, tzinfo=UTC)
+PROFILE = Profile("Петров Пётр", "+79121234567", "petr@example.ru", "менеджер")
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def uow_factory(engine: AsyncEngine) -> SqlUnitOfWorkFactory:
+    await upgrade_engine(engine)
+    return SqlUnitOfWorkFactory(create_session_factory(engine))
+
+
+async def tables(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as connection:
+        return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+
+
+async def test_migrations_upgrade_to_head_match_the_models_and_downgrade_to_base(
+    engine: AsyncEngine,
+) -> None:
+    assert await tables(engine) == set()
+    await upgrade_engine(engine)
+    assert set(Base.metadata.tables) | {"alembic_version"} == await tables(engine)
+
+    def differences(sync_connection: object) -> list[object]:
+        context = MigrationContext.configure(sync_connection, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
+
+    async with engine.connect() as connection:
+        assert await connection.run_sync(differences) == []
+
+    await downgrade_engine(engine)
+    assert await tables(engine) <= {"alembic_version"}
+
+
+async def test_every_revision_upgrades_and_downgrades_alone(engine: AsyncEngine) -> None:
+    """The stairway: up one, down one, up again, for every revision in order."""
+    script = ScriptDirectory.from_config(alembic_config())
+    revisions = list(reversed(list(script.walk_revisions())))
+    for revision in revisions:
+        await upgrade_engine(engine, revision.revision)
+        await downgrade_engine(engine, revision.down_revision or "base")
+        await upgrade_engine(engine, revision.revision)
+
+
+async def test_repository_round_trip_keeps_utc(uow_factory: SqlUnitOfWorkFactory) -> None:
+    moment = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    async with uow_factory() as uow:
+        department = await uow.departments.add(Department("Продажи"))
+        member = await uow.members.add(
+            Member(
+                telegram_id=2**40,
+                full_name="Пётр",
+                role=Role.MANAGER,
+                department_id=department.id,
+                created_at=moment,
+            )
+        )
+        await uow.commit()
+    async with uow_factory() as uow:
+        loaded = await uow.members.by_telegram_id(2**40)
+    assert loaded == member
+    assert loaded is not None and loaded.created_at == moment
+    assert loaded.created_at.tzinfo is not None and loaded.created_at.utcoffset() == timedelta(0)
+
+
+async def test_unit_of_work_rolls_back_unless_committed(uow_factory: SqlUnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        await uow.departments.add(Department("Забытый"))
+    async with uow_factory() as uow:
+        await uow.departments.add(Department("Сохранённый"))
+        await uow.commit()
+    with pytest.raises(RuntimeError):
+        async with uow_factory() as uow:
+            await uow.departments.add(Department("Упавший"))
+            raise RuntimeError("use case failed")
+    async with uow_factory() as uow:
+        assert [d.name for d in await uow.departments.all()] == ["Сохранённый"]
+
+
+async def test_telegram_id_is_unique(uow_factory: SqlUnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        await uow.members.add(Member(1, "a", Role.MANAGER, None, created_at=NOW))
+        await uow.commit()
+    async with uow_factory() as uow:
+        with pytest.raises(IntegrityError):
+            await uow.members.add(Member(1, "b", Role.MANAGER, None, created_at=NOW))
+
+
+async def seed_admin(uow_factory: SqlUnitOfWorkFactory) -> tuple[Member, Department]:
+    async with uow_factory() as uow:
+        admin = await onboarding.bootstrap_admin(uow, 1, "Админ", [1], NOW)
+        assert admin is not None
+        department = await onboarding.create_department(uow, admin, "  Продажи   B2B ")
+    return admin, department
+
+
+async def test_invitation_is_single_use_even_under_concurrency(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    admin, department = await seed_admin(uow_factory)
+    assert department.name == "Продажи B2B"
+    async with uow_factory() as uow:
+        issued = await onboarding.issue_invitation(uow, admin, Role.MANAGER, department.id, NOW)
+    token = issued.invitation.token
+    assert len(token) == 32 and issued.invitation.expires_at == NOW + timedelta(hours=72)
+
+    async def accept(telegram_id: int) -> Member | str:
+        async with uow_factory() as uow:
+            try:
+                return await onboarding.accept_invitation(uow, token, telegram_id, PROFILE, NOW)
+            except InvitationInvalid as error:
+                return error.message
+
+    results = await asyncio.gather(*(accept(100 + n) for n in range(5)))
+    joined = [r for r in results if isinstance(r, Member)]
+    assert len(joined) == 1
+    assert joined[0].role is Role.MANAGER and joined[0].department_id == department.id
+    async with uow_factory() as uow:
+        everyone = await uow.members.everyone()
+        invitation = await uow.invitations.by_token(token)
+    assert {m.telegram_id for m in everyone} == {1, joined[0].telegram_id}
+    assert invitation is not None and invitation.used_by == joined[0].id
+
+
+async def test_expired_invitation_cannot_be_accepted(uow_factory: SqlUnitOfWorkFactory) -> None:
+    admin, department = await seed_admin(uow_factory)
+    async with uow_factory() as uow:
+        issued = await onboarding.issue_invitation(
+            uow, admin, Role.MANAGER, department.id, NOW, ttl=timedelta(minutes=5)
+        )
+    async with uow_factory() as uow:
+        with pytest.raises(InvitationInvalid, match="Срок действия"):
+            await onboarding.accept_invitation(
+                uow, issued.invitation.token, 7, PROFILE, NOW + timedelta(minutes=5)
+            )
+    async with uow_factory() as uow:
+        assert await uow.members.by_telegram_id(7) is None
+
+
+async def test_supervisor_limits(uow_factory: SqlUnitOfWorkFactory) -> None:
+    admin, sales = await seed_admin(uow_factory)
+    async with uow_factory() as uow:
+        retail = await onboarding.create_department(uow, admin, "Розница")
+        issued = await onboarding.issue_invitation(uow, admin, Role.SUPERVISOR, sales.id, NOW)
+        boss = await onboarding.accept_invitation(uow, issued.invitation.token, 2, PROFILE, NOW)
+    async with uow_factory() as uow:
+        with pytest.raises(NotAllowed):
+            await onboarding.issue_invitation(uow, boss, Role.MANAGER, retail.id, NOW)
+        with pytest.raises(NotAllowed):
+            await onboarding.issue_invitation(uow, boss, Role.SUPERVISOR, sales.id, NOW)
+        with pytest.raises(NotAllowed):
+            await onboarding.create_department(uow, boss, "Своё")
+        with pytest.raises(NotAllowed, match="самого себя"):
+            await onboarding.deactivate_member(uow, boss, boss.id or 0)
+        with pytest.raises(NotAllowed):
+            await onboarding.deactivate_member(uow, boss, admin.id or 0)
+
+
+async def test_profile_update_and_deactivation(uow_factory: SqlUnitOfWorkFactory) -> None:
+    admin, sales = await seed_admin(uow_factory)
+    async with uow_factory() as uow:
+        issued = await onboarding.issue_invitation(uow, admin, Role.MANAGER, sales.id, NOW)
+        worker = await onboarding.accept_invitation(uow, issued.invitation.token, 3, PROFILE, NOW)
+    async with uow_factory() as uow:
+        new = Profile("Петров Пётр Петрович", "+79990001122", "p@example.ru", "старший менеджер")
+        await onboarding.update_profile(uow, worker, new)
+        await onboarding.deactivate_member(uow, admin, worker.id or 0)
+    async with uow_factory() as uow:
+        loaded = await uow.members.get(worker.id or 0)
+    assert loaded is not None
+    assert (loaded.full_name, loaded.phone, loaded.position, loaded.active) == (
+        "Петров Пётр Петрович",
+        "+79990001122",
+        "старший менеджер",
+        False,
+    )
+
+
+async def test_sqlite_is_set_up_for_a_live_bot(sqlite_db: str) -> None:
+    engine = create_engine(sqlite_db)
+    try:
+        async with engine.connect() as connection:
+            pragmas = {
+                name: await connection.scalar(text(f"PRAGMA {name}"))
+                for name in ("journal_mode", "foreign_keys", "busy_timeout")
+            }
+    finally:
+        await engine.dispose()
+    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000}

@@ -20,12 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.settings import Settings, token_of
 from domain.ports import Clock, SystemClock
 from handlers import routers, views
+from handlers.drain import InFlight
 from handlers.middlewares import UnitOfWorkMiddleware
 from storage.engine import create_engine, create_session_factory
 from storage.fsm import SqlStorage
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+SHUTDOWN_GRACE_SECONDS = 10
 
 
 @dataclass
@@ -76,6 +78,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
     )
     storage, isolation = _fsm(settings, engine)
     scheduler = AsyncIOScheduler(timezone="UTC")
+    in_flight = InFlight()
     dispatcher = Dispatcher(
         storage=storage,
         events_isolation=isolation,
@@ -83,7 +86,9 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
         clock=clock,
         uow_factory=uow_factory,
         scheduler=scheduler,
+        in_flight=in_flight,
     )
+    dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(uow_factory))
     dispatcher.include_routers(*routers())
     dispatcher.startup.register(_on_startup)
@@ -100,6 +105,8 @@ async def _on_startup(bot: Bot, scheduler: AsyncIOScheduler) -> None:
     log.info("bot @%s is up", me.username)
 
 
-async def _on_shutdown(scheduler: AsyncIOScheduler) -> None:
+async def _on_shutdown(scheduler: AsyncIOScheduler, in_flight: InFlight) -> None:
     if scheduler.running:
         scheduler.shutdown(wait=False)
+    if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
+        log.warning("stopping with updates still in flight after %ss", SHUTDOWN_GRACE_SECONDS)

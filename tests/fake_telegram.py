@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import random
 import re
 import time
 from dataclasses import dataclass, field
@@ -550,7 +551,8 @@ class FakeTelegram:
 class TelegramUser:
     """A person in a private chat with the bot: sends, shares, presses, reads."""
 
-    _ids = itertools.count(500_001)
+    # Random per run: Redis outlives a test run, and a user id must not meet its old state.
+    _ids = itertools.count(random.randrange(10**9, 2 * 10**9, 10**6))
 
     def __init__(
         self,

@@ -219,3 +219,16 @@ async def test_manager_cannot_invite_or_manage(
     assert (await worker.ask("/team")).text.startswith("Список отдела доступен")
     help_text = (await worker.ask("/help")).text
     assert "/invite" not in help_text and "/profile" in help_text
+
+
+async def test_unexpected_failure_is_logged_with_the_update_id_and_told_to_the_user(
+    running_bot: RunningBot, admin: TelegramUser, fake: Any, caplog: Any
+) -> None:
+    await admin.ask("/start")
+    fake.fail(500, method="sendMessage", times=1)
+    reply = await admin.ask("/help")
+    assert reply.text.startswith("Что-то пошло не так, и действие не выполнено.")
+    failures = [r for r in caplog.records if r.name == "handlers.errors"]
+    assert len(failures) == 1
+    assert re.fullmatch(r"update \d+ failed", failures[0].getMessage())
+    assert fake.token not in caplog.text

@@ -31,3 +31,11 @@ class StaleState(DomainError):
 
 class InvitationInvalid(DomainError):
     """The invitation token is unknown, used or expired."""
+
+
+class DuplicateExternalId(DomainError):
+    """A lead with this external id exists already (a retried web-form post)."""
+
+    def __init__(self, external_id: str) -> None:
+        super().__init__("Лид с таким external_id уже есть.")
+        self.external_id = external_id

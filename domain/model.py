@@ -62,6 +62,18 @@ class JunkReason(StrEnum):
     DUPLICATE = "duplicate"
     OTHER = "other"
 
+    @property
+    def label(self) -> str:
+        return JUNK_LABELS[self]
+
+
+JUNK_LABELS = {
+    JunkReason.SPAM: "спам",
+    JunkReason.NOT_TARGET: "нецелевой",
+    JunkReason.DUPLICATE: "дубль",
+    JunkReason.OTHER: "другое",
+}
+
 
 @dataclass
 class Department:
@@ -143,6 +155,7 @@ class Lead:
     external_id: str | None = None
     responsible_id: int | None = None
     creator_id: int | None = None
+    assigned_by_id: int | None = None
     assigned_at: datetime | None = None
     first_contact_at: datetime | None = None
     next_contact_at: datetime | None = None
@@ -217,11 +230,50 @@ DEFAULT_DEAL_STAGES: tuple[DealStage, ...] = (
 class Deal:
     title: str
     department_id: int
-    pipeline: str
+    pipeline_id: int
     stage: str
     created_at: datetime
     responsible_id: int | None = None
     company_id: int | None = None
     contact_id: int | None = None
     checklist_answers: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None
+
+
+@dataclass
+class Pipeline:
+    """A deal pipeline (направление) of a department, with its stages (R3.3)."""
+
+    department_id: int
+    name: str
+    is_default: bool = True
+    stages: tuple[str, ...] = tuple(stage.code for stage in DEFAULT_DEAL_STAGES)
+    id: int | None = None
+
+
+class NotificationKind(StrEnum):
+    CARD = "card"  # render the lead's card for the member: edit his copy, or send one
+    TEXT = "text"  # a message, optionally with a button to the lead's card
+
+
+@dataclass
+class Notification:
+    """An outgoing message, written in the transaction of the change that causes it."""
+
+    member_id: int
+    kind: NotificationKind
+    created_at: datetime
+    lead_id: int | None = None
+    text: str | None = None
+    fresh: bool = False  # CARD: send a new message instead of editing the old one
+    id: int | None = None
+
+
+@dataclass
+class LeadDraft:
+    """A lead offered from a forwarded message or a shared contact, before it is created."""
+
+    member_id: int
+    fields: dict[str, str]
+    created_at: datetime
     id: int | None = None

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, Self
 
-from domain.model import Department, Invitation, Member
+from domain.model import (
+    Company,
+    Contact,
+    Deal,
+    Department,
+    Invitation,
+    Lead,
+    LeadDraft,
+    LeadEvent,
+    Member,
+    Notification,
+    Pipeline,
+    Role,
+)
+from domain.statuses import LeadStatus
 
 
 class Clock(Protocol):
@@ -25,6 +40,10 @@ class MemberRepository(Protocol):
     async def by_telegram_id(self, telegram_id: int) -> Member | None: ...
     async def in_department(self, department_id: int) -> list[Member]: ...
     async def everyone(self) -> list[Member]: ...
+    async def with_roles(self, department_id: int, roles: tuple[Role, ...]) -> list[Member]:
+        """Active members of the department with one of the roles, by name."""
+        ...
+
     async def save(self, member: Member) -> None: ...
 
 
@@ -47,10 +66,113 @@ class InvitationRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class LeadQuery:
+    """Which leads a list shows: by department, responsible, statuses; a page of them."""
+
+    department_id: int | None = None
+    responsible_id: int | None = None
+    unassigned: bool = False
+    statuses: tuple[LeadStatus, ...] = ()
+    offset: int = 0
+    limit: int = 8
+
+
+class LeadRepository(Protocol):
+    async def add(self, lead: Lead) -> Lead: ...
+    async def get(self, lead_id: int) -> Lead | None: ...
+    async def by_external_id(self, external_id: str) -> Lead | None: ...
+
+    async def update_if(
+        self,
+        lead: Lead,
+        *,
+        expected_status: LeadStatus,
+        expected_responsible: int | object | None = ...,
+    ) -> bool:
+        """Write `lead` only if the stored status (and responsible) are still as expected.
+
+        One conditional UPDATE: of two concurrent presses exactly one wins.
+        """
+        ...
+
+    async def save(self, lead: Lead) -> None: ...
+    async def find(self, query: LeadQuery) -> tuple[list[Lead], int]: ...
+    async def count_by_status(
+        self, department_id: int | None, responsible_id: int | None
+    ) -> dict[LeadStatus, int]: ...
+    async def count_by_responsible(self, department_id: int) -> dict[int, int]: ...
+
+    async def open_matches(
+        self,
+        *,
+        exclude_id: int | None,
+        phone: str | None,
+        email: str | None,
+        company_key: str | None,
+    ) -> list[Lead]: ...
+
+
+class LeadEventRepository(Protocol):
+    async def add(self, event: LeadEvent) -> None: ...
+    async def latest(self, lead_id: int, limit: int) -> list[LeadEvent]: ...
+
+
+class CompanyRepository(Protocol):
+    async def add(self, company: Company) -> Company: ...
+    async def get(self, company_id: int) -> Company | None: ...
+    async def matching(self, name_key: str) -> list[Company]: ...
+    async def with_contacts(self, phone: str | None, email: str | None) -> list[Company]: ...
+    async def deal_count(self, company_id: int) -> int: ...
+
+
+class ContactRepository(Protocol):
+    async def add(self, contact: Contact) -> Contact: ...
+    async def in_company(
+        self, company_id: int, phone: str | None, email: str | None
+    ) -> Contact | None: ...
+
+
+class DealRepository(Protocol):
+    async def add(self, deal: Deal) -> Deal: ...
+    async def get(self, deal_id: int) -> Deal | None: ...
+
+
+class PipelineRepository(Protocol):
+    async def add(self, pipeline: Pipeline) -> Pipeline: ...
+    async def default_for(self, department_id: int) -> Pipeline | None: ...
+
+
+class OutboxRepository(Protocol):
+    async def add(self, notification: Notification) -> None: ...
+
+
+class LeadCardRepository(Protocol):
+    async def holders(self, lead_id: int) -> list[int]:
+        """The members who have a card of this lead in their chat."""
+        ...
+
+
+class DraftRepository(Protocol):
+    async def add(self, draft: LeadDraft) -> LeadDraft: ...
+    async def take(self, draft_id: int, member_id: int) -> LeadDraft | None:
+        """Remove and return the member's draft; None if it is gone (used already)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     members: MemberRepository
     departments: DepartmentRepository
     invitations: InvitationRepository
+    leads: LeadRepository
+    lead_events: LeadEventRepository
+    companies: CompanyRepository
+    contacts: ContactRepository
+    deals: DealRepository
+    pipelines: PipelineRepository
+    outbox: OutboxRepository
+    lead_cards: LeadCardRepository
+    drafts: DraftRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc: object) -> None: ...

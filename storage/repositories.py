@@ -85,6 +85,18 @@ class SqlMemberRepository:
         )
         return [_member(row) for row in rows]
 
+    async def with_roles(self, department_id: int, roles: tuple[Role, ...]) -> list[Member]:
+        rows = await self._session.scalars(
+            select(MemberRow)
+            .where(
+                MemberRow.department_id == department_id,
+                MemberRow.role.in_([role.value for role in roles]),
+                MemberRow.active.is_(True),
+            )
+            .order_by(MemberRow.full_name, MemberRow.id)
+        )
+        return [_member(row) for row in rows]
+
     async def save(self, member: Member) -> None:
         await self._session.execute(
             update(MemberRow)

@@ -114,6 +114,7 @@ class LeadRow(Base):
     external_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     responsible_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     creator_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime]
     assigned_at: Mapped[datetime | None]
     first_contact_at: Mapped[datetime | None]
@@ -137,13 +138,23 @@ class LeadEventRow(Base):
     new_value: Mapped[str | None] = mapped_column(Text)
 
 
+class PipelineRow(Base):
+    __tablename__ = "pipelines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    is_default: Mapped[bool] = mapped_column(default=False)
+    stages: Mapped[list[str]] = mapped_column(JSON)
+
+
 class DealRow(Base):
     __tablename__ = "deals"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(255))
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
-    pipeline: Mapped[str] = mapped_column(String(64))
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipelines.id"))
     stage: Mapped[str] = mapped_column(String(32))
     responsible_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
@@ -160,3 +171,44 @@ class FsmStateRow(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     state: Mapped[str | None] = mapped_column(String(255))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class OutboxRow(Base):
+    """A message the bot owes someone; the sender claims, delivers and stamps it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
+    text: Mapped[str | None] = mapped_column(Text)
+    fresh: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    not_before: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class LeadCardRow(Base):
+    """Where a member's copy of a lead card is, so it is edited in place."""
+
+    __tablename__ = "lead_cards"
+
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime]
+
+
+class LeadDraftRow(Base):
+    __tablename__ = "lead_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.lead_repositories import (
+    SqlCompanyRepository,
+    SqlContactRepository,
+    SqlDealRepository,
+    SqlDraftRepository,
+    SqlLeadCardRepository,
+    SqlLeadEventRepository,
+    SqlLeadRepository,
+    SqlOutboxRepository,
+    SqlPipelineRepository,
+)
 from storage.repositories import (
     SqlDepartmentRepository,
     SqlInvitationRepository,
@@ -13,16 +25,38 @@ from storage.repositories import (
 )
 
 
+def _nothing() -> None:
+    return None
+
+
 class SqlUnitOfWork:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        on_outbox_commit: Callable[[], None] = _nothing,
+    ) -> None:
         self._session_factory = session_factory
+        self._on_outbox_commit = on_outbox_commit
         self._session: AsyncSession | None = None
+        self._outbox_written = False
+
+    def _mark_outbox(self) -> None:
+        self._outbox_written = True
 
     async def __aenter__(self) -> Self:
-        self._session = self._session_factory()
-        self.members = SqlMemberRepository(self._session)
-        self.departments = SqlDepartmentRepository(self._session)
-        self.invitations = SqlInvitationRepository(self._session)
+        session = self._session = self._session_factory()
+        self.members = SqlMemberRepository(session)
+        self.departments = SqlDepartmentRepository(session)
+        self.invitations = SqlInvitationRepository(session)
+        self.leads = SqlLeadRepository(session)
+        self.lead_events = SqlLeadEventRepository(session)
+        self.companies = SqlCompanyRepository(session)
+        self.contacts = SqlContactRepository(session)
+        self.deals = SqlDealRepository(session)
+        self.pipelines = SqlPipelineRepository(session)
+        self.outbox = SqlOutboxRepository(session, self._mark_outbox)
+        self.lead_cards = SqlLeadCardRepository(session)
+        self.drafts = SqlDraftRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -33,20 +67,35 @@ class SqlUnitOfWork:
             await self._session.close()
             self._session = None
 
+    @property
+    def session(self) -> AsyncSession:
+        """For storage-side code (the outbox sender); use cases go through repositories."""
+        assert self._session is not None
+        return self._session
+
     async def commit(self) -> None:
         assert self._session is not None
         await self._session.commit()
+        if self._outbox_written:
+            self._outbox_written = False
+            self._on_outbox_commit()
 
     async def rollback(self) -> None:
         assert self._session is not None
         await self._session.rollback()
+        self._outbox_written = False
 
 
 class SqlUnitOfWorkFactory:
     """Makes a fresh unit of work for each update or job."""
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        on_outbox_commit: Callable[[], None] = _nothing,
+    ) -> None:
         self._session_factory = session_factory
+        self.on_outbox_commit = on_outbox_commit
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._session_factory)
+        return SqlUnitOfWork(self._session_factory, self.on_outbox_commit)

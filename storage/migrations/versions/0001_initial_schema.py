@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 08:41:35.088335
+Create Date: 2026-12-01 08:55:49.560409
 """
 
 from collections.abc import Sequence
@@ -76,6 +76,25 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "pipelines",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("is_default", sa.Boolean(), nullable=False),
+        sa.Column("stages", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["departments.id"],
+            name=op.f("fk_pipelines_department_id_departments"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pipelines")),
+    )
+    with op.batch_alter_table("pipelines", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_pipelines_department_id"), ["department_id"], unique=False
+        )
+
+    op.create_table(
         "contacts",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("full_name", sa.String(length=200), nullable=False),
@@ -120,11 +139,25 @@ def upgrade() -> None:
         sa.UniqueConstraint("token", name=op.f("uq_invitations_token")),
     )
     op.create_table(
+        "lead_drafts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("fields", sa.JSON(), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_lead_drafts_member_id_members")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lead_drafts")),
+    )
+    with op.batch_alter_table("lead_drafts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_lead_drafts_member_id"), ["member_id"], unique=False)
+
+    op.create_table(
         "deals",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("title", sa.String(length=255), nullable=False),
         sa.Column("department_id", sa.Integer(), nullable=False),
-        sa.Column("pipeline", sa.String(length=64), nullable=False),
+        sa.Column("pipeline_id", sa.Integer(), nullable=False),
         sa.Column("stage", sa.String(length=32), nullable=False),
         sa.Column("responsible_id", sa.Integer(), nullable=True),
         sa.Column("company_id", sa.Integer(), nullable=True),
@@ -139,6 +172,9 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["department_id"], ["departments.id"], name=op.f("fk_deals_department_id_departments")
+        ),
+        sa.ForeignKeyConstraint(
+            ["pipeline_id"], ["pipelines.id"], name=op.f("fk_deals_pipeline_id_pipelines")
         ),
         sa.ForeignKeyConstraint(
             ["responsible_id"], ["members.id"], name=op.f("fk_deals_responsible_id_members")
@@ -167,6 +203,7 @@ def upgrade() -> None:
         sa.Column("external_id", sa.String(length=128), nullable=True),
         sa.Column("responsible_id", sa.Integer(), nullable=True),
         sa.Column("creator_id", sa.Integer(), nullable=True),
+        sa.Column("assigned_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("assigned_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("first_contact_at", storage.types.UTCDateTime(timezone=True), nullable=True),
@@ -175,6 +212,9 @@ def upgrade() -> None:
         sa.Column("checklist_answers", sa.JSON(), nullable=False),
         sa.Column("checklist_id", sa.Integer(), nullable=True),
         sa.Column("deal_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["assigned_by_id"], ["members.id"], name=op.f("fk_leads_assigned_by_id_members")
+        ),
         sa.ForeignKeyConstraint(
             ["creator_id"], ["members.id"], name=op.f("fk_leads_creator_id_members")
         ),
@@ -200,6 +240,21 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "lead_cards",
+        sa.Column("lead_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.Column("message_id", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["lead_id"], ["leads.id"], name=op.f("fk_lead_cards_lead_id_leads")
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_lead_cards_member_id_members")
+        ),
+        sa.PrimaryKeyConstraint("lead_id", "member_id", name=op.f("pk_lead_cards")),
+    )
+    op.create_table(
         "lead_events",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("lead_id", sa.Integer(), nullable=False),
@@ -220,12 +275,40 @@ def upgrade() -> None:
     with op.batch_alter_table("lead_events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_lead_events_lead_id"), ["lead_id"], unique=False)
 
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("lead_id", sa.Integer(), nullable=True),
+        sa.Column("text", sa.Text(), nullable=True),
+        sa.Column("fresh", sa.Boolean(), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("not_before", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("claimed_until", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.ForeignKeyConstraint(["lead_id"], ["leads.id"], name=op.f("fk_outbox_lead_id_leads")),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_outbox_member_id_members")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_pending", ["sent_at", "not_before"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_pending")
+
+    op.drop_table("outbox")
     with op.batch_alter_table("lead_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_lead_events_lead_id"))
 
     op.drop_table("lead_events")
+    op.drop_table("lead_cards")
     with op.batch_alter_table("leads", schema=None) as batch_op:
         batch_op.drop_index("ix_leads_responsible_status")
         batch_op.drop_index(batch_op.f("ix_leads_phone"))
@@ -235,6 +318,10 @@ def downgrade() -> None:
 
     op.drop_table("leads")
     op.drop_table("deals")
+    with op.batch_alter_table("lead_drafts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_lead_drafts_member_id"))
+
+    op.drop_table("lead_drafts")
     op.drop_table("invitations")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contacts_phone"))
@@ -242,6 +329,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_contacts_company_id"))
 
     op.drop_table("contacts")
+    with op.batch_alter_table("pipelines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_pipelines_department_id"))
+
+    op.drop_table("pipelines")
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_members_department_id"))
 

@@ -1,0 +1,161 @@
+"""Conversion (R2.13, R3.1): a lead becomes Deal + Contact + Company, keeping what it knew."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain import normalize
+from domain.errors import InvalidInput, NotFound, StaleState
+from domain.model import Company, Contact, Deal, Lead, Member, Pipeline
+from domain.permissions import Action, require
+from domain.ports import UnitOfWork
+from domain.services.leads import load_lead, push_cards, record
+from domain.statuses import LeadStatus, check_move
+
+DEFAULT_PIPELINE_NAME = "Продажи"
+
+
+@dataclass(frozen=True)
+class CompanyMatch:
+    company: Company
+    deals: int
+
+
+@dataclass(frozen=True)
+class Duplicates:
+    """What a new lead may repeat: open leads and existing clients (R2.13)."""
+
+    leads: list[int]
+    companies: list[CompanyMatch]
+
+    def __bool__(self) -> bool:
+        return bool(self.leads or self.companies)
+
+
+def _company_key(lead: Lead) -> str | None:
+    if not lead.company_name:
+        return None
+    try:
+        return normalize.company_key(lead.company_name)
+    except InvalidInput:
+        return None
+
+
+async def duplicates_of(uow: UnitOfWork, lead: Lead) -> Duplicates:
+    """Matches by phone, e-mail and normalised company name."""
+    key = _company_key(lead)
+    leads = await uow.leads.open_matches(
+        exclude_id=lead.id, phone=lead.phone, email=lead.email, company_key=key
+    )
+    companies: dict[int, Company] = {}
+    if key:
+        companies.update((c.id, c) for c in await uow.companies.matching(key) if c.id)
+    if lead.phone or lead.email:
+        for company in await uow.companies.with_contacts(lead.phone, lead.email):
+            if company.id:
+                companies.setdefault(company.id, company)
+    matches = [
+        CompanyMatch(company, await uow.companies.deal_count(company_id))
+        for company_id, company in sorted(companies.items())
+    ]
+    return Duplicates([m.id for m in leads if m.id is not None], matches)
+
+
+def contact_name(lead: Lead) -> str:
+    """R2.5: the contact's name; if unknown, the company or the order."""
+    name = " ".join(p for p in (lead.contact_name, lead.contact_last_name) if p)
+    return name or lead.company_name or lead.title
+
+
+async def default_pipeline(uow: UnitOfWork, department_id: int) -> Pipeline:
+    pipeline = await uow.pipelines.default_for(department_id)
+    if pipeline is None:
+        pipeline = await uow.pipelines.add(Pipeline(department_id, DEFAULT_PIPELINE_NAME))
+    return pipeline
+
+
+async def convert_lead(
+    uow: UnitOfWork,
+    actor: Member,
+    lead_id: int,
+    company_id: int | None,
+    expected: LeadStatus | None,
+    now: datetime,
+) -> Deal:
+    """One transaction: company (new or existing), contact, deal; the lead is CONVERTED."""
+    lead = await load_lead(uow, lead_id)
+    require(actor, Action.WORK_LEAD, lead=lead)
+    if expected is not None and lead.status is not expected:
+        raise StaleState(f"Лид уже в статусе «{lead.status.label}».")
+    check_move(lead.status, LeadStatus.CONVERTED, may_move_back=False)
+    company = await _company(uow, lead, company_id, now)
+    assert company.id is not None
+    contact = await _contact(uow, lead, company, existing=company_id is not None, now=now)
+    pipeline = await default_pipeline(uow, lead.department_id)
+    assert pipeline.id is not None
+    deal = await uow.deals.add(
+        Deal(
+            title=lead.title,
+            department_id=lead.department_id,
+            pipeline_id=pipeline.id,
+            stage=pipeline.stages[0],
+            created_at=now,
+            responsible_id=lead.responsible_id,
+            company_id=company.id,
+            contact_id=contact.id,
+            checklist_answers=dict(lead.checklist_answers),
+        )
+    )
+    old = lead.status
+    lead.status = LeadStatus.CONVERTED
+    lead.status_changed_at = now
+    lead.deal_id = deal.id
+    if not await uow.leads.update_if(lead, expected_status=old):
+        raise StaleState("Лид только что изменился: откройте карточку заново.")
+    await record(uow, lead, actor, now, "status", "status", old.label, lead.status.label)
+    await record(
+        uow, lead, actor, now, "converted", "deal", None, f"сделка #{deal.id}, {company.name}"
+    )
+    await push_cards(uow, lead, now)
+    await uow.commit()
+    return deal
+
+
+async def _company(uow: UnitOfWork, lead: Lead, company_id: int | None, now: datetime) -> Company:
+    if company_id is not None:
+        company = await uow.companies.get(company_id)
+        if company is None or company.department_id not in (None, lead.department_id):
+            raise NotFound("Такой компании нет.")
+        return company
+    if not lead.company_name:
+        raise InvalidInput("company", "Укажите компанию клиента: «Изменить» → «Компания».")
+    return await uow.companies.add(
+        Company(
+            name=normalize.company_name(lead.company_name),
+            department_id=lead.department_id,
+            address=lead.address,
+            website=lead.website,
+            created_at=now,
+        )
+    )
+
+
+async def _contact(
+    uow: UnitOfWork, lead: Lead, company: Company, *, existing: bool, now: datetime
+) -> Contact:
+    assert company.id is not None
+    if existing:
+        known = await uow.contacts.in_company(company.id, lead.phone, lead.email)
+        if known is not None:
+            return known
+    return await uow.contacts.add(
+        Contact(
+            full_name=contact_name(lead),
+            company_id=company.id,
+            phone=lead.phone,
+            email=lead.email,
+            position=lead.position,
+            created_at=now,
+        )
+    )

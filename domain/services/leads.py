@@ -1,0 +1,452 @@
+"""The lead's life: intake, assignment, stages, call planning, edits, junk (R2.1-R2.12, R2.16).
+
+Every change writes a history event (R2.8) and the card refreshes for everyone who holds a
+copy, in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain import normalize
+from domain.errors import (
+    DuplicateExternalId,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    StaleState,
+)
+from domain.lead_fields import LeadField, auto_title, clean_field
+from domain.model import (
+    JunkReason,
+    Lead,
+    LeadDraft,
+    LeadEvent,
+    LeadSource,
+    Member,
+    Notification,
+    NotificationKind,
+    Role,
+)
+from domain.permissions import Action, may, require
+from domain.ports import UnitOfWork
+from domain.statuses import LeadStatus, check_move
+
+POOL_ROLES = (Role.OFFICE_MANAGER, Role.SUPERVISOR)
+ASSIGNABLE_ROLES = (Role.MANAGER,)
+
+
+async def load_lead(uow: UnitOfWork, lead_id: int) -> Lead:
+    lead = await uow.leads.get(lead_id)
+    if lead is None:
+        raise NotFound(f"Лид #{lead_id} не найден.")
+    return lead
+
+
+async def member_name(uow: UnitOfWork, member_id: int | None) -> str:
+    if member_id is None:
+        return "никто"
+    member = await uow.members.get(member_id)
+    return member.full_name if member else f"#{member_id}"
+
+
+async def record(
+    uow: UnitOfWork,
+    lead: Lead,
+    actor: Member | None,
+    now: datetime,
+    kind: str,
+    field_name: str | None = None,
+    old: object = None,
+    new: object = None,
+) -> None:
+    assert lead.id is not None
+    await uow.lead_events.add(
+        LeadEvent(
+            lead_id=lead.id,
+            at=now,
+            actor_id=actor.id if actor else None,
+            kind=kind,
+            field_name=field_name,
+            old_value=None if old is None else str(old),
+            new_value=None if new is None else str(new),
+        )
+    )
+
+
+async def push_cards(
+    uow: UnitOfWork, lead: Lead, now: datetime, fresh_for: Iterable[int] = ()
+) -> None:
+    """Refresh the lead's card for every holder; send a new card to `fresh_for`."""
+    assert lead.id is not None
+    fresh = set(fresh_for)
+    for member_id in fresh:
+        await uow.outbox.add(
+            Notification(member_id, NotificationKind.CARD, now, lead_id=lead.id, fresh=True)
+        )
+    for member_id in await uow.lead_cards.holders(lead.id):
+        if member_id not in fresh:
+            await uow.outbox.add(Notification(member_id, NotificationKind.CARD, now, lead.id))
+
+
+async def tell(
+    uow: UnitOfWork, member_id: int, text: str, now: datetime, lead_id: int | None = None
+) -> None:
+    await uow.outbox.add(Notification(member_id, NotificationKind.TEXT, now, lead_id, text))
+
+
+async def pool_of(uow: UnitOfWork, department_id: int) -> list[Member]:
+    """Who receives unassigned leads (R2.11): the office managers and the supervisors."""
+    return await uow.members.with_roles(department_id, POOL_ROLES)
+
+
+async def intake_department(uow: UnitOfWork, name: str | None) -> int:
+    """The department a lead from outside goes to: the one named, else the first one."""
+    departments = await uow.departments.all()
+    if name:
+        for department in departments:
+            if department.name.casefold() == name.strip().casefold():
+                assert department.id is not None
+                return department.id
+        raise InvalidInput("department", f"Отдела «{name}» нет.")
+    if not departments:
+        raise InvalidInput("department", "В CRM ещё нет ни одного отдела.")
+    return min(d.id for d in departments if d.id is not None)
+
+
+@dataclass(frozen=True)
+class Intake:
+    lead: Lead
+    created: bool
+
+
+async def create_lead(
+    uow: UnitOfWork,
+    *,
+    values: Mapping[LeadField, str],
+    source: LeadSource,
+    department_id: int,
+    creator: Member | None,
+    now: datetime,
+    external_id: str | None = None,
+) -> Intake:
+    """R2.3, R2.4, R2.12: a new lead; a manager who creates one becomes its responsible."""
+    if creator is not None:
+        require(creator, Action.CREATE_LEAD, department_id=department_id)
+    if external_id:
+        existing = await uow.leads.by_external_id(external_id)
+        if existing is not None:
+            return Intake(existing, created=False)
+    title = values.get(LeadField.TITLE)
+    lead = Lead(
+        title=title or auto_title(values, source),
+        title_is_auto=title is None,
+        source=source,
+        department_id=department_id,
+        created_at=now,
+        status_changed_at=now,
+        external_id=external_id,
+        creator_id=creator.id if creator else None,
+        **{f.attribute: v for f, v in values.items() if f is not LeadField.TITLE},
+    )
+    takes_it = creator is not None and creator.role is Role.MANAGER
+    if takes_it:
+        assert creator is not None
+        lead.status = LeadStatus.ASSIGNED
+        lead.responsible_id = creator.id
+        lead.assigned_by_id = creator.id
+        lead.assigned_at = now
+    try:
+        await uow.leads.add(lead)
+    except DuplicateExternalId:
+        # A concurrent retry of the same post won the race: answer with its lead.
+        await uow.rollback()
+        existing = await uow.leads.by_external_id(external_id or "")
+        if existing is None:
+            raise
+        return Intake(existing, created=False)
+    await record(uow, lead, creator, now, "created", new=lead.title)
+    if takes_it:
+        recipients = {lead.responsible_id}
+    else:
+        recipients = {m.id for m in await pool_of(uow, department_id)}
+        if creator is not None:
+            recipients.add(creator.id)
+    await push_cards(uow, lead, now, fresh_for={r for r in recipients if r is not None})
+    await uow.commit()
+    return Intake(lead, created=True)
+
+
+async def assignable(uow: UnitOfWork, department_id: int) -> list[Member]:
+    return await uow.members.with_roles(department_id, ASSIGNABLE_ROLES)
+
+
+async def assign_lead(
+    uow: UnitOfWork, actor: Member, lead_id: int, manager_id: int, now: datetime
+) -> Lead:
+    """R2.11: the office manager or supervisor names the responsible; one press wins."""
+    lead = await load_lead(uow, lead_id)
+    require(actor, Action.ASSIGN_LEAD, lead=lead)
+    if lead.status is not LeadStatus.NEW or lead.responsible_id is not None:
+        raise StaleState(f"Уже назначен: {await member_name(uow, lead.responsible_id)}.")
+    manager = await _assignee(uow, lead, manager_id)
+    check_move(lead.status, LeadStatus.ASSIGNED, may_move_back=False)
+    lead.status = LeadStatus.ASSIGNED
+    lead.status_changed_at = lead.assigned_at = now
+    lead.responsible_id = manager.id
+    lead.assigned_by_id = actor.id
+    if not await uow.leads.update_if(
+        lead, expected_status=LeadStatus.NEW, expected_responsible=None
+    ):
+        current = await load_lead(uow, lead_id)
+        raise StaleState(f"Уже назначен: {await member_name(uow, current.responsible_id)}.")
+    await record(uow, lead, actor, now, "assigned", "responsible", None, manager.full_name)
+    await record(
+        uow, lead, actor, now, "status", "status", LeadStatus.NEW.label, LeadStatus.ASSIGNED.label
+    )
+    await push_cards(uow, lead, now, fresh_for={manager.id} if manager.id else set())
+    await uow.commit()
+    return lead
+
+
+async def _assignee(uow: UnitOfWork, lead: Lead, manager_id: int) -> Member:
+    manager = await uow.members.get(manager_id)
+    if (
+        manager is None
+        or not manager.active
+        or manager.department_id != lead.department_id
+        or manager.role not in ASSIGNABLE_ROLES
+    ):
+        raise InvalidInput("responsible", "Этого сотрудника нельзя назначить: выберите другого.")
+    return manager
+
+
+async def reassign_lead(
+    uow: UnitOfWork,
+    actor: Member,
+    lead_id: int,
+    manager_id: int,
+    expected_responsible: int | None,
+    now: datetime,
+) -> Lead:
+    """A supervisor hands a lead to another manager; the previous one is told."""
+    lead = await load_lead(uow, lead_id)
+    require(actor, Action.REASSIGN_LEAD, lead=lead)
+    if lead.status.is_final:
+        raise StaleState(f"Лид уже закрыт («{lead.status.label}»).")
+    if lead.status is LeadStatus.NEW:
+        return await assign_lead(uow, actor, lead_id, manager_id, now)
+    if lead.responsible_id != expected_responsible:
+        raise StaleState(
+            f"Ответственный уже сменился: {await member_name(uow, lead.responsible_id)}."
+        )
+    manager = await _assignee(uow, lead, manager_id)
+    if manager.id == lead.responsible_id:
+        raise InvalidInput("responsible", f"{manager.full_name} уже отвечает за этот лид.")
+    previous = lead.responsible_id
+    previous_name = await member_name(uow, previous)
+    lead.responsible_id = manager.id
+    lead.assigned_by_id = actor.id
+    lead.assigned_at = now
+    if not await uow.leads.update_if(
+        lead, expected_status=lead.status, expected_responsible=previous
+    ):
+        raise StaleState("Лид только что изменился: откройте карточку заново.")
+    await record(
+        uow, lead, actor, now, "reassigned", "responsible", previous_name, manager.full_name
+    )
+    if previous is not None:
+        await tell(
+            uow, previous, f"Лид #{lead.id} «{lead.title}» передан: {manager.full_name}.", now
+        )
+    await push_cards(uow, lead, now, fresh_for={manager.id} if manager.id else set())
+    await uow.commit()
+    return lead
+
+
+def _require_open(lead: Lead) -> None:
+    if lead.status.is_final:
+        raise StaleState(f"Лид уже закрыт («{lead.status.label}»): изменить его нельзя.")
+
+
+def _require_status(lead: Lead, expected: LeadStatus | None) -> None:
+    if expected is not None and lead.status is not expected:
+        raise StaleState(f"Лид уже в статусе «{lead.status.label}».")
+
+
+async def move_lead(
+    uow: UnitOfWork,
+    actor: Member,
+    lead_id: int,
+    target: LeadStatus,
+    expected: LeadStatus,
+    now: datetime,
+) -> Lead:
+    """R2.9, R2.10: the next stage (skipping allowed; back only for a supervisor)."""
+    lead = await load_lead(uow, lead_id)
+    require(actor, Action.WORK_LEAD, lead=lead)
+    _require_status(lead, expected)
+    if target in (LeadStatus.CONVERTED, LeadStatus.JUNK):
+        raise InvalidInput("status", "Для этого есть кнопки «Конвертировать» и «Некачественный».")
+    check_move(lead.status, target, may_move_back=may(actor, Action.MOVE_LEAD_BACK, lead=lead))
+    old = lead.status
+    lead.status = target
+    lead.status_changed_at = now
+    if old is LeadStatus.ASSIGNED and lead.first_contact_at is None:
+        lead.first_contact_at = now  # "В работу": the client was contacted (R2.15)
+    if not await uow.leads.update_if(lead, expected_status=old):
+        raise StaleState("Лид только что изменился: откройте карточку заново.")
+    await record(uow, lead, actor, now, "status", "status", old.label, target.label)
+    await push_cards(uow, lead, now)
+    await uow.commit()
+    return lead
+
+
+async def _edit(uow: UnitOfWork, actor: Member, lead_id: int) -> Lead:
+    lead = await load_lead(uow, lead_id)
+    require(actor, Action.WORK_LEAD, lead=lead)
+    _require_open(lead)
+    return lead
+
+
+async def _save(uow: UnitOfWork, lead: Lead, now: datetime) -> Lead:
+    expected = lead.status
+    if not await uow.leads.update_if(lead, expected_status=expected):
+        raise StaleState("Лид только что изменился: откройте карточку заново.")
+    await push_cards(uow, lead, now)
+    await uow.commit()
+    return lead
+
+
+async def plan_call(
+    uow: UnitOfWork, actor: Member, lead_id: int, when: datetime, now: datetime
+) -> Lead:
+    """R2.5: when to call next; the reminder comes from this time."""
+    lead = await _edit(uow, actor, lead_id)
+    if when <= now:
+        raise InvalidInput("next_contact", "Это время уже прошло: укажите время в будущем.")
+    old = lead.next_contact_at
+    lead.next_contact_at = when
+    await record(
+        uow,
+        lead,
+        actor,
+        now,
+        "next_contact",
+        "next_contact_at",
+        old.isoformat() if old else None,
+        when.isoformat(),
+    )
+    return await _save(uow, lead, now)
+
+
+async def edit_field(
+    uow: UnitOfWork, actor: Member, lead_id: int, field: LeadField, raw: str, now: datetime
+) -> Lead:
+    """Any field, validated; the title typed by a person ends the auto-title (R2.4)."""
+    lead = await _edit(uow, actor, lead_id)
+    value = clean_field(field, raw)
+    old = getattr(lead, field.attribute)
+    if old == value:
+        raise InvalidInput(field.value, f"{field.label}: значение не изменилось.")
+    setattr(lead, field.attribute, value)
+    if field is LeadField.TITLE:
+        lead.title_is_auto = False
+    await record(uow, lead, actor, now, "field", field.value, old, value)
+    return await _save(uow, lead, now)
+
+
+def junk_reason_text(reason: JunkReason, detail: str | None) -> str:
+    if reason is JunkReason.OTHER:
+        if not detail or not detail.strip():
+            raise InvalidInput("junk_reason", "Напишите причину, по которой лид некачественный.")
+        return normalize.plain_text(detail, "junk_reason", "Причина", 500)
+    return reason.label
+
+
+async def mark_junk(
+    uow: UnitOfWork,
+    actor: Member,
+    lead_id: int,
+    reason: JunkReason,
+    detail: str | None,
+    expected: LeadStatus | None,
+    now: datetime,
+) -> Lead:
+    """R2.16: the lead ends as junk, with its reason."""
+    lead = await load_lead(uow, lead_id)
+    require(actor, Action.WORK_LEAD, lead=lead)
+    _require_status(lead, expected)
+    text = junk_reason_text(reason, detail)
+    check_move(lead.status, LeadStatus.JUNK, may_move_back=False, reason=text)
+    old = lead.status
+    lead.status = LeadStatus.JUNK
+    lead.status_changed_at = now
+    lead.junk_reason = text
+    if not await uow.leads.update_if(lead, expected_status=old):
+        raise StaleState("Лид только что изменился: откройте карточку заново.")
+    await record(uow, lead, actor, now, "status", "status", old.label, LeadStatus.JUNK.label)
+    await record(uow, lead, actor, now, "junk", "junk_reason", None, text)
+    await push_cards(uow, lead, now)
+    await uow.commit()
+    return lead
+
+
+async def open_card(uow: UnitOfWork, actor: Member, lead_id: int, now: datetime) -> Lead:
+    lead = await load_lead(uow, lead_id)
+    if not may(actor, Action.VIEW_LEAD, lead=lead):
+        raise NotAllowed("Это не ваш лид: карточка недоступна.")
+    assert actor.id is not None
+    await push_cards(uow, lead, now, fresh_for={actor.id})
+    await uow.commit()
+    return lead
+
+
+async def refresh_card(uow: UnitOfWork, actor: Member, lead_id: int, now: datetime) -> None:
+    """Re-render the actor's copy after a stale press (nothing else changes)."""
+    lead = await uow.leads.get(lead_id)
+    if lead is None or actor.id is None or not may(actor, Action.VIEW_LEAD, lead=lead):
+        return
+    await uow.outbox.add(Notification(actor.id, NotificationKind.CARD, now, lead_id))
+    await uow.commit()
+
+
+async def history(
+    uow: UnitOfWork, actor: Member, lead_id: int, limit: int = 10
+) -> tuple[Lead, list[LeadEvent]]:
+    lead = await load_lead(uow, lead_id)
+    if not may(actor, Action.VIEW_LEAD, lead=lead):
+        raise NotAllowed("Это не ваш лид: история недоступна.")
+    assert lead.id is not None
+    return lead, await uow.lead_events.latest(lead.id, limit)
+
+
+async def offer_draft(
+    uow: UnitOfWork, actor: Member, fields: dict[str, str], now: datetime
+) -> LeadDraft:
+    """A forwarded message or a shared contact, kept until the member creates the lead."""
+    require(actor, Action.CREATE_LEAD, department_id=actor.department_id)
+    assert actor.id is not None
+    draft = await uow.drafts.add(LeadDraft(actor.id, fields, now))
+    await uow.commit()
+    return draft
+
+
+async def create_from_draft(
+    uow: UnitOfWork, actor: Member, draft_id: int, department_id: int, now: datetime
+) -> Intake:
+    assert actor.id is not None
+    draft = await uow.drafts.take(draft_id, actor.id)
+    if draft is None:
+        raise StaleState("Этот черновик уже использован.")
+    values = {LeadField(k): v for k, v in draft.fields.items()}
+    return await create_lead(
+        uow,
+        values=values,
+        source=LeadSource.OPENLINE,
+        department_id=department_id,
+        creator=actor,
+        now=now,
+    )

@@ -1,0 +1,523 @@
+"""Repositories of the lead flow: leads, history, companies, contacts, deals, outbox, cards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import normalize
+from domain.errors import DuplicateExternalId, InvalidInput
+from domain.model import (
+    Company,
+    Contact,
+    Deal,
+    Lead,
+    LeadDraft,
+    LeadEvent,
+    LeadSource,
+    Notification,
+    Pipeline,
+)
+from domain.ports import LeadQuery
+from domain.statuses import OPEN_STAGES, LeadStatus
+from storage.tables import (
+    CompanyRow,
+    ContactRow,
+    DealRow,
+    LeadCardRow,
+    LeadDraftRow,
+    LeadEventRow,
+    LeadRow,
+    OutboxRow,
+    PipelineRow,
+)
+
+# Lead attributes written on every save (everything but the id and the creation facts).
+_MUTABLE = (
+    "title",
+    "title_is_auto",
+    "status",
+    "status_changed_at",
+    "company_name",
+    "contact_name",
+    "contact_last_name",
+    "position",
+    "phone",
+    "email",
+    "website",
+    "address",
+    "comment",
+    "responsible_id",
+    "assigned_by_id",
+    "assigned_at",
+    "first_contact_at",
+    "next_contact_at",
+    "junk_reason",
+    "checklist_answers",
+    "checklist_id",
+    "deal_id",
+)
+_OPEN = tuple(s.value for s in OPEN_STAGES)
+ANY = ...  # `update_if(expected_responsible=ANY)`: do not check the responsible
+
+# "Most urgent first": the contact clock of ASSIGNED runs, then work in progress.
+_URGENCY = case(
+    {LeadStatus.ASSIGNED.value: 0, LeadStatus.IN_PROCESS.value: 1, LeadStatus.PROCESSED.value: 2},
+    value=LeadRow.status,
+    else_=3,
+)
+
+
+def _company_key(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return normalize.company_key(name)
+    except InvalidInput:
+        return None
+
+
+def _lead(row: LeadRow) -> Lead:
+    return Lead(
+        id=row.id,
+        title=row.title,
+        title_is_auto=row.title_is_auto,
+        source=LeadSource(row.source),
+        status=LeadStatus(row.status),
+        status_changed_at=row.status_changed_at,
+        department_id=row.department_id,
+        company_name=row.company_name,
+        contact_name=row.contact_name,
+        contact_last_name=row.contact_last_name,
+        position=row.position,
+        phone=row.phone,
+        email=row.email,
+        website=row.website,
+        address=row.address,
+        comment=row.comment,
+        external_id=row.external_id,
+        responsible_id=row.responsible_id,
+        creator_id=row.creator_id,
+        assigned_by_id=row.assigned_by_id,
+        created_at=row.created_at,
+        assigned_at=row.assigned_at,
+        first_contact_at=row.first_contact_at,
+        next_contact_at=row.next_contact_at,
+        junk_reason=row.junk_reason,
+        checklist_answers=dict(row.checklist_answers or {}),
+        checklist_id=row.checklist_id,
+        deal_id=row.deal_id,
+    )
+
+
+def _values(lead: Lead) -> dict[str, Any]:
+    values = {name: getattr(lead, name) for name in _MUTABLE}
+    values["status"] = lead.status.value
+    values["company_key"] = _company_key(lead.company_name)
+    return values
+
+
+class SqlLeadRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, lead: Lead) -> Lead:
+        row = LeadRow(
+            **_values(lead),
+            source=lead.source.value,
+            department_id=lead.department_id,
+            external_id=lead.external_id,
+            creator_id=lead.creator_id,
+            created_at=lead.created_at,
+        )
+        try:
+            async with self._session.begin_nested():
+                self._session.add(row)
+                await self._session.flush()
+        except IntegrityError:
+            if lead.external_id:
+                raise DuplicateExternalId(lead.external_id) from None
+            raise
+        lead.id = row.id
+        return lead
+
+    async def get(self, lead_id: int) -> Lead | None:
+        row = await self._session.get(LeadRow, lead_id, populate_existing=True)
+        return _lead(row) if row else None
+
+    async def by_external_id(self, external_id: str) -> Lead | None:
+        row = await self._session.scalar(select(LeadRow).where(LeadRow.external_id == external_id))
+        return _lead(row) if row else None
+
+    async def update_if(
+        self, lead: Lead, *, expected_status: LeadStatus, expected_responsible: Any = ANY
+    ) -> bool:
+        statement = update(LeadRow).where(
+            LeadRow.id == lead.id, LeadRow.status == expected_status.value
+        )
+        if expected_responsible is None:
+            statement = statement.where(LeadRow.responsible_id.is_(None))
+        elif expected_responsible is not ANY:
+            statement = statement.where(LeadRow.responsible_id == expected_responsible)
+        result = await self._session.execute(
+            statement.values(**_values(lead)).returning(LeadRow.id)
+        )
+        return result.first() is not None
+
+    async def save(self, lead: Lead) -> None:
+        await self._session.execute(
+            update(LeadRow).where(LeadRow.id == lead.id).values(**_values(lead))
+        )
+
+    def _where(self, query: LeadQuery) -> list[Any]:
+        where: list[Any] = []
+        if query.department_id is not None:
+            where.append(LeadRow.department_id == query.department_id)
+        if query.responsible_id is not None:
+            where.append(LeadRow.responsible_id == query.responsible_id)
+        if query.unassigned:
+            where.append(LeadRow.responsible_id.is_(None))
+        if query.statuses:
+            where.append(LeadRow.status.in_([s.value for s in query.statuses]))
+        return where
+
+    async def find(self, query: LeadQuery) -> tuple[list[Lead], int]:
+        where = self._where(query)
+        rows = await self._session.scalars(
+            select(LeadRow)
+            .where(*where)
+            .order_by(
+                _URGENCY, LeadRow.next_contact_at.asc().nulls_last(), LeadRow.created_at, LeadRow.id
+            )
+            .offset(query.offset)
+            .limit(query.limit)
+        )
+        total = await self._session.scalar(select(func.count()).select_from(LeadRow).where(*where))
+        return [_lead(row) for row in rows], int(total or 0)
+
+    async def count_by_status(
+        self, department_id: int | None, responsible_id: int | None
+    ) -> dict[LeadStatus, int]:
+        statement = select(LeadRow.status, func.count()).group_by(LeadRow.status)
+        if department_id is not None:
+            statement = statement.where(LeadRow.department_id == department_id)
+        if responsible_id is not None:
+            statement = statement.where(LeadRow.responsible_id == responsible_id)
+        rows = await self._session.execute(statement)
+        return {LeadStatus(status): count for status, count in rows}
+
+    async def count_by_responsible(self, department_id: int) -> dict[int, int]:
+        rows = await self._session.execute(
+            select(LeadRow.responsible_id, func.count())
+            .where(
+                LeadRow.department_id == department_id,
+                LeadRow.status.in_(_OPEN),
+                LeadRow.responsible_id.is_not(None),
+            )
+            .group_by(LeadRow.responsible_id)
+        )
+        return {member_id: count for member_id, count in rows}
+
+    async def open_matches(
+        self,
+        *,
+        exclude_id: int | None,
+        phone: str | None,
+        email: str | None,
+        company_key: str | None,
+    ) -> list[Lead]:
+        alike = [
+            column == value
+            for column, value in (
+                (LeadRow.phone, phone),
+                (LeadRow.email, email),
+                (LeadRow.company_key, company_key),
+            )
+            if value
+        ]
+        if not alike:
+            return []
+        statement = select(LeadRow).where(or_(*alike), LeadRow.status.in_(_OPEN))
+        if exclude_id is not None:
+            statement = statement.where(LeadRow.id != exclude_id)
+        rows = await self._session.scalars(statement.order_by(LeadRow.id).limit(5))
+        return [_lead(row) for row in rows]
+
+
+class SqlLeadEventRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, event: LeadEvent) -> None:
+        self._session.add(
+            LeadEventRow(
+                lead_id=event.lead_id,
+                at=event.at,
+                actor_id=event.actor_id,
+                kind=event.kind,
+                field_name=event.field_name,
+                old_value=event.old_value,
+                new_value=event.new_value,
+            )
+        )
+        await self._session.flush()
+
+    async def latest(self, lead_id: int, limit: int) -> list[LeadEvent]:
+        rows = await self._session.scalars(
+            select(LeadEventRow)
+            .where(LeadEventRow.lead_id == lead_id)
+            .order_by(LeadEventRow.id.desc())
+            .limit(limit)
+        )
+        return [
+            LeadEvent(
+                id=r.id,
+                lead_id=r.lead_id,
+                at=r.at,
+                actor_id=r.actor_id,
+                kind=r.kind,
+                field_name=r.field_name,
+                old_value=r.old_value,
+                new_value=r.new_value,
+            )
+            for r in rows
+        ]
+
+
+def _company(row: CompanyRow) -> Company:
+    return Company(
+        id=row.id,
+        name=row.name,
+        department_id=row.department_id,
+        address=row.address,
+        website=row.website,
+        created_at=row.created_at,
+    )
+
+
+class SqlCompanyRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, company: Company) -> Company:
+        row = CompanyRow(
+            name=company.name,
+            name_key=normalize.company_key(company.name),
+            department_id=company.department_id,
+            address=company.address,
+            website=company.website,
+            created_at=company.created_at,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        company.id = row.id
+        return company
+
+    async def get(self, company_id: int) -> Company | None:
+        row = await self._session.get(CompanyRow, company_id)
+        return _company(row) if row else None
+
+    async def matching(self, name_key: str) -> list[Company]:
+        rows = await self._session.scalars(
+            select(CompanyRow).where(CompanyRow.name_key == name_key).order_by(CompanyRow.id)
+        )
+        return [_company(row) for row in rows]
+
+    async def with_contacts(self, phone: str | None, email: str | None) -> list[Company]:
+        alike = [c == v for c, v in ((ContactRow.phone, phone), (ContactRow.email, email)) if v]
+        if not alike:
+            return []
+        rows = await self._session.scalars(
+            select(CompanyRow)
+            .join(ContactRow, ContactRow.company_id == CompanyRow.id)
+            .where(or_(*alike))
+            .distinct()
+            .order_by(CompanyRow.id)
+            .limit(5)
+        )
+        return [_company(row) for row in rows]
+
+    async def deal_count(self, company_id: int) -> int:
+        count = await self._session.scalar(
+            select(func.count()).select_from(DealRow).where(DealRow.company_id == company_id)
+        )
+        return int(count or 0)
+
+
+class SqlContactRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, contact: Contact) -> Contact:
+        row = ContactRow(
+            full_name=contact.full_name,
+            company_id=contact.company_id,
+            phone=contact.phone,
+            email=contact.email,
+            position=contact.position,
+            created_at=contact.created_at,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        contact.id = row.id
+        return contact
+
+    async def in_company(
+        self, company_id: int, phone: str | None, email: str | None
+    ) -> Contact | None:
+        alike = [c == v for c, v in ((ContactRow.phone, phone), (ContactRow.email, email)) if v]
+        if not alike:
+            return None
+        row = await self._session.scalar(
+            select(ContactRow)
+            .where(ContactRow.company_id == company_id, or_(*alike))
+            .order_by(ContactRow.id)
+            .limit(1)
+        )
+        if row is None:
+            return None
+        return Contact(
+            id=row.id,
+            full_name=row.full_name,
+            company_id=row.company_id,
+            phone=row.phone,
+            email=row.email,
+            position=row.position,
+            created_at=row.created_at,
+        )
+
+
+class SqlDealRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, deal: Deal) -> Deal:
+        row = DealRow(
+            title=deal.title,
+            department_id=deal.department_id,
+            pipeline_id=deal.pipeline_id,
+            stage=deal.stage,
+            responsible_id=deal.responsible_id,
+            company_id=deal.company_id,
+            contact_id=deal.contact_id,
+            checklist_answers=deal.checklist_answers,
+            created_at=deal.created_at,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        deal.id = row.id
+        return deal
+
+    async def get(self, deal_id: int) -> Deal | None:
+        row = await self._session.get(DealRow, deal_id)
+        if row is None:
+            return None
+        return Deal(
+            id=row.id,
+            title=row.title,
+            department_id=row.department_id,
+            pipeline_id=row.pipeline_id,
+            stage=row.stage,
+            created_at=row.created_at,
+            responsible_id=row.responsible_id,
+            company_id=row.company_id,
+            contact_id=row.contact_id,
+            checklist_answers=dict(row.checklist_answers),
+        )
+
+
+class SqlPipelineRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, pipeline: Pipeline) -> Pipeline:
+        row = PipelineRow(
+            department_id=pipeline.department_id,
+            name=pipeline.name,
+            is_default=pipeline.is_default,
+            stages=list(pipeline.stages),
+        )
+        self._session.add(row)
+        await self._session.flush()
+        pipeline.id = row.id
+        return pipeline
+
+    async def default_for(self, department_id: int) -> Pipeline | None:
+        row = await self._session.scalar(
+            select(PipelineRow)
+            .where(PipelineRow.department_id == department_id, PipelineRow.is_default.is_(True))
+            .order_by(PipelineRow.id)
+            .limit(1)
+        )
+        if row is None:
+            return None
+        return Pipeline(
+            id=row.id,
+            department_id=row.department_id,
+            name=row.name,
+            is_default=row.is_default,
+            stages=tuple(row.stages),
+        )
+
+
+class SqlOutboxRepository:
+    def __init__(self, session: AsyncSession, on_add: Any) -> None:
+        self._session = session
+        self._on_add = on_add
+
+    async def add(self, notification: Notification) -> None:
+        self._session.add(
+            OutboxRow(
+                member_id=notification.member_id,
+                kind=notification.kind.value,
+                lead_id=notification.lead_id,
+                text=notification.text,
+                fresh=notification.fresh,
+                created_at=notification.created_at,
+                not_before=notification.created_at,
+            )
+        )
+        await self._session.flush()
+        self._on_add()
+
+
+class SqlLeadCardRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def holders(self, lead_id: int) -> list[int]:
+        rows = await self._session.scalars(
+            select(LeadCardRow.member_id)
+            .where(LeadCardRow.lead_id == lead_id)
+            .order_by(LeadCardRow.member_id)
+        )
+        return list(rows)
+
+
+class SqlDraftRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, draft: LeadDraft) -> LeadDraft:
+        row = LeadDraftRow(
+            member_id=draft.member_id, fields=draft.fields, created_at=draft.created_at
+        )
+        self._session.add(row)
+        await self._session.flush()
+        draft.id = row.id
+        return draft
+
+    async def take(self, draft_id: int, member_id: int) -> LeadDraft | None:
+        row = await self._session.scalar(
+            delete(LeadDraftRow)
+            .where(LeadDraftRow.id == draft_id, LeadDraftRow.member_id == member_id)
+            .returning(LeadDraftRow)
+        )
+        if row is None:
+            return None
+        return LeadDraft(
+            id=row.id, member_id=row.member_id, fields=dict(row.fields), created_at=row.created_at
+        )

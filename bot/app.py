@@ -48,6 +48,7 @@ class App:
                 self.bot, handle_signals=handle_signals, close_bot_session=True
             )
         finally:
+            await self.bot.session.close()  # closed already unless start-up failed
             await self.engine.dispose()
 
     async def stop_polling(self) -> None:
@@ -64,7 +65,7 @@ def _fsm(settings: Settings, engine: AsyncEngine) -> tuple[BaseStorage, BaseEven
     if settings.uses_redis:
         storage = RedisStorage.from_url(settings.fsm_storage)
         return storage, storage.create_isolation()
-    return SqlStorage(engine), SimpleEventIsolation()
+    return SqlStorage(create_engine(settings.database_url)), SimpleEventIsolation()
 
 
 def build_app(settings: Settings, clock: Clock | None = None) -> App:
@@ -88,11 +89,17 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
         scheduler=scheduler,
         in_flight=in_flight,
     )
+    # Count an update from the moment it arrives, before it waits for its user's lock.
+    dispatcher.update.outer_middleware.unregister(dispatcher.fsm)
     dispatcher.update.outer_middleware(in_flight)
+    dispatcher.update.outer_middleware(dispatcher.fsm)
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(uow_factory))
     dispatcher.include_routers(*routers())
     dispatcher.startup.register(_on_startup)
     dispatcher.shutdown.register(_on_shutdown)
+    # Drain before aiogram's own shutdown handler closes the FSM storage.
+    observers = dispatcher.shutdown.handlers
+    observers.insert(0, observers.pop())
     return App(settings, engine, uow_factory, clock, bot, dispatcher, scheduler)
 
 

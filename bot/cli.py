@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"crmbot: {error}", file=sys.stderr)
         return 2
 
+    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
     from bot.app import build_app
     from bot.logs import configure_logging
     from storage.migrate import upgrade
@@ -47,7 +49,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         return 0
     app = build_app(settings)
-    asyncio.run(app.start_polling())
+    try:
+        asyncio.run(app.start_polling())
+    except TelegramUnauthorizedError:
+        print(
+            "crmbot: Telegram refused BOT_TOKEN (401 Unauthorized): check the token "
+            "from @BotFather",
+            file=sys.stderr,
+        )
+        return 2
+    except TelegramNetworkError as error:
+        where = settings.telegram_api_base or "api.telegram.org"
+        reason = error.message.replace(secret, "<BOT_TOKEN>") if secret else error.message
+        print(f"crmbot: cannot reach the Bot API at {where}: {reason}", file=sys.stderr)
+        return 3
     return 0
 
 

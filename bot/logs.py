@@ -5,22 +5,23 @@ from __future__ import annotations
 import logging
 
 
-class RedactSecret(logging.Filter):
-    def __init__(self, secret: str) -> None:
-        super().__init__()
+class RedactingFormatter(logging.Formatter):
+    """Formats as usual, then blanks the secret anywhere: message, arguments, traceback."""
+
+    def __init__(self, fmt: str, secret: str) -> None:
+        super().__init__(fmt)
         self._secret = secret
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self._secret and self._secret in record.getMessage():
-            record.msg = record.getMessage().replace(self._secret, "<BOT_TOKEN>")
-            record.args = None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text.replace(self._secret, "<BOT_TOKEN>") if self._secret else text
 
 
 def configure_logging(level: str, secret: str) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecret(secret))
+    handler.setFormatter(
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secret)
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

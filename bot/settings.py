@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -49,6 +50,16 @@ class Settings(BaseSettings):
         if not head.isdigit() or not tail:
             raise ValueError("not a bot token")
         return SecretStr(token)
+
+    @field_validator("telegram_api_base")
+    @classmethod
+    def _api_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parsed = urlsplit(value.strip())
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError("not an http(s) URL")
+        return value.strip().rstrip("/")
 
     @field_validator("admin_ids", mode="before")
     @classmethod

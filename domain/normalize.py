@@ -27,7 +27,8 @@ _LONG_FORMS = sorted(
 )
 _QUOTES = re.compile(r"[«»\"„“”‟'‘’‚`]")
 _SPACES = re.compile(r"\s+")
-_EDGE_PUNCTUATION = " ,;.-–—"
+_BRACKETED_FORM = re.compile(r"\(\s*(" + "|".join(LEGAL_FORMS) + r")\s*\)", re.IGNORECASE)
+_EDGE_PUNCTUATION = " ,;-–—"
 
 COMPANY_MAX = 200
 
@@ -58,7 +59,7 @@ def _is_legal_form(text: str) -> bool:
 
 def company_name(raw: str) -> str:
     """`ОАО «ВТБ24»` -> `ВТБ24 ОАО`: no quotes, the legal form after the name (R2.7)."""
-    name = _fold(_QUOTES.sub(" ", raw))
+    name = _fold(_BRACKETED_FORM.sub(r" \1 ", _QUOTES.sub(" ", raw)))
     body, form = _split_legal_form(name)
     body = _fold(body)
     if not body or _is_legal_form(body):

@@ -55,7 +55,9 @@ def may(
     if member.role is Role.ADMIN:
         return True
     target_department = lead.department_id if lead is not None else department_id
-    if target_department is not None and target_department != member.department_id:
+    if target_department is None:
+        target_department = member.department_id  # "in his department"
+    if target_department is None or target_department != member.department_id:
         return False
     if action in _DEPARTMENT_WIDE[member.role]:
         return True

@@ -26,7 +26,7 @@ async def on_error(event: ErrorEvent) -> bool:
         if update.callback_query is not None:
             await update.callback_query.answer(text[:200], show_alert=True)
         elif update.message is not None:
-            await update.message.answer(text)
+            await update.message.answer(text, parse_mode=None)  # plain: it may quote input
     except Exception:
         log.exception("update %s: could not tell the user about the failure", update.update_id)
     return True

@@ -17,10 +17,13 @@ class TextIs(Filter):
 
 
 class HasText(Filter):
-    """A text message that is not a command."""
+    """A typed answer: text that is neither a command nor a main-menu button."""
 
     async def __call__(self, message: Message) -> bool:
-        return bool(message.text) and not message.text.startswith("/")
+        from handlers.views import MENU_LABELS
+
+        text = message.text
+        return bool(text) and not text.startswith("/") and text not in MENU_LABELS
 
 
 class HasContact(Filter):

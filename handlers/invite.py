@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from html import escape
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, StateFilter
@@ -17,6 +18,7 @@ from domain.services import onboarding
 from handlers import views
 from handlers.callbacks import NEW_DEPARTMENT, NO_DEPARTMENT, InviteDepartmentCb, InviteRoleCb
 from handlers.filters import HasText, IsMember, TextIs
+from handlers.replies import edit_text
 from handlers.states import InviteForm
 
 
@@ -43,11 +45,11 @@ async def picked_role(
     settings: Settings,
     clock: Clock,
 ) -> None:
-    assert isinstance(query.message, Message)
     role = _role(callback_data.role)
     if member.role is Role.ADMIN:
         departments = await uow.departments.all()
-        await query.message.edit_text(
+        await edit_text(
+            query,
             f"Роль: {role.label}. В какой отдел?",
             reply_markup=views.invite_departments_keyboard(role, departments),
         )
@@ -66,14 +68,13 @@ async def picked_department(
     settings: Settings,
     clock: Clock,
 ) -> None:
-    assert isinstance(query.message, Message)
     role = _role(callback_data.role)
     if callback_data.department_id == NEW_DEPARTMENT:
         if member.role is not Role.ADMIN:
             raise NotAllowed("Создавать отделы может только администратор.")
         await state.set_state(InviteForm.department_name)
         await state.set_data({"role": role.value})
-        await query.message.edit_text("Как назовём новый отдел? Напишите название.")
+        await edit_text(query, "Как назовём новый отдел? Напишите название.")
         await query.answer()
         return
     department_id = (
@@ -92,10 +93,19 @@ async def got_department_name(
     clock: Clock,
 ) -> None:
     role = _role((await state.get_data()).get("role", ""))
-    department = await onboarding.create_department(uow, member, message.text or "")
+    issued = await onboarding.issue_invitation(
+        uow,
+        member,
+        role,
+        None,
+        clock.now(),
+        ttl=timedelta(hours=settings.invitation_ttl_hours),
+        new_department=message.text or "",
+    )
     await state.clear()
-    text = await _invitation(member, role, department.id, uow, bot, settings, clock)
-    await message.answer(f"Отдел «{department.name}» создан.\n\n{text}")
+    assert issued.department is not None
+    text = await _render(issued, bot, settings)
+    await message.answer(f"Отдел «{escape(issued.department.name)}» создан.\n\n{text}")
 
 
 async def _issue(
@@ -108,9 +118,8 @@ async def _issue(
     settings: Settings,
     clock: Clock,
 ) -> None:
-    assert isinstance(query.message, Message)
     text = await _invitation(member, role, department_id, uow, bot, settings, clock)
-    await query.message.edit_text(text)
+    await edit_text(query, text)
     await query.answer("Приглашение готово")
 
 
@@ -131,10 +140,15 @@ async def _invitation(
         clock.now(),
         ttl=timedelta(hours=settings.invitation_ttl_hours),
     )
+    return await _render(issued, bot, settings)
+
+
+async def _render(issued: onboarding.IssuedInvitation, bot: Bot, settings: Settings) -> str:
     me = await bot.me()
     link = f"https://t.me/{me.username}?start={issued.invitation.token}"
+    invitation = issued.invitation
     return views.invitation_text(
-        link, role, issued.department, issued.invitation.expires_at, settings.zone
+        link, invitation.role, issued.department, invitation.expires_at, settings.zone
     )
 
 

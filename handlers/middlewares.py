@@ -42,6 +42,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         async with self._uow_factory() as uow:
             data["uow"] = uow
             member = await uow.members.by_telegram_id(user.id) if user else None
+            await uow.rollback()  # hand the connection back while the handler talks to Telegram
             data["member"] = member
             if user is not None and not _may_pass(event, member, data.get("raw_state")):
                 await _refuse(event, REFUSE_INACTIVE if member else REFUSE_STRANGER)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from aiogram import Router
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -17,6 +19,7 @@ from handlers import views
 from handlers.callbacks import ProfileCb
 from handlers.filters import HasContact, HasText, IsMember, TextIs
 from handlers.middlewares import REFUSE_STRANGER
+from handlers.replies import edit_markup, message_of
 from handlers.states import ProfileForm
 
 
@@ -31,7 +34,8 @@ async def start(
 ) -> None:
     user = message.from_user
     assert user is not None
-    await state.clear()
+    if await state.get_state() is not None:
+        await state.clear()
     if member is None:
         member = await onboarding.bootstrap_admin(
             uow, user.id, user.full_name, settings.admin_ids, clock.now()
@@ -47,7 +51,7 @@ async def start(
     department = (
         await uow.departments.get(invitation.department_id) if invitation.department_id else None
     )
-    where = f" в отдел «{department.name}»" if department else ""
+    where = f" в отдел «{escape(department.name)}»" if department else ""
     await state.set_state(ProfileForm.full_name)
     await state.set_data({"token": invitation.token})
     await message.answer(
@@ -82,7 +86,9 @@ async def got_phone_contact(message: Message, state: FSMContext) -> None:
     assert contact is not None and message.from_user is not None
     if contact.user_id != message.from_user.id:
         raise InvalidInput("phone", "Это чужой контакт. Отправьте свой номер кнопкой или текстом.")
-    await _save_phone(message, state, contact.phone_number)
+    # Telegram sends a contact's number in international form, often without the "+".
+    number = contact.phone_number
+    await _save_phone(message, state, number if number.startswith("+") else f"+{number}")
 
 
 async def got_phone_text(message: Message, state: FSMContext) -> None:
@@ -125,12 +131,12 @@ async def confirm_profile(
     member: Member | None,
     clock: Clock,
 ) -> None:
-    assert isinstance(query.message, Message)
+    message = message_of(query)
     data = await state.get_data()
     if callback_data.action == "redo":
         await state.set_state(ProfileForm.full_name)
-        await query.message.edit_reply_markup(reply_markup=None)
-        await query.message.answer("Заполним заново. Как вас зовут? Фамилия, имя и отчество.")
+        await edit_markup(query, None)
+        await message.answer("Заполним заново. Как вас зовут? Фамилия, имя и отчество.")
         await query.answer()
         return
     profile = onboarding.parse_profile(
@@ -145,10 +151,8 @@ async def confirm_profile(
         member = await onboarding.update_profile(uow, member, profile)
         done = "Профиль обновлён."
     await state.clear()
-    await query.message.edit_reply_markup(reply_markup=None)
-    await query.message.answer(
-        f"{done}\n{views.welcome(member)}", reply_markup=views.main_menu(member)
-    )
+    await edit_markup(query, None)
+    await message.answer(f"{done}\n{views.welcome(member)}", reply_markup=views.main_menu(member))
     await query.answer(done)
 
 

@@ -16,3 +16,19 @@ class InviteForm(StatesGroup):
 
 
 OPEN_TO_STRANGERS = frozenset(state.state for state in ProfileForm.__all_states__)
+
+
+class LeadInput(StatesGroup):
+    """A value typed for a lead card button: a date, a title, a field, a junk reason."""
+
+    value = State()
+
+
+class NewLeadForm(StatesGroup):
+    title = State()
+    company = State()
+    contact = State()
+    phone = State()
+    email = State()
+    comment = State()
+    confirm = State()

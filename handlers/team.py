@@ -13,6 +13,7 @@ from domain.services import onboarding
 from handlers import views
 from handlers.callbacks import TeamCb
 from handlers.filters import IsMember, TextIs
+from handlers.replies import edit_text
 
 
 async def team(message: Message, member: Member, uow: UnitOfWork) -> None:
@@ -27,7 +28,6 @@ async def team(message: Message, member: Member, uow: UnitOfWork) -> None:
 async def team_button(
     query: CallbackQuery, callback_data: TeamCb, member: Member, uow: UnitOfWork
 ) -> None:
-    assert isinstance(query.message, Message)
     confirm = None
     answer = ""
     if callback_data.action == "off":
@@ -36,7 +36,8 @@ async def team_button(
     elif callback_data.action == "ask":
         confirm = callback_data.member_id
     members = await onboarding.list_team(uow, member)
-    await query.message.edit_text(
+    await edit_text(
+        query,
         views.team_text(member, members),
         reply_markup=views.team_keyboard(member, members, confirm=confirm),
     )

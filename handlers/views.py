@@ -33,6 +33,9 @@ MENU_TEAM = "Команда"
 MENU_PROFILE = "Профиль"
 MENU_HELP = "Помощь"
 SHARE_PHONE = "📱 Отправить мой номер"
+MENU_LABELS = frozenset(
+    {MENU_LEADS, MENU_DEALS, MENU_TASKS, MENU_INVITE, MENU_TEAM, MENU_PROFILE, MENU_HELP}
+)
 
 NOT_READY = {
     MENU_LEADS: "Раздел «Лиды» скоро появится: сейчас его готовят к работе.",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StorageKey
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,7 +19,11 @@ StateType = str | State | None
 
 
 class SqlStorage(BaseStorage):
-    """State and data in `fsm_states`, one row per key, written with an atomic upsert."""
+    """State and data in `fsm_states`, one row per key, written with an atomic upsert.
+
+    It gets an engine of its own: a handler holding a pooled connection must never wait
+    for the FSM to find one in the same pool.
+    """
 
     def __init__(self, engine: AsyncEngine, key_builder: KeyBuilder | None = None) -> None:
         self._engine = engine
@@ -35,9 +40,22 @@ class SqlStorage(BaseStorage):
         async with self._engine.begin() as connection:
             await connection.execute(statement)
 
+    async def _forget_if_empty(self, key: StorageKey) -> None:
+        """No state and no data: drop the row, so nothing is kept for a passer-by."""
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                delete(FsmStateRow).where(
+                    FsmStateRow.key == self._key(key),
+                    FsmStateRow.state.is_(None),
+                    FsmStateRow.data == "{}",
+                )
+            )
+
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
         await self._upsert(key, state=value)
+        if value is None:
+            await self._forget_if_empty(key)
 
     async def get_state(self, key: StorageKey) -> str | None:
         async with self._engine.connect() as connection:
@@ -46,14 +64,16 @@ class SqlStorage(BaseStorage):
             )
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        await self._upsert(key, data=dict(data))
+        await self._upsert(key, data=json.dumps(dict(data), ensure_ascii=False, sort_keys=True))
+        if not data:
+            await self._forget_if_empty(key)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         async with self._engine.connect() as connection:
             data = await connection.scalar(
                 select(FsmStateRow.data).where(FsmStateRow.key == self._key(key))
             )
-        return dict(data or {})
+        return dict(json.loads(data)) if data else {}
 
     async def close(self) -> None:
-        """The engine belongs to the application, which disposes of it."""
+        await self._engine.dispose()

@@ -170,7 +170,7 @@ class FsmStateRow(Base):
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     state: Mapped[str | None] = mapped_column(String(255))
-    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    data: Mapped[str] = mapped_column(Text, default="{}")  # JSON text: comparable everywhere
 
 
 class OutboxRow(Base):

@@ -98,15 +98,18 @@ async def test_run_serves_onboarding_and_stops_on_sigterm(
         BOT_TOKEN=fake.token, TELEGRAM_API_BASE=fake.base_url, ADMIN_IDS="424242", LOG_LEVEL="DEBUG"
     )
     process = await crmbot("run", cwd=tmp_path, env=env)
+    failure: BaseException | None = None
     try:
         reply = await admin.ask("/start", timeout=30)  # the first start migrates the database
         assert "Вы — администратор" in reply.text
         token = await admin_invites(admin, "Менеджер", "Продажи", new=True)
         await join(user_factory("Пётр"), token)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(process.communicate(), 20)
+    except AssertionError as error:
+        failure = error
+    process.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(process.communicate(), 20)
     log = err.decode()
+    assert failure is None, f"{failure}\n--- the bot's log ---\n{log}"
     assert process.returncode == 0, log
     assert "Polling stopped" in log
     assert fake.token not in log and fake.token.split(":")[1] not in log

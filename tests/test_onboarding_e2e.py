@@ -6,6 +6,8 @@ import re
 from typing import Any
 
 from domain.model import Member, Role
+from handlers.callbacks import ProfileCb
+from handlers.middlewares import REFUSE_INACTIVE
 from tests.fake_telegram import TelegramUser
 from tests.support import RunningBot
 
@@ -148,6 +150,20 @@ async def test_phone_shared_as_contact_must_be_ones_own(
     assert "+79123334455" in (await newcomer.reply()).text
 
 
+async def stored_rows(bot: RunningBot) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from storage.tables import FsmStateRow, InvitationRow, MemberRow
+
+    async with bot.app.uow_factory() as uow:
+        return {
+            table.__tablename__: int(
+                await uow.session.scalar(select(func.count()).select_from(table)) or 0
+            )
+            for table in (FsmStateRow, InvitationRow, MemberRow)
+        }
+
+
 async def test_stranger_and_bad_tokens_are_refused(
     running_bot: RunningBot, user_factory: Any, clock: Any
 ) -> None:
@@ -157,7 +173,7 @@ async def test_stranger_and_bad_tokens_are_refused(
         assert refusal.text.startswith("Этот бот — рабочий инструмент отдела продаж")
     refusal = await stranger.ask("/start no-such-token")
     assert refusal.text.startswith("Приглашение не найдено")
-    assert await members(running_bot) == []
+    assert await stored_rows(running_bot) == {"fsm_states": 0, "invitations": 0, "members": 0}
 
 
 async def test_expired_invitation_is_refused(
@@ -204,6 +220,10 @@ async def test_supervisor_invites_and_deactivates(
     assert refusal.text.startswith("Ваш доступ к боту отключён")
     refusal = await worker.ask("/start")
     assert refusal.text.startswith("Ваш доступ к боту отключён")
+    old_menu = next(m for m in worker.messages if "Проверьте профиль" in m.text)
+    data = ProfileCb(action="save").pack()
+    answer = await worker.press_data(data, old_menu)
+    assert answer == {"text": REFUSE_INACTIVE, "show_alert": True}
     rows = await members(running_bot)
     assert [row.active for row in rows if row.telegram_id == worker.id] == [False]
 
@@ -232,3 +252,29 @@ async def test_unexpected_failure_is_logged_with_the_update_id_and_told_to_the_u
     assert len(failures) == 1
     assert re.fullmatch(r"update \d+ failed", failures[0].getMessage())
     assert fake.token not in caplog.text
+
+
+async def test_names_with_html_and_menu_taps_mid_question(
+    running_bot: RunningBot, admin: TelegramUser, user_factory: Any
+) -> None:
+    await admin.ask("/start")
+    await admin.send("/invite")
+    question = await admin.reply()
+    await admin.press("Менеджер", question)
+    await admin.press("➕ Новый отдел", question)
+    # A tap on the persistent menu is the menu, not the department's name.
+    assert (await admin.ask("Помощь")).text.startswith("Что умеет бот")
+    created = await admin.ask("<B2B> & Co")
+    assert created.text.startswith("Отдел «<B2B> & Co» создан.")
+    token = LINK.search(created.text)
+    assert token
+    newcomer = user_factory("Лев")
+    welcome = await newcomer.ask(f"/start {token.group(1)}")
+    assert "в отдел «<B2B> & Co»" in welcome.text
+    await newcomer.ask("<script> Лев")
+    await newcomer.ask("+7 912 555-66-77")
+    await newcomer.ask("lev@example.ru")
+    summary = await newcomer.ask("Менеджер & <друг>")
+    assert "ФИО: <script> Лев" in summary.text and "Должность: Менеджер & <друг>" in summary.text
+    await newcomer.press("✅ Всё верно", summary)
+    assert newcomer.last.text.startswith("Профиль сохранён")

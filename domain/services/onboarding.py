@@ -63,12 +63,16 @@ async def bootstrap_admin(
     return member
 
 
-async def create_department(uow: UnitOfWork, actor: Member, raw_name: str) -> Department:
+async def _add_department(uow: UnitOfWork, actor: Member, raw_name: str) -> Department:
     require(actor, Action.CREATE_DEPARTMENT)
     name = normalize.plain_text(raw_name, "department", "Название отдела", DEPARTMENT_NAME_MAX)
     if await uow.departments.by_name(name) is not None:
         raise InvalidInput("department", f"Отдел «{name}» уже есть: выберите его из списка.")
-    department = await uow.departments.add(Department(name=name))
+    return await uow.departments.add(Department(name=name))
+
+
+async def create_department(uow: UnitOfWork, actor: Member, raw_name: str) -> Department:
+    department = await _add_department(uow, actor, raw_name)
     await uow.commit()
     return department
 
@@ -87,10 +91,17 @@ async def issue_invitation(
     now: datetime,
     ttl: timedelta = DEFAULT_INVITATION_TTL,
     token_factory: Callable[[], str] = new_token,
+    new_department: str | None = None,
 ) -> IssuedInvitation:
-    """A single-use invitation for `role` in `department_id` that expires after `ttl`."""
+    """A single-use invitation for `role` in `department_id` that expires after `ttl`.
+
+    With `new_department`, the admin's new department is created in the same transaction.
+    """
     department = None
-    if department_id is not None:
+    if new_department is not None:
+        department = await _add_department(uow, actor, new_department)
+        department_id = department.id
+    elif department_id is not None:
         department = await uow.departments.get(department_id)
         if department is None:
             raise NotFound("Такого отдела нет.")

@@ -30,7 +30,7 @@ def upgrade() -> None:
         "fsm_states",
         sa.Column("key", sa.String(length=255), nullable=False),
         sa.Column("state", sa.String(length=255), nullable=True),
-        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("data", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_fsm_states")),
     )
     op.create_table(

@@ -1,0 +1,262 @@
+"""New leads typed in the bot, and drafts from a forwarded message or a shared contact (R2.3)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageOriginChannel,
+    MessageOriginChat,
+    MessageOriginHiddenUser,
+    MessageOriginUser,
+)
+
+from bot.settings import Settings
+from domain.errors import InvalidInput
+from domain.lead_fields import LeadField, clean_field, reachability_error
+from domain.model import LeadSource, Member
+from domain.ports import Clock, UnitOfWork
+from domain.services import leads
+from handlers.filters import HasText, IsMember
+from handlers.lead_callbacks import DraftCb, FormCb
+from handlers.states import NewLeadForm
+
+# The conversation: state, the field it fills, the question, whether it may be skipped.
+STEPS: tuple[tuple[State, LeadField, str, bool], ...] = (
+    (
+        NewLeadForm.title,
+        LeadField.TITLE,
+        "Название лида: о чём он — компания, заказ, количество.",
+        True,
+    ),
+    (NewLeadForm.company, LeadField.COMPANY, "Компания клиента?", True),
+    (NewLeadForm.contact, LeadField.NAME, "Контактное лицо: имя и фамилия?", True),
+    (NewLeadForm.phone, LeadField.PHONE, "Телефон клиента?", True),
+    (NewLeadForm.email, LeadField.EMAIL, "E-mail клиента?", True),
+    (NewLeadForm.comment, LeadField.COMMENT, "Комментарий: что нужно клиенту?", True),
+)
+FORM_LABELS = {
+    LeadField.TITLE: "Название",
+    LeadField.COMPANY: "Компания",
+    LeadField.NAME: "Контакт",
+    LeadField.PHONE: "Телефон",
+    LeadField.EMAIL: "E-mail",
+    LeadField.COMMENT: "Комментарий",
+}
+
+
+def _skip_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text="Пропустить", callback_data=FormCb(a="skip").pack()),
+                InlineKeyboardButton(text="Отмена", callback_data=FormCb(a="cancel").pack()),
+            ]
+        ]
+    )
+
+
+def _summary(fields: dict[str, str]) -> str:
+    lines = ["<b>Новый лид</b>"]
+    for field, label in FORM_LABELS.items():
+        value = fields.get(field.value)
+        lines.append(f"{label}: {escape(value) if value else '—'}")
+    return "\n".join(lines)
+
+
+async def start_form(message: Message, state: FSMContext) -> None:
+    await state.set_state(STEPS[0][0])
+    await state.set_data({"fields": {}})
+    await message.answer(f"Новый лид. {STEPS[0][2]}", reply_markup=_skip_keyboard())
+
+
+async def _next(message: Message, state: FSMContext, index: int) -> None:
+    if index + 1 < len(STEPS):
+        step = STEPS[index + 1]
+        await state.set_state(step[0])
+        await message.answer(step[2], reply_markup=_skip_keyboard())
+        return
+    fields = (await state.get_data()).get("fields", {})
+    await state.set_state(NewLeadForm.confirm)
+    await message.answer(
+        _summary(fields),
+        reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(text="✅ Создать", callback_data=FormCb(a="save").pack()),
+                    InlineKeyboardButton(text="Отмена", callback_data=FormCb(a="cancel").pack()),
+                ]
+            ]
+        ),
+    )
+
+
+def _index(raw_state: str | None) -> int:
+    for index, step in enumerate(STEPS):
+        if step[0].state == raw_state:
+            return index
+    raise InvalidInput("form", "Эта анкета уже закрыта.")
+
+
+async def form_answer(message: Message, state: FSMContext, raw_state: str | None) -> None:
+    index = _index(raw_state)
+    field = STEPS[index][1]
+    value = clean_field(field, message.text or "")
+    data = await state.get_data()
+    await state.update_data(fields={**data.get("fields", {}), field.value: value})
+    await _next(message, state, index)
+
+
+async def form_button(
+    query: CallbackQuery,
+    callback_data: FormCb,
+    state: FSMContext,
+    raw_state: str | None,
+    member: Member,
+    uow: UnitOfWork,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    assert isinstance(query.message, Message)
+    if callback_data.a == "cancel":
+        await state.clear()
+        await query.message.edit_reply_markup(reply_markup=None)
+        await query.message.answer("Новый лид отменён.")
+        await query.answer()
+        return
+    if callback_data.a == "skip":
+        index = _index(raw_state)
+        await query.message.edit_reply_markup(reply_markup=None)
+        await _next(query.message, state, index)
+        await query.answer("Пропущено")
+        return
+    if raw_state != NewLeadForm.confirm.state:
+        raise InvalidInput("form", "Эта анкета уже закрыта.")
+    fields = (await state.get_data()).get("fields", {})
+    values = {LeadField(k): v for k, v in fields.items()}
+    problem = reachability_error(values)
+    if problem:
+        raise InvalidInput("form", problem + " Начните заново: «Новый лид».")
+    department_id = member.department_id or await leads.intake_department(
+        uow, settings.intake_department
+    )
+    intake = await leads.create_lead(
+        uow,
+        values=values,
+        source=LeadSource.MANUAL,
+        department_id=department_id,
+        creator=member,
+        now=clock.now(),
+    )
+    await state.clear()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await query.message.answer(f"Лид #{intake.lead.id} создан. Карточка — ниже.")
+    await query.answer("Лид создан")
+
+
+def _draft_fields(message: Message) -> dict[str, str]:
+    """Name, phone and text of a forwarded message or a shared contact, each validated."""
+    raw: dict[LeadField, str] = {}
+    origin = message.forward_origin
+    if isinstance(origin, MessageOriginUser):
+        raw[LeadField.NAME] = origin.sender_user.first_name
+        if origin.sender_user.last_name:
+            raw[LeadField.LAST_NAME] = origin.sender_user.last_name
+    elif isinstance(origin, MessageOriginHiddenUser):
+        raw[LeadField.NAME] = origin.sender_user_name
+    elif isinstance(origin, MessageOriginChat):
+        raw[LeadField.NAME] = origin.sender_chat.title or "чат"
+    elif isinstance(origin, MessageOriginChannel):
+        raw[LeadField.NAME] = origin.chat.title or "канал"
+    if message.contact is not None:
+        raw[LeadField.NAME] = message.contact.first_name
+        if message.contact.last_name:
+            raw[LeadField.LAST_NAME] = message.contact.last_name
+        raw[LeadField.PHONE] = message.contact.phone_number
+    text = message.text or message.caption
+    if text:
+        raw[LeadField.COMMENT] = text
+    fields: dict[str, str] = {}
+    for field, value in raw.items():
+        try:
+            fields[field.value] = clean_field(field, value)
+        except InvalidInput:
+            continue  # a draft keeps what is valid; the rest is typed on the card later
+    return fields
+
+
+async def forwarded(message: Message, member: Member, uow: UnitOfWork, clock: Clock) -> None:
+    fields = _draft_fields(message)
+    if reachability_error({LeadField(k): v for k, v in fields.items()}):
+        await message.answer("В этом сообщении нет ни имени, ни телефона: лид из него не собрать.")
+        return
+    draft = await leads.offer_draft(uow, member, fields, clock.now())
+    lines = ["<b>Черновик лида из мессенджера</b>"]
+    for key, value in fields.items():
+        lines.append(f"{LeadField(key).label}: {escape(value[:300])}")
+    await message.answer(
+        "\n".join(lines),
+        reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(
+                        text="✅ Создать лид",
+                        callback_data=DraftCb(a="ok", id=draft.id or 0).pack(),
+                    ),
+                    InlineKeyboardButton(
+                        text="Не нужно", callback_data=DraftCb(a="no", id=draft.id or 0).pack()
+                    ),
+                ]
+            ]
+        ),
+    )
+
+
+async def draft_button(
+    query: CallbackQuery,
+    callback_data: DraftCb,
+    member: Member,
+    uow: UnitOfWork,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    assert isinstance(query.message, Message)
+    if callback_data.a == "no":
+        await uow.drafts.take(callback_data.id, member.id or 0)
+        await uow.commit()
+        await query.message.edit_reply_markup(reply_markup=None)
+        await query.answer("Черновик удалён")
+        return
+    department_id = member.department_id or await leads.intake_department(
+        uow, settings.intake_department
+    )
+    intake = await leads.create_from_draft(
+        uow, member, callback_data.id, department_id, clock.now()
+    )
+    await query.message.edit_reply_markup(reply_markup=None)
+    await query.answer(f"Лид #{intake.lead.id} создан")
+
+
+class IsForwardOrContact(HasText):
+    async def __call__(self, message: Message) -> bool:  # type: ignore[override]
+        return message.forward_origin is not None or message.contact is not None
+
+
+def router() -> Router:
+    router = Router(name="lead_new")
+    router.message.filter(IsMember())
+    router.callback_query.filter(IsMember())
+    steps = [step[0] for step in STEPS]
+    router.message.register(form_answer, StateFilter(*steps), HasText())
+    router.callback_query.register(form_button, FormCb.filter())
+    router.callback_query.register(draft_button, DraftCb.filter())
+    router.message.register(forwarded, StateFilter(None), IsForwardOrContact())
+    return router

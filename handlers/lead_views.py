@@ -1,0 +1,409 @@
+"""The lead card, its keyboards and the lists, as pure functions. User text is escaped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from domain.lead_fields import LeadField
+from domain.model import DEFAULT_DEAL_STAGES, JunkReason, Lead, LeadEvent, Member
+from domain.permissions import Action
+from domain.services.cards import CardContext
+from domain.services.conversion import CompanyMatch
+from domain.services.lead_lists import PAGE_SIZE, Page
+from domain.statuses import BACKWARD, FORWARD, OPEN_STAGES, LeadStatus
+from handlers.lead_callbacks import LeadCb, LeadListCb
+
+CARD_LIMIT = 4096
+PICKER_PAGE = 6
+SHORT_LABELS = {
+    LeadStatus.NEW: "Не обработан",
+    LeadStatus.ASSIGNED: "Назначен",
+    LeadStatus.IN_PROCESS: "В работе",
+    LeadStatus.PROCESSED: "Обработан",
+    LeadStatus.CONVERTED: "Качественный",
+    LeadStatus.JUNK: "Некачественный",
+}
+STAGE_LABELS = {stage.code: stage.label for stage in DEFAULT_DEAL_STAGES}
+EDITABLE_FIELDS = (
+    LeadField.COMPANY,
+    LeadField.NAME,
+    LeadField.LAST_NAME,
+    LeadField.POSITION,
+    LeadField.PHONE,
+    LeadField.EMAIL,
+    LeadField.WEBSITE,
+    LeadField.ADDRESS,
+    LeadField.COMMENT,
+    LeadField.TITLE,
+)
+
+
+def button(text: str, cb: LeadCb | LeadListCb) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=cb.pack())
+
+
+def local(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+
+
+def age(since: datetime, now: datetime) -> str:
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} мин назад"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} ч назад"
+    return f"{minutes // (24 * 60)} дн назад"
+
+
+def stage_strip(status: LeadStatus) -> str:
+    if status.is_final:
+        return f"🏁 <b>{status.label}</b>"
+    current = OPEN_STAGES.index(status)
+    marks = []
+    for index, stage in enumerate(OPEN_STAGES):
+        if index < current:
+            marks.append(f"✓ {SHORT_LABELS[stage]}")
+        elif index == current:
+            marks.append(f"● <b>{SHORT_LABELS[stage]}</b>")
+        else:
+            marks.append(f"○ {SHORT_LABELS[stage]}")
+    return " → ".join(marks)
+
+
+def _contact_line(lead: Lead) -> str | None:
+    name = " ".join(p for p in (lead.contact_name, lead.contact_last_name) if p)
+    parts = [p for p in (name, lead.position) if p]
+    return ", ".join(parts) if parts else None
+
+
+def card_text(ctx: CardContext, now: datetime, zone: ZoneInfo) -> str:
+    lead = ctx.lead
+    head = f"<b>#{lead.id} · {escape(lead.title)}</b>"
+    if not ctx.can_view:
+        who = ctx.responsible.full_name if ctx.responsible else "другой сотрудник"
+        return f"{head}\nЛид передан: {escape(who)}. Карточка вам больше недоступна."
+    lines = [head, stage_strip(lead.status)]
+    fields = (
+        ("Компания", lead.company_name),
+        ("Контакт", _contact_line(lead)),
+        ("Телефон", lead.phone),
+        ("E-mail", lead.email),
+        ("Сайт", lead.website),
+        ("Адрес", lead.address),
+    )
+    lines += [f"{label}: {escape(value)}" for label, value in fields if value]
+    lines.append(
+        f"Источник: {lead.source.label} · поступил {local(lead.created_at, zone)} "
+        f"({age(lead.created_at, now)})"
+    )
+    if ctx.responsible:
+        by = ""
+        if ctx.assigned_by and ctx.assigned_by.id != ctx.responsible.id:
+            by = f" (назначил {escape(ctx.assigned_by.full_name)})"
+        lines.append(f"Ответственный: {escape(ctx.responsible.full_name)}{by}")
+    else:
+        lines.append("Ответственный: <i>не назначен</i>")
+    if lead.next_contact_at and not lead.status.is_final:
+        lines.append(f"Следующий контакт: {local(lead.next_contact_at, zone)}")
+    if lead.status is LeadStatus.CONVERTED and ctx.deal:
+        company = f", {escape(ctx.deal_company.name)}" if ctx.deal_company else ""
+        stage = STAGE_LABELS.get(ctx.deal.stage, ctx.deal.stage)
+        lines.append(f"Сделка #{ctx.deal.id}{company}, стадия «{stage}»")
+    if lead.status is LeadStatus.JUNK and lead.junk_reason:
+        lines.append(f"Причина: {escape(lead.junk_reason)}")
+    for match in ctx.duplicates.companies:
+        lines.append(f"⚠️ повторный клиент: {escape(match.company.name)}, {_deals(match.deals)}")
+    for lead_id in ctx.duplicates.leads:
+        lines.append(f"⚠️ возможный дубль лида #{lead_id}")
+    if lead.title_is_auto and not lead.status.is_final:
+        lines.append("✏️ Название создано автоматически — переименуйте лид.")
+    if lead.comment:
+        room = CARD_LIMIT - len("\n".join(lines)) - 40
+        comment = lead.comment if len(lead.comment) <= room else lead.comment[: room - 1] + "…"
+        lines.append(f"Комментарий: {escape(comment)}")
+    return "\n".join(lines)[:CARD_LIMIT]
+
+
+def _deals(count: int) -> str:
+    if count % 10 == 1 and count % 100 != 11:
+        return f"{count} сделка"
+    if count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
+        return f"{count} сделки"
+    return f"{count} сделок"
+
+
+def card_keyboard(ctx: CardContext) -> InlineKeyboardMarkup:
+    lead = ctx.lead
+    assert lead.id is not None
+    at = lead.status.value
+
+    def cb(action: str, t: str = "", v: int = 0) -> LeadCb:
+        return LeadCb(a=action, id=lead.id or 0, s=at, t=t, v=v)
+
+    rows: list[list[InlineKeyboardButton]] = []
+    if not ctx.can_view:
+        return InlineKeyboardMarkup(inline_keyboard=[])
+    if lead.status is LeadStatus.NEW:
+        if ctx.can(Action.ASSIGN_LEAD):
+            rows.append([button("Назначить", cb("asg"))])
+        if ctx.can(Action.WORK_LEAD):
+            rows.append([button("Некачественный", cb("jnk")), button("Изменить", cb("edt"))])
+    elif not lead.status.is_final and ctx.can(Action.WORK_LEAD):
+        if lead.status is LeadStatus.ASSIGNED:
+            rows.append([button("В работу", cb("go", LeadStatus.IN_PROCESS.value))])
+            rows.append(
+                [button("Перенести звонок", cb("call")), button("Переименовать", cb("ren"))]
+            )
+            rows.append([button("Конвертировать", cb("cnv")), button("Некачественный", cb("jnk"))])
+        else:
+            rows.append([button("Конвертировать", cb("cnv")), button("Некачественный", cb("jnk"))])
+            rows.append([button("Перенести звонок", cb("call"))])
+        rows.append([button("Изменить", cb("edt"))])
+        strip = _strip_buttons(ctx, cb)
+        if strip:
+            rows.append(strip)
+    if (
+        not lead.status.is_final
+        and lead.status is not LeadStatus.NEW
+        and ctx.can(Action.REASSIGN_LEAD)
+    ):
+        rows.append([button("Сменить ответственного", cb("rea"))])
+    rows.append([button("История", cb("his"))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _strip_buttons(ctx: CardContext, cb: Callable[..., LeadCb]) -> list[InlineKeyboardButton]:
+    """R2.10: any later open stage; earlier ones for a supervisor."""
+    status = ctx.lead.status
+    dedicated = {LeadStatus.IN_PROCESS} if status is LeadStatus.ASSIGNED else set()
+    targets = [s for s in OPEN_STAGES if s in FORWARD[status] and s not in dedicated]
+    buttons = [button(f"→ {SHORT_LABELS[s]}", cb("go", s.value)) for s in targets]
+    if ctx.can(Action.MOVE_LEAD_BACK):
+        buttons += [
+            button(f"← {SHORT_LABELS[s]}", cb("go", s.value))
+            for s in OPEN_STAGES
+            if s in BACKWARD[status]
+        ]
+    return buttons
+
+
+def back_row(lead: Lead) -> list[InlineKeyboardButton]:
+    return [button("« Назад", LeadCb(a="crd", id=lead.id or 0, s=lead.status.value))]
+
+
+def picker(lead: Lead, members: list[Member], page: int, *, action: str) -> InlineKeyboardMarkup:
+    """The managers as buttons, paged (R2.11)."""
+    pages = max(1, -(-len(members) // PICKER_PAGE))
+    page = min(max(0, page), pages - 1)
+    chunk = members[page * PICKER_PAGE : (page + 1) * PICKER_PAGE]
+    pick = "pick" if action == "asg" else "rpk"
+    rows = [
+        [
+            button(
+                m.full_name[:60],
+                LeadCb(
+                    a=pick,
+                    id=lead.id or 0,
+                    s=lead.status.value,
+                    v=m.id or 0,
+                    t=str(lead.responsible_id or ""),
+                ),
+            )
+        ]
+        for m in chunk
+    ]
+    nav = []
+    if page > 0:
+        nav.append(button("◀", LeadCb(a=action, id=lead.id or 0, s=lead.status.value, v=page - 1)))
+    if page < pages - 1:
+        nav.append(button("▶", LeadCb(a=action, id=lead.id or 0, s=lead.status.value, v=page + 1)))
+    if nav:
+        rows.append(nav)
+    rows.append(back_row(lead))
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def call_keyboard(lead: Lead) -> InlineKeyboardMarkup:
+    s = lead.status.value
+    lid = lead.id or 0
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                button("Через час", LeadCb(a="c1h", id=lid, s=s)),
+                button("Завтра 10:00", LeadCb(a="c10", id=lid, s=s)),
+            ],
+            [button("Ввести дату и время", LeadCb(a="cty", id=lid, s=s))],
+            back_row(lead),
+        ]
+    )
+
+
+def junk_keyboard(lead: Lead) -> InlineKeyboardMarkup:
+    s = lead.status.value
+    lid = lead.id or 0
+    reasons = [
+        button(r.label.capitalize(), LeadCb(a="jr", id=lid, s=s, t=r.value)) for r in JunkReason
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[reasons[:2], reasons[2:], back_row(lead)])
+
+
+def edit_keyboard(lead: Lead) -> InlineKeyboardMarkup:
+    s = lead.status.value
+    lid = lead.id or 0
+    buttons = [button(f.label, LeadCb(a="ef", id=lid, s=s, t=f.value)) for f in EDITABLE_FIELDS]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append(back_row(lead))
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def convert_keyboard(lead: Lead, matches: list[CompanyMatch]) -> InlineKeyboardMarkup:
+    s = lead.status.value
+    lid = lead.id or 0
+    rows = [[button("Сделка + контакт + компания", LeadCb(a="cnn", id=lid, s=s))]]
+    for match in matches[:3]:
+        rows.append(
+            [
+                button(
+                    f"Сделка на существующую: {match.company.name}"[:60],
+                    LeadCb(a="cne", id=lid, s=s, v=match.company.id or 0),
+                )
+            ]
+        )
+    rows.append(back_row(lead))
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def confirm_keyboard(lead: Lead, company_id: int) -> InlineKeyboardMarkup:
+    s = lead.status.value
+    lid = lead.id or 0
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button("✅ Подтвердить", LeadCb(a="cok", id=lid, s=s, v=company_id))],
+            back_row(lead),
+        ]
+    )
+
+
+EVENT_TITLES = {
+    "created": "создан",
+    "assigned": "назначен ответственный",
+    "reassigned": "сменён ответственный",
+    "status": "статус",
+    "field": "изменено поле",
+    "next_contact": "следующий контакт",
+    "junk": "причина",
+    "converted": "конвертирован",
+}
+
+
+def history_text(lead: Lead, events: list[LeadEvent], names: dict[int, str], zone: ZoneInfo) -> str:
+    lines = [f"<b>История лида #{lead.id}</b>"]
+    if not events:
+        lines.append("Пока пусто.")
+    for event in events:
+        who = names.get(event.actor_id or 0, "система")
+        what = EVENT_TITLES.get(event.kind, event.kind)
+        if event.kind == "field" and event.field_name:
+            try:
+                what = f"{what} «{LeadField(event.field_name).label}»"
+            except ValueError:
+                what = f"{what} «{event.field_name}»"
+        change = ""
+        old, new = event.old_value, event.new_value
+        if event.kind == "next_contact" and new:
+            new = local(datetime.fromisoformat(new), zone)
+            old = local(datetime.fromisoformat(old), zone) if old else None
+        if old and new:
+            change = f": {escape(old[:80])} → {escape(new[:80])}"
+        elif new:
+            change = f": {escape(new[:80])}"
+        lines.append(f"{local(event.at, zone)} · {escape(who)} · {what}{change}")
+    return "\n".join(lines)[:CARD_LIMIT]
+
+
+def leads_page_text(title: str, page: Page) -> str:
+    if not page.total:
+        return f"<b>{escape(title)}</b>\nЛидов нет."
+    return (
+        f"<b>{escape(title)}</b> — {page.total}, стр. {page.page + 1}/{page.pages}\n"
+        "Нажмите лид, чтобы открыть карточку."
+    )
+
+
+def leads_page_keyboard(page: Page, list_cb: LeadListCb, *, filters: bool) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            button(
+                f"#{lead.id} {SHORT_LABELS[lead.status]} · {lead.title}"[:60],
+                LeadCb(a="opn", id=lead.id or 0),
+            )
+        ]
+        for lead in page.leads
+    ]
+    nav = []
+    if page.page > 0:
+        nav.append(button("◀", list_cb.model_copy(update={"p": page.page - 1})))
+    if (page.page + 1) * PAGE_SIZE < page.total:
+        nav.append(button("▶", list_cb.model_copy(update={"p": page.page + 1})))
+    if nav:
+        rows.append(nav)
+    if filters:
+        statuses = [LeadStatus.ASSIGNED, LeadStatus.IN_PROCESS, LeadStatus.PROCESSED]
+        rows.append(
+            [
+                button(
+                    ("• " if list_cb.s == s.value else "") + SHORT_LABELS[s],
+                    list_cb.model_copy(update={"s": s.value, "p": 0}),
+                )
+                for s in statuses
+            ]
+        )
+        if list_cb.s:
+            rows.append([button("Все статусы", list_cb.model_copy(update={"s": "", "p": 0}))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def board_text(counts: dict[LeadStatus, int]) -> str:
+    lines = ["<b>Канбан: лиды по стадиям</b>"]
+    lines += [f"{status.label}: {counts[status]}" for status in LeadStatus]
+    return "\n".join(lines)
+
+
+def board_keyboard(counts: dict[LeadStatus, int], kind: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(f"{SHORT_LABELS[s]} ({counts[s]})", LeadListCb(k=kind, s=s.value))]
+            for s in LeadStatus
+            if counts[s]
+        ]
+    )
+
+
+def managers_keyboard(rows: list[tuple[Member, int]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(f"{m.full_name} ({count})"[:60], LeadListCb(k="mgr", m=m.id or 0))]
+            for m, count in rows
+        ]
+    )
+
+
+def leads_menu(can_see_department: bool) -> InlineKeyboardMarkup:
+    rows = [
+        [button("Мои лиды", LeadListCb(k="my")), button("Новый лид", LeadListCb(k="add"))],
+        [button("Канбан", LeadListCb(k="board"))],
+    ]
+    if can_see_department:
+        rows.append(
+            [
+                button("Неразобранные", LeadListCb(k="new")),
+                button("По менеджерам", LeadListCb(k="mgrs")),
+            ]
+        )
+        rows.append([button("Все лиды отдела", LeadListCb(k="dep"))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -17,6 +17,8 @@ from aiogram.types import BotCommand
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.http import HttpServer, build_http_app
+from bot.outbox import OutboxSender
 from bot.settings import Settings, token_of
 from domain.ports import Clock, SystemClock
 from handlers import routers, views
@@ -39,6 +41,8 @@ class App:
     bot: Bot
     dispatcher: Dispatcher
     scheduler: AsyncIOScheduler
+    outbox: OutboxSender
+    http: HttpServer
 
     async def start_polling(self, *, handle_signals: bool = True) -> None:
         """Long polling until SIGINT/SIGTERM (or `stop_polling`); cleans up on the way out."""
@@ -79,6 +83,11 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
     )
     storage, isolation = _fsm(settings, engine)
     scheduler = AsyncIOScheduler(timezone="UTC")
+    outbox = OutboxSender(uow_factory, bot, clock, settings.zone)
+    uow_factory.on_outbox_commit = outbox.wake
+    http = HttpServer(
+        build_http_app(uow_factory, clock, settings), settings.http_host, settings.http_port
+    )
     in_flight = InFlight()
     dispatcher = Dispatcher(
         storage=storage,
@@ -88,6 +97,8 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
         uow_factory=uow_factory,
         scheduler=scheduler,
         in_flight=in_flight,
+        outbox=outbox,
+        http=http,
     )
     # Count an update from the moment it arrives, before it waits for its user's lock.
     dispatcher.update.outer_middleware.unregister(dispatcher.fsm)
@@ -100,20 +111,28 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
     # Drain before aiogram's own shutdown handler closes the FSM storage.
     observers = dispatcher.shutdown.handlers
     observers.insert(0, observers.pop())
-    return App(settings, engine, uow_factory, clock, bot, dispatcher, scheduler)
+    return App(settings, engine, uow_factory, clock, bot, dispatcher, scheduler, outbox, http)
 
 
-async def _on_startup(bot: Bot, scheduler: AsyncIOScheduler) -> None:
+async def _on_startup(
+    bot: Bot, scheduler: AsyncIOScheduler, outbox: OutboxSender, http: HttpServer
+) -> None:
     await bot.set_my_commands(
         [BotCommand(command=name, description=text) for name, text in views.BOT_COMMANDS]
     )
+    await http.start()
+    outbox.start()
     scheduler.start()
     me = await bot.me()
     log.info("bot @%s is up", me.username)
 
 
-async def _on_shutdown(scheduler: AsyncIOScheduler, in_flight: InFlight) -> None:
+async def _on_shutdown(
+    scheduler: AsyncIOScheduler, in_flight: InFlight, outbox: OutboxSender, http: HttpServer
+) -> None:
     if scheduler.running:
         scheduler.shutdown(wait=False)
+    await http.stop()
     if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
         log.warning("stopping with updates still in flight after %ss", SHUTDOWN_GRACE_SECONDS)
+    await outbox.stop()  # what it had not sent stays in the outbox for the next start

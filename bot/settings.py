@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     http_host: str = Field(default="127.0.0.1", description="an address to listen on")
     http_port: int = Field(default=8080, ge=1, le=65535, description="a port from 1 to 65535")
     log_level: str = Field(default="INFO", description="one of " + ", ".join(LOG_LEVELS))
+    intake_token: SecretStr | None = Field(
+        default=None, description="a secret of 16+ characters for POST /api/v1/leads"
+    )
+    intake_department: str | None = Field(
+        default=None, description="the name of the department that gets web leads"
+    )
+    intake_max_body_bytes: int = Field(
+        default=65536, ge=1024, le=10_485_760, description="bytes from 1024 to 10485760"
+    )
     invitation_ttl_hours: float = Field(
         default=72, gt=0, description="hours an invitation stays valid, like 72"
     )
@@ -50,6 +59,15 @@ class Settings(BaseSettings):
         if not head.isdigit() or not tail:
             raise ValueError("not a bot token")
         return SecretStr(token)
+
+    @field_validator("intake_token")
+    @classmethod
+    def _intake_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if len(value.get_secret_value().strip()) < 16:
+            raise ValueError("too short")
+        return SecretStr(value.get_secret_value().strip())
 
     @field_validator("telegram_api_base")
     @classmethod

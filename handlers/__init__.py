@@ -4,13 +4,16 @@ from aiogram import Router
 
 
 def routers() -> list[Router]:
-    from handlers import errors, invite, menu, onboarding, team
+    from handlers import errors, invite, lead_card, lead_lists, lead_new, menu, onboarding, team
 
     return [
         errors.router(),
         onboarding.router(),
         invite.router(),
         team.router(),
+        lead_lists.router(),
+        lead_card.router(),
+        lead_new.router(),
         menu.router(),
         menu.fallback_router(),
     ]

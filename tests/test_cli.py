@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.fake_telegram import FakeTelegram, TelegramUser
+from tests.support import free_port
 from tests.test_onboarding_e2e import admin_invites, join
 
 CRMBOT = str(Path(sys.executable).with_name("crmbot"))
@@ -24,6 +25,8 @@ ENV_KEYS = (
     "HTTP_PORT",
     "TIMEZONE",
     "LOG_LEVEL",
+    "INTAKE_TOKEN",
+    "INTAKE_DEPARTMENT",
 )
 
 
@@ -95,9 +98,24 @@ async def test_run_serves_onboarding_and_stops_on_sigterm(
 ) -> None:
     admin = TelegramUser(fake, "Анна", user_id=424242)
     env = clean_env(
-        BOT_TOKEN=fake.token, TELEGRAM_API_BASE=fake.base_url, ADMIN_IDS="424242", LOG_LEVEL="DEBUG"
+        BOT_TOKEN=fake.token,
+        TELEGRAM_API_BASE=fake.base_url,
+        ADMIN_IDS="424242",
+        LOG_LEVEL="DEBUG",
+        HTTP_PORT=str(free_port()),
     )
-    process = await crmbot("run", cwd=tmp_path, env=env)
+    # The log goes to a file: a pipe nobody reads fills up and stalls the bot mid-update.
+    log_path = tmp_path / "bot.log"
+    with log_path.open("wb") as log_file:
+        process = await asyncio.create_subprocess_exec(
+            CRMBOT,
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=log_file,
+        )
     failure: BaseException | None = None
     try:
         reply = await admin.ask("/start", timeout=30)  # the first start migrates the database
@@ -107,8 +125,8 @@ async def test_run_serves_onboarding_and_stops_on_sigterm(
     except AssertionError as error:
         failure = error
     process.send_signal(signal.SIGTERM)
-    _, err = await asyncio.wait_for(process.communicate(), 20)
-    log = err.decode()
+    await asyncio.wait_for(process.wait(), 20)
+    log = log_path.read_text()
     assert failure is None, f"{failure}\n--- the bot's log ---\n{log}"
     assert process.returncode == 0, log
     assert "Polling stopped" in log

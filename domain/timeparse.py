@@ -13,6 +13,7 @@ _PATTERN = re.compile(
     r"(?:\.(?P<year>\d{2}|\d{4}))?\s+)?(?P<hour>\d{1,2})[:.](?P<minute>\d{2})$"
 )
 _WORD_DAYS = {"сегодня": 0, "завтра": 1, "послезавтра": 2}
+ROLL_OVER_DAYS = 31  # a date without a year further back than this means next year
 EXAMPLE = "Например: 05.12 14:30, завтра 11:00 или 16:00."
 
 
@@ -30,7 +31,7 @@ def parse_local_datetime(raw: str, now: datetime, zone: ZoneInfo) -> datetime:
             year = int(match["year"]) if match["year"] else today.year
             year = year + 2000 if year < 100 else year
             day = date(year, int(match["month"]), int(match["day"]))
-            if not match["year"] and datetime.combine(day, at, zone) <= now:
+            if not match["year"] and (today - day).days > ROLL_OVER_DAYS:
                 day = day.replace(year=day.year + 1)  # "05.01" typed in December
         else:
             day = today

@@ -1,0 +1,299 @@
+"""Leads made and worked in the bot: the new-lead talk, drafts, card buttons, lists, rights."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from handlers.lead_callbacks import LeadCb
+from tests.fake_telegram import TelegramUser
+from tests.support import RunningBot
+from tests.team import Team, card_of, post_lead, seed_team
+from tests.test_lead_flow_e2e import assign, lead_row
+
+
+@pytest.fixture
+async def team(running_bot: RunningBot, fake: Any, admin: Any) -> Team:
+    return await seed_team(running_bot, fake, admin)
+
+
+async def open_leads_menu(user: TelegramUser) -> Any:
+    menu = await user.ask("Лиды")
+    assert menu.text == "Лиды"
+    return menu
+
+
+async def new_lead_in_bot(user: TelegramUser, answers: list[str | None]) -> Any:
+    """Walk "Новый лид"; None presses "Пропустить"."""
+    menu = await open_leads_menu(user)
+    await user.press("Новый лид", menu)
+    for answer in answers:
+        question = user.last
+        if answer is None:
+            await user.press("Пропустить", question)
+        else:
+            await user.ask(answer)
+    return user.last
+
+
+async def test_manager_types_a_lead_and_becomes_responsible(
+    running_bot: RunningBot, team: Team, fake: Any
+) -> None:
+    anna = team.anna.user
+    menu = await open_leads_menu(anna)
+    await anna.press("Новый лид", menu)
+    assert anna.last.text.startswith("Новый лид. Название лида")
+    await anna.ask("Ромашка: 100 коробок")
+    assert (await anna.ask("оао «ромашка»")).text == "Контактное лицо: имя и фамилия?"
+    await anna.press("Пропустить", anna.last)
+    refused = await anna.ask("12-34")
+    assert refused.text.startswith("Это не похоже на номер телефона")
+    await anna.ask("+7 912 765-43-21")
+    await anna.press("Пропустить", anna.last)
+    summary = await anna.ask("Звонил сам, <важно>")
+    assert summary.text.splitlines() == [
+        "Новый лид",
+        "Название: Ромашка: 100 коробок",
+        "Компания: ромашка ОАО",
+        "Контакт: —",
+        "Телефон: +79127654321",
+        "E-mail: —",
+        "Комментарий: Звонил сам, <важно>",
+    ]
+    answer = await anna.press("✅ Создать", summary)
+    assert answer["text"] == "Лид создан"
+    lead_id = (
+        int(anna.messages[-1].text.split("#")[1].split()[0])
+        if anna.messages[-1].text.startswith("Лид #")
+        else None
+    )
+    created = next(m for m in anna.messages if m.text.startswith("Лид #"))
+    lead_id = int(created.text.split("#")[1].split()[0])
+    card = await card_of(anna, lead_id)
+    assert "● Назначен" in card.text and "Ответственный: Аннова Анна" in card.text
+    assert "Комментарий: Звонил сам, <важно>" in card.text
+    row = await lead_row(running_bot, lead_id)
+    assert (row.source, row.status, row.responsible_id, row.creator_id) == (
+        "MANUAL",
+        "ASSIGNED",
+        team.anna.member_id,
+        team.anna.member_id,
+    )
+    assert all(f"#{lead_id} · " not in m.text for m in team.boss.user.messages)
+
+
+async def test_office_manager_lead_goes_to_the_pool(team: Team, running_bot: RunningBot) -> None:
+    last = await new_lead_in_bot(team.office.user, ["Окна", None, "Иван", None, None, None])
+    await team.office.user.press("✅ Создать", last)
+    created = next(m for m in team.office.user.messages if m.text.startswith("Лид #"))
+    lead_id = int(created.text.split("#")[1].split()[0])
+    for person in (team.boss, team.boss2, team.office):
+        card = await card_of(person.user, lead_id)
+        assert card.buttons()[0] == "Назначить"
+    assert (await lead_row(running_bot, lead_id)).status == "NEW"
+
+
+async def test_a_lead_needs_a_way_to_reach_the_client(team: Team, running_bot: RunningBot) -> None:
+    last = await new_lead_in_bot(team.anna.user, ["Без контактов", None, None, None, None, None])
+    answer = await team.anna.user.press("✅ Создать", last)
+    assert answer["show_alert"] and answer["text"].startswith("Нужен хотя бы один способ")
+
+
+async def test_forwarded_message_and_contact_become_drafts(
+    team: Team, fake: Any, running_bot: RunningBot
+) -> None:
+    anna = team.anna.user
+    await fake.user_sends(anna.user, text="Здравствуйте! Нужны 20 палет кирпича.")
+    fake._updates[-1]["message"]["forward_origin"] = {  # what a forwarded message carries
+        "type": "user",
+        "date": 1,
+        "sender_user": {"id": 42, "is_bot": False, "first_name": "Семён", "last_name": "Кирпичов"},
+    }
+    draft = await anna.reply()
+    assert draft.text.splitlines() == [
+        "Черновик лида из мессенджера",
+        "Имя контакта: Семён",
+        "Фамилия контакта: Кирпичов",
+        "Комментарий: Здравствуйте! Нужны 20 палет кирпича.",
+    ]
+    answer = await anna.press("✅ Создать лид", draft)
+    assert answer["text"].startswith("Лид #")
+    lead_id = int(answer["text"].split("#")[1].split()[0])
+    row = await lead_row(running_bot, lead_id)
+    assert (row.source, row.contact_name, row.responsible_id) == (
+        "OPENLINE",
+        "Семён",
+        team.anna.member_id,
+    )
+    assert (await anna.press_data(f"dr:ok:{draft.message_id}", draft))["show_alert"]
+
+    await fake.user_sends(
+        anna.user, contact={"phone_number": "79001112233", "first_name": "Клава", "user_id": 77}
+    )
+    draft = await fake.wait_for(
+        lambda: next(
+            (m for m in anna.messages if m.text.startswith("Черновик") and "Клава" in m.text), None
+        )
+    )
+    assert "Телефон: +79001112233" in draft.text
+    await anna.press("Не нужно", draft)
+    assert draft.buttons() == []
+
+
+async def test_card_buttons_plan_rename_edit(
+    team: Team, running_bot: RunningBot, fake: Any, clock: Any
+) -> None:
+    _, body = await post_lead(running_bot, {"source": "WEB", "name": "Иван"})
+    lead_id = body["id"]
+    await assign(team, lead_id, team.office, team.anna)
+    anna = team.anna.user
+    card = await card_of(anna, lead_id)
+    assert "✏️ Название создано автоматически" in card.text
+
+    await anna.press("Перенести звонок", card)
+    assert card.buttons()[:3] == ["Через час", "Завтра 10:00", "Ввести дату и время"]
+    answer = await anna.press("Через час", card)
+    assert answer["text"] == "Звонок: 01.12.2026 13:00"  # 09:00 UTC is 12:00 in Moscow
+    await fake.wait_for(lambda: "Следующий контакт: 01.12.2026 13:00" in card.text)
+    await anna.press("Перенести звонок", card)
+    await anna.press("Ввести дату и время", card)
+    assert "Когда перезвонить?" in anna.last.text
+    assert (await anna.ask("вчера")).text.startswith("Не понял дату и время")
+    assert (await anna.ask("01.12 11:00")).text.startswith("Это время уже прошло")
+    assert (await anna.ask("05.12 14:30")).text == "Записал: позвонить 05.12.2026 14:30."
+    row = await lead_row(running_bot, lead_id)
+    assert row.next_contact_at == datetime(2026, 12, 5, 11, 30, tzinfo=UTC)
+    await fake.wait_for(lambda: "Следующий контакт: 05.12.2026 14:30" in card.text)
+
+    await anna.press("Переименовать", card)
+    await anna.ask("Иван: 3 станка ЧПУ")
+    await fake.wait_for(lambda: "Иван: 3 станка ЧПУ" in card.text)
+    assert "Название создано автоматически" not in card.text
+
+    await anna.press("Изменить", card)
+    await anna.press("E-mail", card)
+    assert (await anna.ask("ivan@")).text.startswith("Это не похоже на адрес e-mail")
+    assert (await anna.ask("ivan@stanki.ru")).text == "Сохранено. E-mail: ivan@stanki.ru"
+    await fake.wait_for(lambda: "E-mail: ivan@stanki.ru" in card.text)
+    await anna.press("Изменить", card)
+    await anna.press("Компания", card)
+    assert (await anna.ask("зао станки")).text == "Сохранено. Компания: станки ЗАО"
+    await fake.wait_for(lambda: "Компания: станки ЗАО" in card.text)
+    kinds = [e.kind for e in (await _history(running_bot, lead_id))]
+    assert kinds.count("field") == 3 and kinds.count("next_contact") == 2
+
+
+async def _history(bot: RunningBot, lead_id: int) -> list[Any]:
+    async with bot.app.uow_factory() as uow:
+        return await uow.lead_events.latest(lead_id, 50)
+
+
+async def test_stale_and_forged_presses_change_nothing(
+    team: Team, running_bot: RunningBot, fake: Any, user_factory: Any
+) -> None:
+    _, body = await post_lead(running_bot, {"source": "WEB", "name": "Иван"})
+    lead_id = body["id"]
+    await assign(team, lead_id, team.office, team.anna)
+    anna = team.anna.user
+    card = await card_of(anna, lead_id)
+    await anna.press("В работу", card)
+    await fake.wait_for(lambda: "● В работе" in card.text)
+    edits = card.edits
+
+    go = LeadCb(a="go", id=lead_id, s="ASSIGNED", t="IN_PROCESS").pack()
+    answer = await anna.press_data(go, card)
+    assert answer == {"text": "Лид уже в статусе «В работе».", "show_alert": True}
+    # The stale card is drawn again (the same content, so Telegram keeps it as it is).
+    await fake.wait_for(
+        lambda: any(
+            c.get("message_id") == str(card.message_id)
+            for c in fake.calls_of("editMessageText")[-1:]
+        )
+    )
+    assert card.edits == edits
+
+    boris = team.boris.user
+    answer = await boris.press_data(
+        LeadCb(a="cnv", id=lead_id, s="IN_PROCESS").pack(), boris.messages[-1]
+    )
+    assert answer == {"text": "Это не ваш лид: действие недоступно.", "show_alert": True}
+    answer = await boris.press_data(LeadCb(a="opn", id=lead_id).pack(), boris.messages[-1])
+    assert answer["text"] == "Это не ваш лид: карточка недоступна."
+    answer = await anna.press_data(LeadCb(a="go", id=99999, s="NEW", t="ASSIGNED").pack(), card)
+    assert answer["text"] == "Лид #99999 не найден."
+    answer = await anna.press_data("ld:garbage", card)
+    assert answer["text"] == "Эта кнопка устарела: откройте раздел заново."
+    back = LeadCb(a="go", id=lead_id, s="IN_PROCESS", t="ASSIGNED").pack()
+    answer = await anna.press_data(back, card)
+    assert answer["text"] == "Вернуть лид на прошлую стадию может только руководитель отдела."
+    office = team.office.user
+    answer = await office.press_data(
+        LeadCb(a="jr", id=lead_id, s="IN_PROCESS", t="spam").pack(), office.messages[-1]
+    )
+    assert answer["text"] == "Это не ваш лид: действие недоступно."
+
+    stranger = user_factory("Чужой")
+    await stranger.ask("/start")
+    answer = await stranger.press_data(go, stranger.messages[-1])
+    assert answer["text"].startswith("Этот бот — рабочий инструмент")
+    row = await lead_row(running_bot, lead_id)
+    assert (row.status, row.responsible_id) == ("IN_PROCESS", team.anna.member_id)
+
+    # The supervisor may move the lead back.
+    boss_card = await card_of(team.boss.user, lead_id)
+    await fake.wait_for(lambda: "← Назначен" in boss_card.buttons())
+    answer = await team.boss.user.press("← Назначен", boss_card)
+    assert answer["text"] == "Статус: Назначен ответственный"
+
+
+async def test_lists_and_board(team: Team, running_bot: RunningBot, fake: Any) -> None:
+    ids = []
+    for n in range(10):
+        _, body = await post_lead(running_bot, {"source": "WEB", "name": f"Клиент {n}"})
+        ids.append(body["id"])
+    for lead_id in ids[:9]:
+        await assign(team, lead_id, team.office, team.anna)
+    anna = team.anna.user
+    await anna.press("В работу", await card_of(anna, ids[0]))
+
+    menu = await open_leads_menu(anna)
+    assert menu.buttons() == ["Мои лиды", "Новый лид", "Канбан"]
+    await anna.press("Мои лиды", menu)
+    assert menu.text.startswith("Мои лиды — 9, стр. 1/2")
+    lead_buttons = [b for b in menu.buttons() if b.startswith("#")]
+    assert len(lead_buttons) == 8
+    assert lead_buttons[0].startswith(f"#{ids[1]} Назначен")  # the contact clock runs first
+    await anna.press("▶", menu)
+    assert menu.text.startswith("Мои лиды — 9, стр. 2/2")
+    assert [b for b in menu.buttons() if b.startswith("#")] == [
+        f"#{ids[0]} В работе · Клиент 0 (сайт)"
+    ]
+    await anna.press("В работе", menu)
+    assert menu.text.startswith("Мои лиды: В работе — 1")
+    await anna.press(f"#{ids[0]} В работе · Клиент 0 (сайт)", menu)
+    cards = await fake.wait_for(
+        lambda: [m for m in anna.messages if m.text.startswith(f"#{ids[0]} · ")][1:] or None
+    )
+    assert "● В работе" in cards[-1].text  # a fresh copy, at the bottom of the chat
+
+    await anna.press("Канбан", await open_leads_menu(anna))
+    board = anna.last
+    assert "Назначен ответственный: 8" in board.text and "В работе: 1" in board.text
+    await anna.press("В работе (1)", board)
+    assert board.text.startswith("Мои лиды: В работе — 1")
+
+    boss = team.boss.user
+    menu = await open_leads_menu(boss)
+    assert "Неразобранные" in menu.buttons()
+    await boss.press("Неразобранные", menu)
+    assert menu.text.startswith("Неразобранные лиды — 1")
+    menu = await open_leads_menu(boss)
+    await boss.press("По менеджерам", menu)
+    assert "Аннова Анна (9)" in menu.buttons() and "Бобров Борис (0)" in menu.buttons()
+    await boss.press("Аннова Анна (9)", menu)
+    assert menu.text.startswith("Лиды: Аннова Анна — 9")
+    menu = await open_leads_menu(boss)
+    await boss.press("Канбан", menu)
+    assert "Не обработан: 1" in menu.text

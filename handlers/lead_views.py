@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
-from html import escape
+from html import escape, unescape
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -123,10 +124,19 @@ def card_text(ctx: CardContext, now: datetime, zone: ZoneInfo) -> str:
     if lead.title_is_auto and not lead.status.is_final:
         lines.append("✏️ Название создано автоматически — переименуйте лид.")
     if lead.comment:
-        room = CARD_LIMIT - len("\n".join(lines)) - 40
+        label = "Комментарий: "
+        room = CARD_LIMIT - visible_length("\n".join(lines)) - len(label) - 1
         comment = lead.comment if len(lead.comment) <= room else lead.comment[: room - 1] + "…"
-        lines.append(f"Комментарий: {escape(comment)}")
-    return "\n".join(lines)[:CARD_LIMIT]
+        lines.append(f"{label}{escape(comment)}")
+    return "\n".join(lines)
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def visible_length(html: str) -> int:
+    """Telegram's 4096 counts the text as shown: tags dropped, entities as one character."""
+    return len(unescape(_TAG.sub("", html)))
 
 
 def _deals(count: int) -> str:
@@ -323,7 +333,7 @@ def history_text(lead: Lead, events: list[LeadEvent], names: dict[int, str], zon
         elif new:
             change = f": {escape(new[:80])}"
         lines.append(f"{local(event.at, zone)} · {escape(who)} · {what}{change}")
-    return "\n".join(lines)[:CARD_LIMIT]
+    return "\n".join(lines)
 
 
 def leads_page_text(title: str, page: Page) -> str:

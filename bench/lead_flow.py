@@ -1,0 +1,211 @@
+"""Benchmark of the lead flow, run by hand: `.venv/bin/python -m bench.lead_flow`.
+
+1. A stage-button press end to end (callback -> use case -> SQLite commit -> editMessageText
+   by the outbox sender), through the real dispatcher with a session that answers without
+   network, against bare aiogram answering a trivial callback in the same run.
+2. Building "Мои лиды" with 100,000 leads in the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import TelegramMethod
+from aiogram.types import CallbackQuery, Message, Update
+from sqlalchemy import insert
+
+from bot.app import build_app
+from bot.settings import Settings
+from domain.model import Profile, Role
+from domain.services import lead_lists, onboarding
+from domain.statuses import LeadStatus
+from handlers.lead_callbacks import LeadCb
+from storage.migrate import upgrade_engine
+from storage.tables import LeadCardRow, LeadRow
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+PRESSES = 2000
+LEADS = 100_000
+USER_ID = 9000
+
+
+class OfflineSession(BaseSession):
+    """Answers every Bot API call at once, as Telegram would, with no network."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    async def close(self) -> None:
+        return None
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
+    ) -> Any:
+        self.calls += 1
+        name = type(method).__name__
+        if name in ("SendMessage", "EditMessageText"):
+            chat_id = getattr(method, "chat_id", USER_ID)
+            result = {
+                "message_id": getattr(method, "message_id", None) or self.calls,
+                "date": 0,
+                "chat": {"id": chat_id, "type": "private"},
+                "text": getattr(method, "text", ""),
+            }
+            return Message.model_validate(result, context={"bot": bot})
+        if name == "GetMe":
+            return method.__returning__.model_validate(
+                {"id": 1, "is_bot": True, "first_name": "bench", "username": "bench_bot"}
+            )
+        return True
+
+    async def stream_content(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+
+def callback_update(update_id: int, data: str) -> Update:
+    return Update.model_validate(
+        {
+            "update_id": update_id,
+            "callback_query": {
+                "id": str(update_id),
+                "chat_instance": "1",
+                "data": data,
+                "from": {"id": USER_ID, "is_bot": False, "first_name": "Анна"},
+                "message": {
+                    "message_id": update_id,
+                    "date": 0,
+                    "text": "card",
+                    "chat": {"id": USER_ID, "type": "private"},
+                },
+            },
+        }
+    )
+
+
+async def bare_aiogram(presses: int) -> float:
+    """Updates per second: bare aiogram answering a trivial callback."""
+    router = Router()
+
+    async def answer(query: CallbackQuery) -> None:
+        await query.answer()
+
+    router.callback_query.register(answer)
+    dispatcher = Dispatcher()
+    dispatcher.include_router(router)
+    bot = Bot("1:bench", session=OfflineSession())
+    updates = [callback_update(n + 1, f"x:{n}") for n in range(presses)]
+    started = time.perf_counter()
+    for update in updates:
+        await dispatcher.feed_update(bot, update)
+    return presses / (time.perf_counter() - started)
+
+
+async def seeded_app(folder: Path, leads: int, manager_leads: int) -> tuple[Any, Any]:
+    settings = Settings(
+        _env_file=None,
+        bot_token="1:bench",  # type: ignore[call-arg]
+        database_url=f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}",
+    )
+    app = build_app(settings)
+    app.bot.session = OfflineSession()
+    app.outbox._bot = app.bot  # the sender uses the same offline session
+    await upgrade_engine(app.engine)
+    async with app.uow_factory() as uow:
+        admin = await onboarding.bootstrap_admin(uow, 1, "Админ", [1], NOW)
+        assert admin is not None
+        department = await onboarding.create_department(uow, admin, "Продажи")
+        issued = await onboarding.issue_invitation(uow, admin, Role.MANAGER, department.id, NOW)
+        manager = await onboarding.accept_invitation(
+            uow,
+            issued.invitation.token,
+            USER_ID,
+            Profile("Аннова Анна", "+79120000000", "a@example.ru", "менеджер"),
+            NOW,
+        )
+    rows = []
+    for n in range(leads):
+        mine = n < manager_leads
+        rows.append(
+            {
+                "title": f"Лид {n}",
+                "title_is_auto": False,
+                "source": "WEB",
+                "status": LeadStatus.ASSIGNED.value if mine else LeadStatus.NEW.value,
+                "status_changed_at": NOW,
+                "department_id": department.id,
+                "responsible_id": manager.id if mine else None,
+                "created_at": NOW - timedelta(minutes=n),
+                "assigned_at": NOW if mine else None,
+                "checklist_answers": {},
+            }
+        )
+    cards = [
+        {
+            "lead_id": n + 1,
+            "member_id": manager.id,
+            "chat_id": USER_ID,
+            "message_id": n + 1,
+            "updated_at": NOW,
+        }
+        for n in range(manager_leads)
+    ]  # the manager holds a card of each of his leads: every press edits it
+    async with app.engine.begin() as connection:
+        for start in range(0, len(rows), 5000):
+            await connection.execute(insert(LeadRow), rows[start : start + 5000])
+        await connection.execute(insert(LeadCardRow), cards)
+    return app, manager
+
+
+async def stage_presses(app: Any, presses: int) -> float:
+    """Updates per second: "В работу" pressed on `presses` leads, the cards edited."""
+    updates = [
+        callback_update(n + 1, LeadCb(a="go", id=n + 1, s="ASSIGNED", t="IN_PROCESS").pack())
+        for n in range(presses)
+    ]
+    started = time.perf_counter()
+    for update in updates:
+        await app.dispatcher.feed_update(app.bot, update, **app.dispatcher.workflow_data)
+    while await app.outbox.drain():
+        pass
+    elapsed = time.perf_counter() - started
+    edits = app.bot.session.calls
+    assert edits >= presses, f"only {edits} Bot API calls for {presses} presses"
+    return presses / elapsed
+
+
+async def my_leads_ms(app: Any, manager: Any, runs: int = 50) -> float:
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        async with app.uow_factory() as uow:
+            page = await lead_lists.my_leads(uow, manager, None, 0)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert len(page.leads) == 8
+    return statistics.median(timings)
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        app, manager = await seeded_app(Path(folder), LEADS, manager_leads=PRESSES + 500)
+        bare = statistics.median([await bare_aiogram(PRESSES) for _ in range(3)])
+        ours = await stage_presses(app, PRESSES)
+        listing = await my_leads_ms(app, manager)
+        await app.engine.dispose()
+    print(f"stage press end to end: {ours:8.0f} updates/s")
+    print(f"bare aiogram callback:   {bare:8.0f} updates/s")
+    print(f"ratio:                   {ours / bare:8.2f}   (target >= 0.30)")
+    print(f"'Мои лиды' with {LEADS:,} leads: {listing:.1f} ms median (target <= 20 ms)")
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

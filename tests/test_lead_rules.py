@@ -1,0 +1,208 @@
+"""Lead use cases for every role (the Roles table), on a real SQLite file; the card's limits."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from domain.errors import DomainError, NotAllowed
+from domain.lead_fields import LeadField
+from domain.model import JunkReason, LeadSource, Member, Profile, Role
+from domain.services import conversion, leads, onboarding
+from domain.services.cards import card_context
+from domain.statuses import LeadStatus
+from handlers import lead_views
+from storage.engine import create_engine, create_session_factory
+from storage.migrate import upgrade_engine
+from storage.uow import SqlUnitOfWorkFactory
+from tests.fake_telegram import plain_text
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def world(sqlite_db: str) -> AsyncIterator[tuple[SqlUnitOfWorkFactory, dict[str, Member]]]:
+    engine = create_engine(sqlite_db)
+    await upgrade_engine(engine)
+    factory = SqlUnitOfWorkFactory(create_session_factory(engine))
+    people: dict[str, Member] = {}
+    async with factory() as uow:
+        admin = await onboarding.bootstrap_admin(uow, 1, "Админ", [1], NOW)
+        assert admin is not None
+        people["admin"] = admin
+        sales = await onboarding.create_department(uow, admin, "Продажи")
+        retail = await onboarding.create_department(uow, admin, "Розница")
+        for n, (key, role, department) in enumerate(
+            (
+                ("owner", Role.MANAGER, sales),
+                ("other", Role.MANAGER, sales),
+                ("office", Role.OFFICE_MANAGER, sales),
+                ("boss", Role.SUPERVISOR, sales),
+                ("foreign_boss", Role.SUPERVISOR, retail),
+            )
+        ):
+            issued = await onboarding.issue_invitation(uow, admin, role, department.id, NOW)
+            people[key] = await onboarding.accept_invitation(
+                uow,
+                issued.invitation.token,
+                10 + n,
+                Profile(key, "+79120000000", "x@example.ru", role.label),
+                NOW,
+            )
+    yield factory, people
+    await engine.dispose()
+
+
+async def fresh_lead(factory: SqlUnitOfWorkFactory, people: dict[str, Member]) -> int:
+    async with factory() as uow:
+        intake = await leads.create_lead(
+            uow,
+            values={LeadField.NAME: "Иван", LeadField.COMPANY: "Ромашка ООО"},
+            source=LeadSource.WEB,
+            department_id=people["owner"].department_id or 0,
+            creator=None,
+            now=NOW,
+        )
+    async with factory() as uow:
+        await leads.assign_lead(
+            uow, people["office"], intake.lead.id or 0, people["owner"].id or 0, NOW
+        )
+    return intake.lead.id or 0
+
+
+ACTIONS = {
+    "move": lambda uow, who, lead_id: leads.move_lead(
+        uow, who, lead_id, LeadStatus.IN_PROCESS, LeadStatus.ASSIGNED, NOW
+    ),
+    "plan_call": lambda uow, who, lead_id: leads.plan_call(
+        uow, who, lead_id, NOW + timedelta(hours=1), NOW
+    ),
+    "edit": lambda uow, who, lead_id: leads.edit_field(
+        uow, who, lead_id, LeadField.EMAIL, "new@example.ru", NOW
+    ),
+    "junk": lambda uow, who, lead_id: leads.mark_junk(
+        uow, who, lead_id, JunkReason.SPAM, None, LeadStatus.ASSIGNED, NOW
+    ),
+    "convert": lambda uow, who, lead_id: conversion.convert_lead(
+        uow, who, lead_id, None, LeadStatus.ASSIGNED, NOW
+    ),
+    "history": lambda uow, who, lead_id: leads.history(uow, who, lead_id),
+    "open": lambda uow, who, lead_id: leads.open_card(uow, who, lead_id, NOW),
+}
+# Who may do each action to a lead the manager "owner" is responsible for.
+ALLOWED = {
+    "move": {"owner", "boss", "admin"},
+    "plan_call": {"owner", "boss", "admin"},
+    "edit": {"owner", "boss", "admin"},
+    "junk": {"owner", "boss", "admin"},
+    "convert": {"owner", "boss", "admin"},
+    "history": {"owner", "boss", "admin", "office"},
+    "open": {"owner", "boss", "admin", "office"},
+}
+ROLES = ("owner", "other", "office", "boss", "foreign_boss", "admin")
+
+
+@pytest.mark.parametrize("who", ROLES)
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+async def test_who_may_do_what_to_a_lead(world: tuple, action: str, who: str) -> None:
+    factory, people = world
+    lead_id = await fresh_lead(factory, people)
+    async with factory() as uow:
+        before = await uow.leads.get(lead_id)
+    async with factory() as uow:
+        if who in ALLOWED[action]:
+            await ACTIONS[action](uow, people[who], lead_id)
+            return
+        with pytest.raises(NotAllowed):
+            await ACTIONS[action](uow, people[who], lead_id)
+    async with factory() as uow:
+        assert await uow.leads.get(lead_id) == before  # a refusal writes nothing
+
+
+@pytest.mark.parametrize("who", ROLES)
+async def test_who_may_assign_and_reassign(world: tuple, who: str) -> None:
+    factory, people = world
+    async with factory() as uow:
+        intake = await leads.create_lead(
+            uow,
+            values={LeadField.NAME: "Иван"},
+            source=LeadSource.WEB,
+            department_id=people["owner"].department_id or 0,
+            creator=None,
+            now=NOW,
+        )
+    lead_id = intake.lead.id or 0
+    async with factory() as uow:
+        assign = leads.assign_lead(uow, people[who], lead_id, people["owner"].id or 0, NOW)
+        if who in {"office", "boss", "admin"}:
+            await assign
+        else:
+            with pytest.raises(NotAllowed):
+                await assign
+            return
+    async with factory() as uow:
+        reassign = leads.reassign_lead(
+            uow, people[who], lead_id, people["other"].id or 0, people["owner"].id, NOW
+        )
+        if who in {"boss", "admin"}:
+            lead = await reassign
+            assert lead.responsible_id == people["other"].id
+        else:
+            with pytest.raises(NotAllowed):
+                await reassign
+
+
+async def test_only_managers_of_the_department_can_be_assigned(world: tuple) -> None:
+    factory, people = world
+    async with factory() as uow:
+        intake = await leads.create_lead(
+            uow,
+            values={LeadField.NAME: "Иван"},
+            source=LeadSource.WEB,
+            department_id=people["owner"].department_id or 0,
+            creator=None,
+            now=NOW,
+        )
+    for target in ("office", "foreign_boss"):
+        async with factory() as uow:
+            with pytest.raises(DomainError, match="нельзя назначить"):
+                await leads.assign_lead(
+                    uow, people["boss"], intake.lead.id or 0, people[target].id or 0, NOW
+                )
+
+
+async def test_duplicates_and_the_card_limit(world: tuple) -> None:
+    factory, people = world
+    first = await fresh_lead(factory, people)
+    huge = {
+        LeadField.TITLE: "Т" * 255,
+        LeadField.COMPANY: "«Ромашка» ООО",
+        LeadField.NAME: "И" * 128,
+        LeadField.LAST_NAME: "П" * 128,
+        LeadField.POSITION: "Д" * 128,
+        LeadField.WEBSITE: "https://" + "w" * 480 + ".ru",
+        LeadField.ADDRESS: "А" * 500,
+        LeadField.COMMENT: "<&>" * 1333,
+    }
+    async with factory() as uow:
+        second = await leads.create_lead(
+            uow,
+            values=huge,
+            source=LeadSource.WEB,
+            department_id=people["owner"].department_id or 0,
+            creator=None,
+            now=NOW,
+        )
+    async with factory() as uow:
+        lead = await uow.leads.get(second.lead.id or 0)
+        assert lead is not None
+        context = await card_context(uow, lead, people["boss"])
+    assert context.duplicates.leads == [first]
+    html = lead_views.card_text(context, NOW, ZoneInfo("Europe/Moscow"))
+    shown = plain_text(html, "HTML")  # what Telegram parses; it raises on broken HTML
+    assert f"⚠️ возможный дубль лида #{first}" in shown
+    assert len(shown) <= 4096 and shown.endswith("…")
+    assert "<&><&>" in shown

@@ -24,6 +24,7 @@ from domain.ports import Clock, SystemClock
 from handlers import routers, views
 from handlers.drain import InFlight
 from handlers.middlewares import UnitOfWorkMiddleware
+from scheduler.sweep import TimerSweep, schedule_sweep
 from storage.engine import create_engine, create_session_factory
 from storage.fsm import SqlStorage
 from storage.uow import SqlUnitOfWorkFactory
@@ -43,6 +44,7 @@ class App:
     scheduler: AsyncIOScheduler
     outbox: OutboxSender
     http: HttpServer
+    sweep: TimerSweep
 
     async def start_polling(self, *, handle_signals: bool = True) -> None:
         """Long polling until SIGINT/SIGTERM (or `stop_polling`); cleans up on the way out."""
@@ -74,7 +76,9 @@ def _fsm(settings: Settings, engine: AsyncEngine) -> tuple[BaseStorage, BaseEven
 
 def build_app(settings: Settings, clock: Clock | None = None) -> App:
     engine = create_engine(settings.database_url)
-    uow_factory = SqlUnitOfWorkFactory(create_session_factory(engine))
+    uow_factory = SqlUnitOfWorkFactory(
+        create_session_factory(engine), sla_defaults=settings.sla_defaults
+    )
     clock = clock or SystemClock()
     bot = Bot(
         token=token_of(settings),
@@ -83,7 +87,14 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
     )
     storage, isolation = _fsm(settings, engine)
     scheduler = AsyncIOScheduler(timezone="UTC")
-    outbox = OutboxSender(uow_factory, bot, clock, settings.zone)
+    outbox = OutboxSender(
+        uow_factory,
+        bot,
+        settings.zone,
+        rate=settings.telegram_rate_per_second,
+        chat_interval=settings.telegram_chat_interval_seconds,
+    )
+    sweep = TimerSweep(uow_factory, clock)
     uow_factory.on_outbox_commit = outbox.wake
     http = HttpServer(
         build_http_app(uow_factory, clock, settings), settings.http_host, settings.http_port
@@ -99,6 +110,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
         in_flight=in_flight,
         outbox=outbox,
         http=http,
+        sweep=sweep,
     )
     # Count an update from the moment it arrives, before it waits for its user's lock.
     dispatcher.update.outer_middleware.unregister(dispatcher.fsm)
@@ -111,17 +123,25 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
     # Drain before aiogram's own shutdown handler closes the FSM storage.
     observers = dispatcher.shutdown.handlers
     observers.insert(0, observers.pop())
-    return App(settings, engine, uow_factory, clock, bot, dispatcher, scheduler, outbox, http)
+    return App(
+        settings, engine, uow_factory, clock, bot, dispatcher, scheduler, outbox, http, sweep
+    )
 
 
 async def _on_startup(
-    bot: Bot, scheduler: AsyncIOScheduler, outbox: OutboxSender, http: HttpServer
+    bot: Bot,
+    scheduler: AsyncIOScheduler,
+    outbox: OutboxSender,
+    http: HttpServer,
+    sweep: TimerSweep,
+    settings: Settings,
 ) -> None:
     await bot.set_my_commands(
         [BotCommand(command=name, description=text) for name, text in views.BOT_COMMANDS]
     )
     await http.start()
     outbox.start()
+    schedule_sweep(scheduler, sweep, settings.timer_sweep_seconds)
     scheduler.start()
     me = await bot.me()
     log.info("bot @%s is up", me.username)

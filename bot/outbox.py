@@ -1,7 +1,12 @@
-"""The outbox sender: delivers every message the bot starts, card edits included.
+"""The outbox sender: delivers every message the bot starts, within Telegram's limits.
 
-Rows are claimed one by one with a conditional UPDATE, so two processes never send one
-message twice; a card is rendered from the lead as it is at delivery time.
+- Rows are claimed one by one with a conditional UPDATE: two processes never send one twice.
+- A member's messages go out in order: only the oldest unsent row of each member is eligible.
+- Pacing: at most `rate` messages a second overall, one per `chat_interval` to one chat.
+- 429: the row waits `retry_after` and the whole sender pauses that long. Network errors and
+  5xx: the row is retried with backoff. 403: the member blocked the bot; he is flagged, his
+  supervisors are told, and his messages are dropped until he writes again.
+- A card is rendered from the lead as it is at delivery time, and edited in place.
 """
 
 from __future__ import annotations
@@ -9,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
@@ -22,32 +28,51 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardMarkup
 
-from domain.model import NotificationKind
-from domain.ports import Clock
+from domain.model import Notification, NotificationKind
+from domain.ports import Clock, SystemClock
 from domain.services.cards import card_context
-from handlers import lead_views
+from domain.services.timers import supervisors_of
+from handlers import escalation_views, lead_views
 from handlers.lead_callbacks import LeadCb
-from storage.outbox_store import OutboxStore, Pending
+from storage.outbox_store import Head, OutboxStore, Pending
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 CLAIM_HOLD = timedelta(seconds=60)
 POLL_SECONDS = 1.0
-BATCH = 50
+BATCH = 100
 MAX_BACKOFF_SECONDS = 300
 MAX_ATTEMPTS_ON_BUG = 5
 
 
+class MemberBlocked(Exception):
+    """The member blocked the bot earlier: his messages are dropped until he writes again."""
+
+
 class OutboxSender:
     def __init__(
-        self, uow_factory: SqlUnitOfWorkFactory, bot: Bot, clock: Clock, zone: ZoneInfo
+        self,
+        uow_factory: SqlUnitOfWorkFactory,
+        bot: Bot,
+        zone: ZoneInfo,
+        *,
+        rate: float = 30.0,
+        chat_interval: float = 1.0,
+        clock: Clock | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._bot = bot
-        self._clock = clock
         self._zone = zone
+        # Delivery runs on real time whatever clock the rules use: retries are real waits.
+        self._clock = clock or SystemClock()
+        self._interval = 1.0 / rate
+        self._chat_interval = chat_interval
+        self._next_slot = 0.0
+        self._chat_ready: dict[int, float] = {}
+        self._paused_until = 0.0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.delivered = 0
 
     def wake(self) -> None:
         self._wake.set()
@@ -63,42 +88,82 @@ class OutboxSender:
 
     async def _run(self) -> None:
         while True:
+            pause = POLL_SECONDS
             try:
-                while await self.drain():
-                    pass
+                handled, pause = await self._round()
+                if handled:
+                    continue
             except Exception:
-                log.exception("outbox: drain failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+                log.exception("outbox: a round failed; retrying")
             self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), max(0.01, pause))
 
     async def drain(self) -> int:
-        """Deliver what is due now; returns how many rows were handled."""
-        async with self._uow_factory() as uow:
-            due = await OutboxStore(uow.session).due(self._clock.now(), BATCH)
-        for row_id in due:
-            await self._deliver_one(row_id)
-        return len(due)
+        """Deliver what can go now (for tests and benchmarks); returns how many were handled."""
+        handled, _ = await self._round()
+        return handled
 
-    async def _deliver_one(self, row_id: int) -> None:
+    async def _round(self) -> tuple[int, float]:
+        """One pass over the members' oldest rows; returns (handled, seconds to the next)."""
+        async with self._uow_factory() as uow:
+            heads = await OutboxStore(uow.session).heads(BATCH)
+        handled = 0
+        wait = POLL_SECONDS
+        for head in heads:
+            ready_in = self._ready_in(head)
+            if ready_in > 0:
+                wait = min(wait, ready_in)
+                continue
+            await self._pace()
+            if await self._deliver_one(head.id):
+                handled += 1
+        return handled, wait
+
+    def _ready_in(self, head: Head) -> float:
+        """Seconds until this member's oldest row may go (0: now)."""
+        monotonic = time.monotonic()
+        waits = [
+            self._paused_until - monotonic,
+            self._chat_ready.get(head.member_id, 0.0) - monotonic,
+        ]
+        now = self._clock.now()
+        if head.not_before is not None:
+            waits.append((head.not_before - now).total_seconds())
+        if head.claimed_until is not None:
+            waits.append((head.claimed_until - now).total_seconds())
+        return max(0.0, *waits)
+
+    async def _pace(self) -> None:
+        """Hold the overall rate: one message per `1/rate` seconds."""
+        monotonic = time.monotonic()
+        slot = max(self._next_slot, monotonic, self._paused_until)
+        self._next_slot = slot + self._interval
+        if slot > monotonic:
+            await asyncio.sleep(slot - monotonic)
+
+    async def _deliver_one(self, row_id: int) -> bool:
         async with self._uow_factory() as uow:
             store = OutboxStore(uow.session)
             pending = await store.claim(row_id, self._clock.now(), CLAIM_HOLD)
             await uow.commit()
             if pending is None:
-                return  # another sender has it
+                return False  # another sender has it
+            self._chat_ready[pending.member_id] = time.monotonic() + self._chat_interval
             try:
                 await self._deliver(uow, store, pending)
             except TelegramRetryAfter as error:
+                self._paused_until = time.monotonic() + error.retry_after
                 when = self._clock.now() + timedelta(seconds=error.retry_after)
                 await store.retry_at(row_id, when, f"429 retry after {error.retry_after}")
+                log.warning("outbox: Telegram asks to wait %ss", error.retry_after)
             except (TelegramNetworkError, TelegramServerError) as error:
-                delay = min(2**pending.attempts, MAX_BACKOFF_SECONDS)
-                await store.retry_at(
-                    row_id, self._clock.now() + timedelta(seconds=delay), repr(error)
-                )
+                await store.retry_at(row_id, self._backoff(pending.attempts), repr(error))
+            except MemberBlocked:
+                await store.sent(row_id, self._clock.now(), "blocked")
             except TelegramForbiddenError as error:
                 await store.sent(row_id, self._clock.now(), f"blocked: {error.message}")
+                await self._blocked(uow, store, pending)
             except TelegramBadRequest as error:
                 log.error("outbox: row %s refused by Telegram: %s", row_id, error.message)
                 await store.sent(row_id, self._clock.now(), f"refused: {error.message}")
@@ -108,49 +173,127 @@ class OutboxSender:
                 if pending.attempts >= MAX_ATTEMPTS_ON_BUG:
                     await store.sent(row_id, self._clock.now(), f"gave up: {error!r}")
                 else:
-                    delay = min(2**pending.attempts, MAX_BACKOFF_SECONDS)
-                    await store.retry_at(
-                        row_id, self._clock.now() + timedelta(seconds=delay), repr(error)
-                    )
+                    await store.retry_at(row_id, self._backoff(pending.attempts), repr(error))
             else:
                 await store.sent(row_id, self._clock.now())
+                self.delivered += 1
             await uow.commit()
+            return True
+
+    def _backoff(self, attempts: int) -> datetime:
+        return self._clock.now() + timedelta(seconds=min(2**attempts, MAX_BACKOFF_SECONDS))
+
+    async def _blocked(self, uow: SqlUnitOfWork, store: OutboxStore, pending: Pending) -> None:
+        """403: flag the member once and tell his supervisors."""
+        now = self._clock.now()
+        if not await store.block(pending.member_id, now):
+            return
+        member = await uow.members.get(pending.member_id)
+        if member is None or member.department_id is None:
+            return
+        log.warning("outbox: member %s blocked the bot", member.id)
+        for boss in await supervisors_of(uow, member.department_id):
+            if boss.id is not None and boss.id != member.id:
+                await uow.outbox.add(
+                    Notification(
+                        boss.id,
+                        NotificationKind.TEXT,
+                        now,
+                        text=f"⚠️ {member.full_name} заблокировал бота: уведомления о лидах ему "
+                        "не доходят. Попросите его открыть бота и нажать /start.",
+                    )
+                )
 
     async def _deliver(self, uow: SqlUnitOfWork, store: OutboxStore, pending: Pending) -> None:
         member = await uow.members.get(pending.member_id)
         if member is None or not member.active:
             return
+        if member.blocked_at is not None:
+            raise MemberBlocked
         chat_id = member.telegram_id
-        if pending.kind is NotificationKind.TEXT:
-            markup = None
-            if pending.lead_id is not None:
-                markup = InlineKeyboardMarkup(
-                    inline_keyboard=[
-                        [lead_views.button("Открыть карточку", LeadCb(a="opn", id=pending.lead_id))]
-                    ]
-                )
-            await self._bot.send_message(chat_id, pending.text or "", reply_markup=markup)
-            return
-        assert pending.lead_id is not None
-        lead = await uow.leads.get(pending.lead_id)
-        if lead is None:
-            return
-        context = await card_context(uow, lead, member)
-        text = lead_views.card_text(context, self._clock.now(), self._zone)
-        keyboard = lead_views.card_keyboard(context)
-        where = None if pending.fresh else await store.card(pending.lead_id, member.id or 0)
+        match pending.kind:
+            case NotificationKind.TEXT:
+                await self._text(chat_id, pending)
+            case NotificationKind.CARD:
+                await self._card(uow, store, pending, member, chat_id)
+            case NotificationKind.ESCALATION:
+                await self._escalation(uow, store, pending, chat_id)
+            case NotificationKind.CALL:
+                lead = await uow.leads.get(pending.lead_id or 0)
+                if lead is not None:
+                    await self._bot.send_message(
+                        chat_id,
+                        escalation_views.call_text(lead, self._zone),
+                        reply_markup=escalation_views.call_keyboard(lead),
+                    )
+
+    async def _text(self, chat_id: int, pending: Pending) -> None:
+        markup = None
+        if pending.lead_id is not None:
+            markup = InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [lead_views.button("Открыть карточку", LeadCb(a="opn", id=pending.lead_id))]
+                ]
+            )
+        await self._bot.send_message(chat_id, pending.text or "", reply_markup=markup)
+
+    async def _edit_or_send(
+        self, chat_id: int, where: tuple[int, int] | None, text: str, keyboard: InlineKeyboardMarkup
+    ) -> int | None:
+        """Edit the message at `where`; send a new one if there is none. The new id, if sent."""
         if where is not None:
             try:
                 await self._bot.edit_message_text(
                     text=text, chat_id=where[0], message_id=where[1], reply_markup=keyboard
                 )
-                return
+                return None
             except TelegramBadRequest as error:
                 if "not modified" in error.message:
-                    return
+                    return None
                 if "not found" not in error.message and "can't be edited" not in error.message:
                     raise
         sent = await self._bot.send_message(chat_id, text, reply_markup=keyboard)
-        await store.remember_card(
-            pending.lead_id, member.id or 0, chat_id, sent.message_id, self._clock.now()
+        return sent.message_id
+
+    async def _card(
+        self, uow: SqlUnitOfWork, store: OutboxStore, pending: Pending, member: object, chat_id: int
+    ) -> None:
+        assert pending.lead_id is not None
+        if not pending.fresh:
+            # First drop the later edits, then read the lead: what they changed is read here.
+            await store.coalesce_cards(pending, self._clock.now())
+            await uow.commit()  # no write lock may be held across a call to Telegram
+        lead = await uow.leads.get(pending.lead_id)
+        if lead is None:
+            return
+        context = await card_context(uow, lead, member)  # type: ignore[arg-type]
+        text = lead_views.card_text(context, self._clock.now(), self._zone)
+        keyboard = lead_views.card_keyboard(context)
+        where = None if pending.fresh else await store.card(lead.id or 0, pending.member_id)
+        sent = await self._edit_or_send(chat_id, where, text, keyboard)
+        if sent is not None:
+            await store.remember_card(
+                lead.id or 0, pending.member_id, chat_id, sent, self._clock.now()
+            )
+
+    async def _escalation(
+        self, uow: SqlUnitOfWork, store: OutboxStore, pending: Pending, chat_id: int
+    ) -> None:
+        assert pending.escalation_id is not None
+        escalation = await uow.escalations.get(pending.escalation_id)
+        if escalation is None:
+            return
+        lead = await uow.leads.get(escalation.lead_id) if escalation.lead_id else None
+        responsible = None
+        if escalation.responsible_id is not None:
+            responsible = await uow.members.get(escalation.responsible_id)
+        text = escalation_views.escalation_text(
+            escalation, lead, responsible, self._clock.now(), self._zone
         )
+        keyboard = escalation_views.escalation_keyboard(escalation)
+        where = await store.escalation_card(escalation.id or 0, pending.member_id)
+        sent = await self._edit_or_send(chat_id, where, text, keyboard)
+        if sent is not None:
+            await store.remember_escalation_card(
+                escalation.id or 0, pending.member_id, chat_id, sent
+            )

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from domain.errors import InvalidInput
+from domain.sla import SlaDefaults, WorkSchedule, parse_days, parse_hours, schedule
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/crm.sqlite3"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -44,6 +48,26 @@ class Settings(BaseSettings):
     )
     intake_max_body_bytes: int = Field(
         default=65536, ge=1024, le=10_485_760, description="bytes from 1024 to 10485760"
+    )
+    contact_sla_minutes: float = Field(
+        default=15, gt=0, description="minutes (fractions allowed) to contact a new lead, R2.15"
+    )
+    processing_deadline_minutes: float = Field(
+        default=60, gt=0, description="minutes (fractions allowed) to process a lead, R2.2"
+    )
+    unassigned_limit_minutes: float = Field(
+        default=10, gt=0, description="minutes (fractions allowed) a lead may wait unassigned"
+    )
+    work_hours: str = Field(default="09:00-18:00", description="HH:MM-HH:MM or 24/7")
+    work_days: str = Field(default="mon-fri", description="days like mon-fri or 1-5")
+    timer_sweep_seconds: float = Field(
+        default=5, gt=0, le=300, description="seconds between looks for due timers, up to 300"
+    )
+    telegram_rate_per_second: float = Field(
+        default=30, gt=0, description="messages a second to Telegram overall, like 30"
+    )
+    telegram_chat_interval_seconds: float = Field(
+        default=1.0, ge=0, description="seconds between two messages to one chat, like 1"
     )
     invitation_ttl_hours: float = Field(
         default=72, gt=0, description="hours an invitation stays valid, like 72"
@@ -117,9 +141,40 @@ class Settings(BaseSettings):
             raise ValueError("unknown level")
         return level
 
+    @field_validator("work_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        try:
+            parse_hours(value)
+        except InvalidInput as error:
+            raise ValueError(error.message) from None
+        return value.strip()
+
+    @field_validator("work_days")
+    @classmethod
+    def _days(cls, value: str) -> str:
+        try:
+            parse_days(value)
+        except InvalidInput as error:
+            raise ValueError(error.message) from None
+        return value.strip()
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def schedule(self) -> WorkSchedule:
+        return schedule(self.zone, self.work_hours, self.work_days)
+
+    @property
+    def sla_defaults(self) -> SlaDefaults:
+        return SlaDefaults(
+            contact=timedelta(minutes=self.contact_sla_minutes),
+            processing=timedelta(minutes=self.processing_deadline_minutes),
+            unassigned=timedelta(minutes=self.unassigned_limit_minutes),
+            schedule=self.schedule,
+        )
 
     @property
     def uses_redis(self) -> bool:

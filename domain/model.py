@@ -102,6 +102,7 @@ class Member:
     position: str | None = None
     active: bool = True
     created_at: datetime | None = None
+    blocked_at: datetime | None = None  # he blocked the bot: nothing reaches him
     id: int | None = None
 
     def apply_profile(self, profile: Profile) -> None:
@@ -254,6 +255,8 @@ class Pipeline:
 class NotificationKind(StrEnum):
     CARD = "card"  # render the lead's card for the member: edit his copy, or send one
     TEXT = "text"  # a message, optionally with a button to the lead's card
+    ESCALATION = "escalation"  # render the escalation card for a supervisor
+    CALL = "call"  # R2.5: time to call, with "Позвонил" and "Перенести"
 
 
 @dataclass
@@ -266,6 +269,7 @@ class Notification:
     lead_id: int | None = None
     text: str | None = None
     fresh: bool = False  # CARD: send a new message instead of editing the old one
+    escalation_id: int | None = None
     id: int | None = None
 
 
@@ -276,4 +280,70 @@ class LeadDraft:
     member_id: int
     fields: dict[str, str]
     created_at: datetime
+    id: int | None = None
+
+
+class TimerKind(StrEnum):
+    CONTACT_REMINDER = "contact_reminder"  # R2.15: a third of the time left
+    CONTACT_BREACH = "contact_breach"  # R2.15: no first contact in time
+    PROCESSING_BREACH = "processing_breach"  # R2.2: the lead is still open
+    UNASSIGNED = "unassigned"  # R2.14: waiting in the pool too long
+    CALL_REMINDER = "call_reminder"  # R2.5: the agreed next call
+
+
+@dataclass
+class Timer:
+    kind: TimerKind
+    lead_id: int
+    department_id: int
+    due_at: datetime
+    created_at: datetime
+    member_id: int | None = None
+    fired_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    id: int | None = None
+
+
+class Rule(StrEnum):
+    CONTACT = "R2.15"
+    PROCESSING = "R2.2"
+    POOL = "R2.14"
+
+    @property
+    def label(self) -> str:
+        return RULE_LABELS[self]
+
+
+RULE_LABELS = {
+    Rule.CONTACT: "не связался с клиентом вовремя",
+    Rule.PROCESSING: "лид не обработан в срок",
+    Rule.POOL: "лиды ждут назначения дольше срока",
+}
+
+
+@dataclass
+class Escalation:
+    rule: Rule
+    department_id: int
+    due_at: datetime
+    detected_at: datetime
+    lead_id: int | None = None
+    lead_ids: list[int] = field(default_factory=list)
+    responsible_id: int | None = None
+    resolved_at: datetime | None = None
+    resolved_by: int | None = None
+    resolution: str | None = None
+    id: int | None = None
+
+
+@dataclass
+class Penalty:
+    member_id: int
+    department_id: int
+    rule: str
+    comment: str
+    created_by: int
+    created_at: datetime
+    lead_id: int | None = None
+    escalation_id: int | None = None
     id: int | None = None

@@ -11,15 +11,20 @@ from domain.model import (
     Contact,
     Deal,
     Department,
+    Escalation,
     Invitation,
     Lead,
     LeadDraft,
     LeadEvent,
     Member,
     Notification,
+    Penalty,
     Pipeline,
     Role,
+    Timer,
+    TimerKind,
 )
+from domain.sla import SlaPolicy
 from domain.statuses import LeadStatus
 
 
@@ -45,6 +50,7 @@ class MemberRepository(Protocol):
         ...
 
     async def save(self, member: Member) -> None: ...
+    async def unblock(self, member_id: int) -> None: ...
 
 
 class DepartmentRepository(Protocol):
@@ -160,6 +166,47 @@ class DraftRepository(Protocol):
         ...
 
 
+class TimerRepository(Protocol):
+    async def add(self, timer: Timer) -> Timer: ...
+    async def cancel(self, lead_id: int, kinds: tuple[TimerKind, ...], now: datetime) -> int: ...
+    async def due(self, now: datetime, limit: int) -> list[int]: ...
+
+    async def claim(self, timer_id: int, now: datetime) -> Timer | None:
+        """Mark the timer fired if it is still pending: one conditional statement."""
+        ...
+
+    async def pending(self, lead_id: int) -> list[Timer]: ...
+
+    async def overdue_unassigned(self, department_id: int) -> list[tuple[int, int, bool]]:
+        """(timer id, lead id, reported) of fired R2.14 timers whose lead is still NEW."""
+        ...
+
+    async def mark_reported(self, timer_ids: list[int], escalation_id: int) -> None: ...
+
+
+class EscalationRepository(Protocol):
+    async def add(self, escalation: Escalation) -> Escalation: ...
+    async def get(self, escalation_id: int) -> Escalation | None: ...
+
+    async def resolve(self, escalation_id: int, by: int, resolution: str, now: datetime) -> bool:
+        """Record what was done, if nothing was yet: of two presses one wins."""
+        ...
+
+    async def holders(self, escalation_id: int) -> list[int]: ...
+
+
+class PenaltyRepository(Protocol):
+    async def add(self, penalty: Penalty) -> Penalty: ...
+    async def between(
+        self, department_id: int | None, start: datetime, end: datetime
+    ) -> list[Penalty]: ...
+
+
+class SlaRepository(Protocol):
+    async def policy(self, department_id: int) -> SlaPolicy: ...
+    async def set_minutes(self, department_id: int, name: str, minutes: float) -> None: ...
+
+
 class UnitOfWork(Protocol):
     members: MemberRepository
     departments: DepartmentRepository
@@ -173,6 +220,10 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     lead_cards: LeadCardRepository
     drafts: DraftRepository
+    timers: TimerRepository
+    escalations: EscalationRepository
+    penalties: PenaltyRepository
+    sla: SlaRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc: object) -> None: ...

@@ -105,17 +105,18 @@ def schedule(zone: ZoneInfo, hours: str, days: str) -> WorkSchedule:
 
 
 @dataclass(frozen=True)
-class SlaPolicy:
-    """A department's durations (set by the company order) and the working schedule."""
+class SlaDefaults:
+    """The durations set by the company order (a department may override them) and the
+    working schedule the clocks run in."""
 
     contact: timedelta
     processing: timedelta
     unassigned: timedelta
     schedule: WorkSchedule
 
-    @property
-    def reminder_share(self) -> float:
-        return 2 / 3  # R2.15: "осталось 5 минут" of 15
+
+SlaPolicy = SlaDefaults  # a department's effective values have the same shape
+REMINDER_SHARE = 2 / 3  # R2.15: the reminder comes with a third of the time left
 
 
 def minutes_text(delta: timedelta) -> str:
@@ -127,3 +128,11 @@ def minutes_text(delta: timedelta) -> str:
         return f"{minutes} мин"
     hours, rest = divmod(minutes, 60)
     return f"{hours} ч {rest} мин" if rest else f"{hours} ч"
+
+
+DEFAULT_SLA = SlaDefaults(
+    contact=timedelta(minutes=15),
+    processing=timedelta(minutes=60),
+    unassigned=timedelta(minutes=10),
+    schedule=WorkSchedule(ZoneInfo("Europe/Moscow")),
+)

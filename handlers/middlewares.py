@@ -42,6 +42,10 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         async with self._uow_factory() as uow:
             data["uow"] = uow
             member = await uow.members.by_telegram_id(user.id) if user else None
+            if member is not None and member.blocked_at is not None and member.id is not None:
+                await uow.members.unblock(member.id)  # he writes again: he can be reached
+                await uow.commit()
+                member.blocked_at = None
             await uow.rollback()  # hand the connection back while the handler talks to Telegram
             data["member"] = member
             if user is not None and not _may_pass(event, member, data.get("raw_state")):

@@ -477,7 +477,7 @@ class SqlOutboxRepository:
                 text=notification.text,
                 fresh=notification.fresh,
                 created_at=notification.created_at,
-                not_before=notification.created_at,
+                escalation_id=notification.escalation_id,
             )
         )
         await self._session.flush()

@@ -1,4 +1,4 @@
-"""The outbox as the sender sees it: due rows, atomic claims, delivery stamps, card pointers."""
+"""The outbox as the sender sees it: what is pending, atomic claims, stamps, message pointers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,17 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import NotificationKind
-from storage.tables import LeadCardRow, OutboxRow
+from storage.tables import EscalationCardRow, LeadCardRow, MemberRow, OutboxRow
+
+
+@dataclass(frozen=True)
+class Head:
+    """The oldest unsent row of one member: his messages go out in order."""
+
+    id: int
+    member_id: int
+    not_before: datetime | None
+    claimed_until: datetime | None
 
 
 @dataclass(frozen=True)
@@ -18,6 +28,7 @@ class Pending:
     member_id: int
     kind: NotificationKind
     lead_id: int | None
+    escalation_id: int | None
     text: str | None
     fresh: bool
     attempts: int
@@ -27,18 +38,24 @@ class OutboxStore:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def due(self, now: datetime, limit: int) -> list[int]:
-        rows = await self._session.scalars(
-            select(OutboxRow.id)
-            .where(
-                OutboxRow.sent_at.is_(None),
-                OutboxRow.not_before <= now,
-                or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
-            )
+    async def heads(self, limit: int, scan: int = 2000) -> list[Head]:
+        """The first unsent row of each member among the oldest `scan`, oldest first."""
+        rows = await self._session.execute(
+            select(OutboxRow.id, OutboxRow.member_id, OutboxRow.not_before, OutboxRow.claimed_until)
+            .where(OutboxRow.sent_at.is_(None))
             .order_by(OutboxRow.id)
-            .limit(limit)
+            .limit(scan)
         )
-        return list(rows)
+        seen: set[int] = set()
+        result = []
+        for row in rows:
+            if row.member_id in seen:
+                continue
+            seen.add(row.member_id)
+            result.append(Head(row.id, row.member_id, row.not_before, row.claimed_until))
+            if len(result) >= limit:
+                break
+        return result
 
     async def claim(self, row_id: int, now: datetime, hold: timedelta) -> Pending | None:
         """One conditional UPDATE: of two senders exactly one gets the row."""
@@ -55,6 +72,7 @@ class OutboxStore:
                 OutboxRow.member_id,
                 OutboxRow.kind,
                 OutboxRow.lead_id,
+                OutboxRow.escalation_id,
                 OutboxRow.text,
                 OutboxRow.fresh,
                 OutboxRow.attempts,
@@ -68,6 +86,7 @@ class OutboxStore:
             row.member_id,
             NotificationKind(row.kind),
             row.lead_id,
+            row.escalation_id,
             row.text,
             row.fresh,
             row.attempts,
@@ -80,12 +99,38 @@ class OutboxStore:
             .values(sent_at=now, claimed_until=None, last_error=error and error[:500])
         )
 
+    async def coalesce_cards(self, pending: Pending, now: datetime) -> None:
+        """Later edits of the same card are done by this one: it draws the lead as it is now."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.member_id == pending.member_id,
+                OutboxRow.lead_id == pending.lead_id,
+                OutboxRow.kind == NotificationKind.CARD.value,
+                OutboxRow.fresh.is_(False),
+                OutboxRow.sent_at.is_(None),
+                OutboxRow.claimed_until.is_(None),
+                OutboxRow.id > pending.id,
+            )
+            .values(sent_at=now, last_error="coalesced")
+        )
+
     async def retry_at(self, row_id: int, when: datetime, error: str) -> None:
         await self._session.execute(
             update(OutboxRow)
             .where(OutboxRow.id == row_id)
             .values(not_before=when, claimed_until=None, last_error=error[:500])
         )
+
+    async def block(self, member_id: int, now: datetime) -> bool:
+        """Flag a member who blocked the bot; True the first time."""
+        result = await self._session.execute(
+            update(MemberRow)
+            .where(MemberRow.id == member_id, MemberRow.blocked_at.is_(None))
+            .values(blocked_at=now)
+            .returning(MemberRow.id)
+        )
+        return result.first() is not None
 
     async def card(self, lead_id: int, member_id: int) -> tuple[int, int] | None:
         row = await self._session.get(LeadCardRow, (lead_id, member_id))
@@ -107,4 +152,25 @@ class OutboxStore:
             )
         else:
             row.chat_id, row.message_id, row.updated_at = chat_id, message_id, now
+        await self._session.flush()
+
+    async def escalation_card(self, escalation_id: int, member_id: int) -> tuple[int, int] | None:
+        row = await self._session.get(EscalationCardRow, (escalation_id, member_id))
+        return (row.chat_id, row.message_id) if row else None
+
+    async def remember_escalation_card(
+        self, escalation_id: int, member_id: int, chat_id: int, message_id: int
+    ) -> None:
+        row = await self._session.get(EscalationCardRow, (escalation_id, member_id))
+        if row is None:
+            self._session.add(
+                EscalationCardRow(
+                    escalation_id=escalation_id,
+                    member_id=member_id,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                )
+            )
+        else:
+            row.chat_id, row.message_id = chat_id, message_id
         await self._session.flush()

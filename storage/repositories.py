@@ -23,6 +23,7 @@ def _member(row: MemberRow) -> Member:
         department_id=row.department_id,
         active=row.active,
         created_at=row.created_at,
+        blocked_at=row.blocked_at,
     )
 
 
@@ -96,6 +97,11 @@ class SqlMemberRepository:
             .order_by(MemberRow.full_name, MemberRow.id)
         )
         return [_member(row) for row in rows]
+
+    async def unblock(self, member_id: int) -> None:
+        await self._session.execute(
+            update(MemberRow).where(MemberRow.id == member_id).values(blocked_at=None)
+        )
 
     async def save(self, member: Member) -> None:
         await self._session.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, MetaData, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, MetaData, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
@@ -46,6 +46,7 @@ class MemberRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    blocked_at: Mapped[datetime | None]  # the member blocked the bot: nothing reaches him
     created_at: Mapped[datetime]
 
 
@@ -177,16 +178,24 @@ class OutboxRow(Base):
     """A message the bot owes someone; the sender claims, delivers and stamps it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "sent_at", "not_before"),)
+    __table_args__ = (
+        Index(
+            "ix_outbox_unsent",
+            "id",
+            sqlite_where=text("sent_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     kind: Mapped[str] = mapped_column(String(16))
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
+    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id"))
     text: Mapped[str | None] = mapped_column(Text)
     fresh: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
-    not_before: Mapped[datetime]
+    not_before: Mapped[datetime | None]  # set by the sender for a retry
     claimed_until: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
@@ -212,3 +221,83 @@ class LeadDraftRow(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime]
+
+
+class TimerRow(Base):
+    """A deadline or a reminder (R2.2, R2.5, R2.14, R2.15). The row, not a job, decides."""
+
+    __tablename__ = "timers"
+    __table_args__ = (
+        Index(
+            "ix_timers_pending",
+            "due_at",
+            sqlite_where=text("fired_at IS NULL AND cancelled_at IS NULL"),
+            postgresql_where=text("fired_at IS NULL AND cancelled_at IS NULL"),
+        ),
+        Index("ix_timers_lead_kind", "lead_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    due_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    fired_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id"))
+
+
+class EscalationRow(Base):
+    """A breach told to the supervisors, once; and what one of them did about it."""
+
+    __tablename__ = "escalations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule: Mapped[str] = mapped_column(String(16))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), index=True)
+    lead_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    due_at: Mapped[datetime]
+    detected_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    resolution: Mapped[str | None] = mapped_column(String(500))
+
+
+class EscalationCardRow(Base):
+    __tablename__ = "escalation_cards"
+
+    escalation_id: Mapped[int] = mapped_column(ForeignKey("escalations.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class PenaltyRow(Base):
+    """A penalty recorded by a supervisor (R2.2): who, which lead, which rule, why."""
+
+    __tablename__ = "penalties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
+    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id"))
+    rule: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime]
+
+
+class DepartmentSettingsRow(Base):
+    """A supervisor's values for the rules set by the company order; empty: the defaults."""
+
+    __tablename__ = "department_settings"
+
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), primary_key=True)
+    contact_sla_minutes: Mapped[float | None]
+    processing_deadline_minutes: Mapped[float | None]
+    unassigned_limit_minutes: Mapped[float | None]

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.sla import DEFAULT_SLA, SlaDefaults
 from storage.lead_repositories import (
     SqlCompanyRepository,
     SqlContactRepository,
@@ -23,6 +24,12 @@ from storage.repositories import (
     SqlInvitationRepository,
     SqlMemberRepository,
 )
+from storage.timer_repositories import (
+    SqlEscalationRepository,
+    SqlPenaltyRepository,
+    SqlSlaRepository,
+    SqlTimerRepository,
+)
 
 
 def _nothing() -> None:
@@ -34,9 +41,11 @@ class SqlUnitOfWork:
         self,
         session_factory: async_sessionmaker[AsyncSession],
         on_outbox_commit: Callable[[], None] = _nothing,
+        sla_defaults: SlaDefaults = DEFAULT_SLA,
     ) -> None:
         self._session_factory = session_factory
         self._on_outbox_commit = on_outbox_commit
+        self._sla_defaults = sla_defaults
         self._session: AsyncSession | None = None
         self._outbox_written = False
 
@@ -57,6 +66,10 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(session, self._mark_outbox)
         self.lead_cards = SqlLeadCardRepository(session)
         self.drafts = SqlDraftRepository(session)
+        self.timers = SqlTimerRepository(session)
+        self.escalations = SqlEscalationRepository(session)
+        self.penalties = SqlPenaltyRepository(session)
+        self.sla = SqlSlaRepository(session, self._sla_defaults)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -93,9 +106,11 @@ class SqlUnitOfWorkFactory:
         self,
         session_factory: async_sessionmaker[AsyncSession],
         on_outbox_commit: Callable[[], None] = _nothing,
+        sla_defaults: SlaDefaults = DEFAULT_SLA,
     ) -> None:
         self._session_factory = session_factory
         self.on_outbox_commit = on_outbox_commit
+        self.sla_defaults = sla_defaults
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._session_factory, self.on_outbox_commit)
+        return SqlUnitOfWork(self._session_factory, self.on_outbox_commit, self.sla_defaults)

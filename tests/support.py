@@ -91,6 +91,10 @@ def settings_for(fake: FakeTelegram, database_url: str, **overrides: Any) -> Set
         "fsm_storage": "database",
         "http_port": free_port(),
         "intake_token": INTAKE_TOKEN,
+        "work_hours": "24/7",
+        "timer_sweep_seconds": 0.1,
+        "telegram_chat_interval_seconds": 0,
+        "telegram_rate_per_second": 1000,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -10,6 +10,7 @@ from domain.errors import InvalidInput, NotFound, StaleState
 from domain.model import Company, Contact, Deal, Lead, Member, Pipeline
 from domain.permissions import Action, require
 from domain.ports import UnitOfWork
+from domain.services import timers
 from domain.services.leads import load_lead, push_cards, record
 from domain.statuses import LeadStatus, check_move
 
@@ -117,6 +118,7 @@ async def convert_lead(
     await record(
         uow, lead, actor, now, "converted", "deal", None, f"сделка #{deal.id}, {company.name}"
     )
+    await timers.closed(uow, lead, now)
     await push_cards(uow, lead, now)
     await uow.commit()
     return deal

@@ -32,6 +32,7 @@ from domain.model import (
 )
 from domain.permissions import Action, may, require
 from domain.ports import UnitOfWork
+from domain.services import timers
 from domain.statuses import LeadStatus, check_move
 
 POOL_ROLES = (Role.OFFICE_MANAGER, Role.SUPERVISOR)
@@ -168,6 +169,7 @@ async def create_lead(
             raise
         return Intake(existing, created=False)
     await record(uow, lead, creator, now, "created", new=lead.title)
+    await timers.plan_new_lead(uow, lead, now)
     if takes_it:
         recipients = {lead.responsible_id}
     else:
@@ -206,6 +208,7 @@ async def assign_lead(
     await record(
         uow, lead, actor, now, "status", "status", LeadStatus.NEW.label, LeadStatus.ASSIGNED.label
     )
+    await timers.plan_contact(uow, lead, now)
     await push_cards(uow, lead, now, fresh_for={manager.id} if manager.id else set())
     await uow.commit()
     return lead
@@ -257,6 +260,8 @@ async def reassign_lead(
     await record(
         uow, lead, actor, now, "reassigned", "responsible", previous_name, manager.full_name
     )
+    await timers.plan_contact(uow, lead, now)  # the clock restarts for the new one (R2.15)
+    await timers.plan_call(uow, lead, now)
     if previous is not None:
         await tell(
             uow, previous, f"Лид #{lead.id} «{lead.title}» передан: {manager.full_name}.", now
@@ -299,6 +304,8 @@ async def move_lead(
     if not await uow.leads.update_if(lead, expected_status=old):
         raise StaleState("Лид только что изменился: откройте карточку заново.")
     await record(uow, lead, actor, now, "status", "status", old.label, target.label)
+    if old is LeadStatus.ASSIGNED:
+        await timers.contacted(uow, lead, now)
     await push_cards(uow, lead, now)
     await uow.commit()
     return lead
@@ -339,6 +346,7 @@ async def plan_call(
         old.isoformat() if old else None,
         when.isoformat(),
     )
+    await timers.plan_call(uow, lead, now)
     return await _save(uow, lead, now)
 
 
@@ -389,6 +397,7 @@ async def mark_junk(
         raise StaleState("Лид только что изменился: откройте карточку заново.")
     await record(uow, lead, actor, now, "status", "status", old.label, LeadStatus.JUNK.label)
     await record(uow, lead, actor, now, "junk", "junk_reason", None, text)
+    await timers.closed(uow, lead, now)
     await push_cards(uow, lead, now)
     await uow.commit()
     return lead

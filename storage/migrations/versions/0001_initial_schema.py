@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 08:55:49.560409
+Create Date: 2026-12-01 09:26:37.564112
 """
 
 from collections.abc import Sequence
@@ -53,6 +53,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_companies_name_key"), ["name_key"], unique=False)
 
     op.create_table(
+        "department_settings",
+        sa.Column("department_id", sa.Integer(), nullable=False),
+        sa.Column("contact_sla_minutes", sa.Double(), nullable=True),
+        sa.Column("processing_deadline_minutes", sa.Double(), nullable=True),
+        sa.Column("unassigned_limit_minutes", sa.Double(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["departments.id"],
+            name=op.f("fk_department_settings_department_id_departments"),
+        ),
+        sa.PrimaryKeyConstraint("department_id", name=op.f("pk_department_settings")),
+    )
+    op.create_table(
         "members",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("telegram_id", sa.BigInteger(), nullable=False),
@@ -63,6 +76,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("department_id", sa.Integer(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("blocked_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["department_id"], ["departments.id"], name=op.f("fk_members_department_id_departments")
@@ -240,6 +254,41 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "escalations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("rule", sa.String(length=16), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=False),
+        sa.Column("lead_id", sa.Integer(), nullable=True),
+        sa.Column("lead_ids", sa.JSON(), nullable=False),
+        sa.Column("responsible_id", sa.Integer(), nullable=True),
+        sa.Column("due_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("detected_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("resolved_by", sa.Integer(), nullable=True),
+        sa.Column("resolution", sa.String(length=500), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["departments.id"],
+            name=op.f("fk_escalations_department_id_departments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["lead_id"], ["leads.id"], name=op.f("fk_escalations_lead_id_leads")
+        ),
+        sa.ForeignKeyConstraint(
+            ["resolved_by"], ["members.id"], name=op.f("fk_escalations_resolved_by_members")
+        ),
+        sa.ForeignKeyConstraint(
+            ["responsible_id"], ["members.id"], name=op.f("fk_escalations_responsible_id_members")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_escalations")),
+    )
+    with op.batch_alter_table("escalations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_escalations_department_id"), ["department_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_escalations_lead_id"), ["lead_id"], unique=False)
+
+    op.create_table(
         "lead_cards",
         sa.Column("lead_id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
@@ -276,19 +325,39 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_lead_events_lead_id"), ["lead_id"], unique=False)
 
     op.create_table(
+        "escalation_cards",
+        sa.Column("escalation_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.Column("message_id", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["escalation_id"],
+            ["escalations.id"],
+            name=op.f("fk_escalation_cards_escalation_id_escalations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_escalation_cards_member_id_members")
+        ),
+        sa.PrimaryKeyConstraint("escalation_id", "member_id", name=op.f("pk_escalation_cards")),
+    )
+    op.create_table(
         "outbox",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("lead_id", sa.Integer(), nullable=True),
+        sa.Column("escalation_id", sa.Integer(), nullable=True),
         sa.Column("text", sa.Text(), nullable=True),
         sa.Column("fresh", sa.Boolean(), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("not_before", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("not_before", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("claimed_until", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("sent_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["escalation_id"], ["escalations.id"], name=op.f("fk_outbox_escalation_id_escalations")
+        ),
         sa.ForeignKeyConstraint(["lead_id"], ["leads.id"], name=op.f("fk_outbox_lead_id_leads")),
         sa.ForeignKeyConstraint(
             ["member_id"], ["members.id"], name=op.f("fk_outbox_member_id_members")
@@ -296,19 +365,115 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index("ix_outbox_pending", ["sent_at", "not_before"], unique=False)
+        batch_op.create_index(
+            "ix_outbox_unsent",
+            ["id"],
+            unique=False,
+            sqlite_where=sa.text("sent_at IS NULL"),
+            postgresql_where=sa.text("sent_at IS NULL"),
+        )
+
+    op.create_table(
+        "penalties",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=False),
+        sa.Column("lead_id", sa.Integer(), nullable=True),
+        sa.Column("escalation_id", sa.Integer(), nullable=True),
+        sa.Column("rule", sa.String(length=16), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by"], ["members.id"], name=op.f("fk_penalties_created_by_members")
+        ),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["departments.id"],
+            name=op.f("fk_penalties_department_id_departments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["escalation_id"],
+            ["escalations.id"],
+            name=op.f("fk_penalties_escalation_id_escalations"),
+        ),
+        sa.ForeignKeyConstraint(["lead_id"], ["leads.id"], name=op.f("fk_penalties_lead_id_leads")),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_penalties_member_id_members")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_penalties")),
+    )
+    with op.batch_alter_table("penalties", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_penalties_member_id"), ["member_id"], unique=False)
+
+    op.create_table(
+        "timers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("lead_id", sa.Integer(), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=True),
+        sa.Column("due_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("fired_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("escalation_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["department_id"], ["departments.id"], name=op.f("fk_timers_department_id_departments")
+        ),
+        sa.ForeignKeyConstraint(
+            ["escalation_id"], ["escalations.id"], name=op.f("fk_timers_escalation_id_escalations")
+        ),
+        sa.ForeignKeyConstraint(["lead_id"], ["leads.id"], name=op.f("fk_timers_lead_id_leads")),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_timers_member_id_members")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_timers")),
+    )
+    with op.batch_alter_table("timers", schema=None) as batch_op:
+        batch_op.create_index("ix_timers_lead_kind", ["lead_id", "kind"], unique=False)
+        batch_op.create_index(
+            "ix_timers_pending",
+            ["due_at"],
+            unique=False,
+            sqlite_where=sa.text("fired_at IS NULL AND cancelled_at IS NULL"),
+            postgresql_where=sa.text("fired_at IS NULL AND cancelled_at IS NULL"),
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("timers", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_timers_pending",
+            sqlite_where=sa.text("fired_at IS NULL AND cancelled_at IS NULL"),
+            postgresql_where=sa.text("fired_at IS NULL AND cancelled_at IS NULL"),
+        )
+        batch_op.drop_index("ix_timers_lead_kind")
+
+    op.drop_table("timers")
+    with op.batch_alter_table("penalties", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_penalties_member_id"))
+
+    op.drop_table("penalties")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index("ix_outbox_pending")
+        batch_op.drop_index(
+            "ix_outbox_unsent",
+            sqlite_where=sa.text("sent_at IS NULL"),
+            postgresql_where=sa.text("sent_at IS NULL"),
+        )
 
     op.drop_table("outbox")
+    op.drop_table("escalation_cards")
     with op.batch_alter_table("lead_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_lead_events_lead_id"))
 
     op.drop_table("lead_events")
     op.drop_table("lead_cards")
+    with op.batch_alter_table("escalations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_escalations_lead_id"))
+        batch_op.drop_index(batch_op.f("ix_escalations_department_id"))
+
+    op.drop_table("escalations")
     with op.batch_alter_table("leads", schema=None) as batch_op:
         batch_op.drop_index("ix_leads_responsible_status")
         batch_op.drop_index(batch_op.f("ix_leads_phone"))
@@ -337,6 +502,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_members_department_id"))
 
     op.drop_table("members")
+    op.drop_table("department_settings")
     with op.batch_alter_table("companies", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_companies_name_key"))
 

@@ -1,0 +1,139 @@
+"""What a supervisor does about a breach (R2.2): remind, hand the lead over, or a penalty."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+
+from domain import normalize
+from domain.errors import InvalidInput, NotFound, StaleState
+from domain.model import Escalation, Member, Notification, NotificationKind, Penalty
+from domain.permissions import Action, require
+from domain.ports import UnitOfWork
+from domain.services import leads
+
+PENALTY_COMMENT_MAX = 1000
+
+
+async def load(uow: UnitOfWork, actor: Member, escalation_id: int) -> Escalation:
+    escalation = await uow.escalations.get(escalation_id)
+    if escalation is None:
+        raise NotFound("Такого нарушения нет.")
+    require(actor, Action.PENALIZE, department_id=escalation.department_id)
+    return escalation
+
+
+async def _resolve(
+    uow: UnitOfWork, actor: Member, escalation: Escalation, what: str, now: datetime
+) -> None:
+    assert escalation.id is not None and actor.id is not None
+    if not await uow.escalations.resolve(escalation.id, actor.id, what, now):
+        current = await uow.escalations.get(escalation.id)
+        done = current.resolution if current and current.resolution else "уже решено"
+        raise StaleState(f"Уже сделано: {done}.")
+    for member_id in await uow.escalations.holders(escalation.id):
+        await uow.outbox.add(
+            Notification(
+                member_id,
+                NotificationKind.ESCALATION,
+                now,
+                lead_id=escalation.lead_id,
+                escalation_id=escalation.id,
+            )
+        )
+
+
+def _lead_of(escalation: Escalation) -> int:
+    if escalation.lead_id is None:
+        raise InvalidInput("escalation", "Это нарушение о нескольких лидах: откройте их карточки.")
+    return escalation.lead_id
+
+
+async def remind(uow: UnitOfWork, actor: Member, escalation_id: int, now: datetime) -> None:
+    escalation = await load(uow, actor, escalation_id)
+    lead = await leads.load_lead(uow, _lead_of(escalation))
+    if lead.responsible_id is None:
+        raise StaleState("У лида нет ответственного: назначьте его.")
+    await _resolve(uow, actor, escalation, f"{actor.full_name} напомнил ответственному", now)
+    await leads.tell(
+        uow,
+        lead.responsible_id,
+        f"🔔 Руководитель напоминает: лид #{lead.id} «{escape(lead.title)}» ждёт "
+        f"вас ({escalation.rule.value}: {escalation.rule.label}).",
+        now,
+        lead.id,
+    )
+    await leads.record(uow, lead, actor, now, "reminded", None, None, escalation.rule.value)
+    await uow.commit()
+
+
+async def reassign(
+    uow: UnitOfWork, actor: Member, escalation_id: int, manager_id: int, now: datetime
+) -> None:
+    escalation = await load(uow, actor, escalation_id)
+    lead = await leads.load_lead(uow, _lead_of(escalation))
+    name = await leads.member_name(uow, manager_id)
+    await _resolve(uow, actor, escalation, f"{actor.full_name} передал лид: {name}", now)
+    # The lead's new responsible gets a new clock in the same transaction (R2.15).
+    await leads.reassign_lead(uow, actor, lead.id or 0, manager_id, lead.responsible_id, now)
+
+
+async def penalize(
+    uow: UnitOfWork, actor: Member, escalation_id: int, comment: str, now: datetime
+) -> Penalty:
+    escalation = await load(uow, actor, escalation_id)
+    lead = await leads.load_lead(uow, _lead_of(escalation))
+    if escalation.responsible_id is None:
+        raise InvalidInput("penalty", "Взыскание некому записать: у лида не было ответственного.")
+    text = normalize.plain_text(comment, "penalty", "Комментарий", PENALTY_COMMENT_MAX)
+    await _resolve(uow, actor, escalation, f"{actor.full_name} записал взыскание", now)
+    assert actor.id is not None
+    penalty = await uow.penalties.add(
+        Penalty(
+            member_id=escalation.responsible_id,
+            department_id=escalation.department_id,
+            rule=escalation.rule.value,
+            comment=text,
+            created_by=actor.id,
+            created_at=now,
+            lead_id=lead.id,
+            escalation_id=escalation.id,
+        )
+    )
+    await leads.record(
+        uow, lead, actor, now, "penalty", None, None, f"{escalation.rule.value}: {text}"
+    )
+    await leads.tell(
+        uow,
+        escalation.responsible_id,
+        f"Вам записано взыскание по лиду #{lead.id} ({escalation.rule.value}): {escape(text)}",
+        now,
+        lead.id,
+    )
+    await uow.commit()
+    return penalty
+
+
+@dataclass(frozen=True)
+class PenaltyLine:
+    member: str
+    count: int
+    items: list[Penalty]
+
+
+async def penalties(
+    uow: UnitOfWork, actor: Member, start: datetime, end: datetime
+) -> list[PenaltyLine]:
+    """Penalties per manager for a period (`/penalties`)."""
+    require(actor, Action.PENALIZE, department_id=actor.department_id)
+    department = None if actor.department_id is None else actor.department_id
+    rows = await uow.penalties.between(department, start, end)
+    by_member: dict[int, list[Penalty]] = {}
+    for penalty in rows:
+        by_member.setdefault(penalty.member_id, []).append(penalty)
+    lines = [
+        PenaltyLine(await leads.member_name(uow, member_id), len(items), items)
+        for member_id, items in by_member.items()
+    ]
+    return sorted(lines, key=lambda line: (-line.count, line.member))

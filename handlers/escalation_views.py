@@ -1,0 +1,121 @@
+"""The escalation card (R2.2, R2.14, R2.15) and the call reminder (R2.5), as pure functions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from domain.model import Escalation, Lead, Member, Rule
+from domain.sla import minutes_text
+from handlers.lead_callbacks import LeadCb
+from handlers.lead_views import local
+
+
+class EscalationCb(CallbackData, prefix="es"):
+    a: str  # "rem" remind, "rea" pick a manager (page v), "rpk" hand over to v, "pen" penalty
+    id: int  # escalation id
+    v: int = 0
+
+
+class CallCb(CallbackData, prefix="cl"):
+    a: str  # "done": called
+    id: int  # lead id
+
+
+def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def escalation_text(
+    escalation: Escalation,
+    lead: Lead | None,
+    responsible: Member | None,
+    now: datetime,
+    zone: ZoneInfo,
+) -> str:
+    rule = escalation.rule
+    lines = [f"🚨 <b>Нарушение {rule.value}</b>: {rule.label}"]
+    if rule is Rule.POOL:
+        ids = ", ".join(f"#{lead_id}" for lead_id in escalation.lead_ids)
+        lines.append(f"Без ответственного дольше срока: {ids}")
+    elif lead is not None:
+        lines.append(f"Лид #{lead.id} «{escape(lead.title)}» · {lead.status.label}")
+        who = escape(responsible.full_name) if responsible else "<i>не назначен</i>"
+        lines.append(f"Ответственный: {who}")
+    overdue = minutes_text(max(now - escalation.due_at, escalation.detected_at - escalation.due_at))
+    lines.append(f"Срок истёк {local(escalation.due_at, zone)}, просрочка {overdue}")
+    if escalation.resolution:
+        at = local(escalation.resolved_at, zone) if escalation.resolved_at else ""
+        lines.append(f"✅ {escape(escalation.resolution)} · {at}")
+    return "\n".join(lines)
+
+
+def escalation_keyboard(escalation: Escalation) -> InlineKeyboardMarkup:
+    assert escalation.id is not None
+    rows: list[list[InlineKeyboardButton]] = []
+    if escalation.rule is Rule.POOL:
+        rows = [
+            [_button(f"Открыть #{lead_id}", LeadCb(a="opn", id=lead_id))]
+            for lead_id in escalation.lead_ids[:8]
+        ]
+        return InlineKeyboardMarkup(inline_keyboard=rows)
+    if escalation.resolved_at is None:
+        rows.append(
+            [
+                _button("Напомнить", EscalationCb(a="rem", id=escalation.id)),
+                _button("Взыскание", EscalationCb(a="pen", id=escalation.id)),
+            ]
+        )
+        rows.append([_button("Сменить ответственного", EscalationCb(a="rea", id=escalation.id))])
+    if escalation.lead_id is not None:
+        rows.append([_button("Карточка лида", LeadCb(a="opn", id=escalation.lead_id))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def managers_picker(
+    escalation: Escalation, managers: list[Member], page: int, per_page: int = 6
+) -> InlineKeyboardMarkup:
+    assert escalation.id is not None
+    pages = max(1, -(-len(managers) // per_page))
+    page = min(max(0, page), pages - 1)
+    rows = [
+        [_button(m.full_name[:60], EscalationCb(a="rpk", id=escalation.id, v=m.id or 0))]
+        for m in managers[page * per_page : (page + 1) * per_page]
+    ]
+    nav = []
+    if page > 0:
+        nav.append(_button("◀", EscalationCb(a="rea", id=escalation.id, v=page - 1)))
+    if page < pages - 1:
+        nav.append(_button("▶", EscalationCb(a="rea", id=escalation.id, v=page + 1)))
+    if nav:
+        rows.append(nav)
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def call_text(lead: Lead, zone: ZoneInfo) -> str:
+    who = " ".join(p for p in (lead.contact_name, lead.contact_last_name) if p)
+    lines = [f"📞 <b>Пора позвонить</b> (R2.5): лид #{lead.id} «{escape(lead.title)}»"]
+    if who or lead.company_name:
+        lines.append(escape(", ".join(p for p in (who, lead.company_name or "") if p)))
+    if lead.phone:
+        lines.append(f"Телефон: {lead.phone}")
+    if lead.next_contact_at:
+        lines.append(f"Договорились на {local(lead.next_contact_at, zone)}")
+    return "\n".join(lines)
+
+
+def call_keyboard(lead: Lead) -> InlineKeyboardMarkup:
+    assert lead.id is not None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button("Позвонил", CallCb(a="done", id=lead.id)),
+                _button("Перенести", LeadCb(a="call", id=lead.id, s=lead.status.value)),
+            ],
+            [_button("Карточка", LeadCb(a="opn", id=lead.id))],
+        ]
+    )

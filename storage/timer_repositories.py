@@ -1,0 +1,262 @@
+"""Repositories of the timers: deadlines, escalations, penalties, the departments' rule values."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.model import Escalation, Penalty, Rule, Timer, TimerKind
+from domain.sla import SlaDefaults, SlaPolicy
+from domain.statuses import LeadStatus
+from storage.tables import (
+    DepartmentSettingsRow,
+    EscalationCardRow,
+    EscalationRow,
+    LeadRow,
+    PenaltyRow,
+    TimerRow,
+)
+
+_PENDING = (TimerRow.fired_at.is_(None), TimerRow.cancelled_at.is_(None))
+
+
+def _timer(row: TimerRow) -> Timer:
+    return Timer(
+        id=row.id,
+        kind=TimerKind(row.kind),
+        lead_id=row.lead_id,
+        department_id=row.department_id,
+        member_id=row.member_id,
+        due_at=row.due_at,
+        created_at=row.created_at,
+        fired_at=row.fired_at,
+        cancelled_at=row.cancelled_at,
+    )
+
+
+class SqlTimerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, timer: Timer) -> Timer:
+        row = TimerRow(
+            kind=timer.kind.value,
+            lead_id=timer.lead_id,
+            department_id=timer.department_id,
+            member_id=timer.member_id,
+            due_at=timer.due_at,
+            created_at=timer.created_at,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        timer.id = row.id
+        return timer
+
+    async def cancel(self, lead_id: int, kinds: tuple[TimerKind, ...], now: datetime) -> int:
+        result = await self._session.execute(
+            update(TimerRow)
+            .where(
+                TimerRow.lead_id == lead_id, TimerRow.kind.in_([k.value for k in kinds]), *_PENDING
+            )
+            .values(cancelled_at=now)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def due(self, now: datetime, limit: int) -> list[int]:
+        rows = await self._session.scalars(
+            select(TimerRow.id)
+            .where(*_PENDING, TimerRow.due_at <= now)
+            .order_by(TimerRow.due_at, TimerRow.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def claim(self, timer_id: int, now: datetime) -> Timer | None:
+        result = await self._session.execute(
+            update(TimerRow)
+            .where(TimerRow.id == timer_id, *_PENDING)
+            .values(fired_at=now)
+            .returning(
+                TimerRow.id,
+                TimerRow.kind,
+                TimerRow.lead_id,
+                TimerRow.department_id,
+                TimerRow.member_id,
+                TimerRow.due_at,
+                TimerRow.created_at,
+            )
+        )
+        row = result.first()
+        if row is None:
+            return None
+        return Timer(
+            id=row.id,
+            kind=TimerKind(row.kind),
+            lead_id=row.lead_id,
+            department_id=row.department_id,
+            member_id=row.member_id,
+            due_at=row.due_at,
+            created_at=row.created_at,
+            fired_at=now,
+        )
+
+    async def pending(self, lead_id: int) -> list[Timer]:
+        rows = await self._session.scalars(
+            select(TimerRow).where(TimerRow.lead_id == lead_id, *_PENDING).order_by(TimerRow.id)
+        )
+        return [_timer(row) for row in rows]
+
+    async def overdue_unassigned(self, department_id: int) -> list[tuple[int, int, bool]]:
+        rows = await self._session.execute(
+            select(TimerRow.id, TimerRow.lead_id, TimerRow.escalation_id)
+            .join(LeadRow, LeadRow.id == TimerRow.lead_id)
+            .where(
+                TimerRow.department_id == department_id,
+                TimerRow.kind == TimerKind.UNASSIGNED.value,
+                TimerRow.fired_at.is_not(None),
+                LeadRow.status == LeadStatus.NEW.value,
+            )
+            .order_by(TimerRow.lead_id)
+        )
+        return [(timer_id, lead_id, reported is not None) for timer_id, lead_id, reported in rows]
+
+    async def mark_reported(self, timer_ids: list[int], escalation_id: int) -> None:
+        await self._session.execute(
+            update(TimerRow).where(TimerRow.id.in_(timer_ids)).values(escalation_id=escalation_id)
+        )
+
+
+def _escalation(row: EscalationRow) -> Escalation:
+    return Escalation(
+        id=row.id,
+        rule=Rule(row.rule),
+        department_id=row.department_id,
+        lead_id=row.lead_id,
+        lead_ids=list(row.lead_ids or []),
+        responsible_id=row.responsible_id,
+        due_at=row.due_at,
+        detected_at=row.detected_at,
+        resolved_at=row.resolved_at,
+        resolved_by=row.resolved_by,
+        resolution=row.resolution,
+    )
+
+
+class SqlEscalationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, escalation: Escalation) -> Escalation:
+        row = EscalationRow(
+            rule=escalation.rule.value,
+            department_id=escalation.department_id,
+            lead_id=escalation.lead_id,
+            lead_ids=escalation.lead_ids,
+            responsible_id=escalation.responsible_id,
+            due_at=escalation.due_at,
+            detected_at=escalation.detected_at,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        escalation.id = row.id
+        return escalation
+
+    async def get(self, escalation_id: int) -> Escalation | None:
+        row = await self._session.get(EscalationRow, escalation_id, populate_existing=True)
+        return _escalation(row) if row else None
+
+    async def resolve(self, escalation_id: int, by: int, resolution: str, now: datetime) -> bool:
+        result = await self._session.execute(
+            update(EscalationRow)
+            .where(EscalationRow.id == escalation_id, EscalationRow.resolved_at.is_(None))
+            .values(resolved_at=now, resolved_by=by, resolution=resolution[:500])
+            .returning(EscalationRow.id)
+        )
+        return result.first() is not None
+
+    async def holders(self, escalation_id: int) -> list[int]:
+        rows = await self._session.scalars(
+            select(EscalationCardRow.member_id)
+            .where(EscalationCardRow.escalation_id == escalation_id)
+            .order_by(EscalationCardRow.member_id)
+        )
+        return list(rows)
+
+
+class SqlPenaltyRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, penalty: Penalty) -> Penalty:
+        row = PenaltyRow(
+            member_id=penalty.member_id,
+            department_id=penalty.department_id,
+            lead_id=penalty.lead_id,
+            escalation_id=penalty.escalation_id,
+            rule=penalty.rule,
+            comment=penalty.comment,
+            created_by=penalty.created_by,
+            created_at=penalty.created_at,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        penalty.id = row.id
+        return penalty
+
+    async def between(
+        self, department_id: int | None, start: datetime, end: datetime
+    ) -> list[Penalty]:
+        statement = select(PenaltyRow).where(
+            PenaltyRow.created_at >= start, PenaltyRow.created_at < end
+        )
+        if department_id is not None:
+            statement = statement.where(PenaltyRow.department_id == department_id)
+        rows = await self._session.scalars(statement.order_by(PenaltyRow.created_at))
+        return [
+            Penalty(
+                id=r.id,
+                member_id=r.member_id,
+                department_id=r.department_id,
+                rule=r.rule,
+                comment=r.comment,
+                created_by=r.created_by,
+                created_at=r.created_at,
+                lead_id=r.lead_id,
+                escalation_id=r.escalation_id,
+            )
+            for r in rows
+        ]
+
+
+class SqlSlaRepository:
+    """A department's values over the defaults from the environment."""
+
+    def __init__(self, session: AsyncSession, defaults: SlaDefaults) -> None:
+        self._session = session
+        self._defaults = defaults
+
+    async def policy(self, department_id: int) -> SlaPolicy:
+        row = await self._session.get(DepartmentSettingsRow, department_id)
+        if row is None:
+            return self._defaults
+        policy = self._defaults
+        for name, field in (
+            ("contact_sla_minutes", "contact"),
+            ("processing_deadline_minutes", "processing"),
+            ("unassigned_limit_minutes", "unassigned"),
+        ):
+            minutes = getattr(row, name)
+            if minutes is not None:
+                policy = replace(policy, **{field: timedelta(minutes=minutes)})
+        return policy
+
+    async def set_minutes(self, department_id: int, name: str, minutes: float) -> None:
+        row = await self._session.get(DepartmentSettingsRow, department_id)
+        if row is None:
+            row = DepartmentSettingsRow(department_id=department_id)
+            self._session.add(row)
+        setattr(row, name, minutes)
+        await self._session.flush()

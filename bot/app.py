@@ -148,10 +148,15 @@ async def _on_startup(
 
 
 async def _on_shutdown(
-    scheduler: AsyncIOScheduler, in_flight: InFlight, outbox: OutboxSender, http: HttpServer
+    scheduler: AsyncIOScheduler,
+    in_flight: InFlight,
+    outbox: OutboxSender,
+    http: HttpServer,
+    sweep: TimerSweep,
 ) -> None:
     if scheduler.running:
         scheduler.shutdown(wait=False)
+    await sweep.wait_idle(SHUTDOWN_GRACE_SECONDS)
     await http.stop()
     if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
         log.warning("stopping with updates still in flight after %ss", SHUTDOWN_GRACE_SECONDS)

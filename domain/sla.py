@@ -123,6 +123,8 @@ def minutes_text(delta: timedelta) -> str:
     seconds = max(0, int(delta.total_seconds()))
     if seconds < 60:
         return f"{seconds} с"
+    if seconds < 600 and seconds % 60:
+        return f"{seconds // 60} мин {seconds % 60} с"
     minutes = round(seconds / 60)
     if minutes < 120:
         return f"{minutes} мин"

@@ -4,7 +4,17 @@ from aiogram import Router
 
 
 def routers() -> list[Router]:
-    from handlers import errors, invite, lead_card, lead_lists, lead_new, menu, onboarding, team
+    from handlers import (
+        errors,
+        escalations,
+        invite,
+        lead_card,
+        lead_lists,
+        lead_new,
+        menu,
+        onboarding,
+        team,
+    )
 
     return [
         errors.router(),
@@ -14,6 +24,7 @@ def routers() -> list[Router]:
         lead_lists.router(),
         lead_card.router(),
         lead_new.router(),
+        escalations.router(),
         menu.router(),
         menu.fallback_router(),
     ]

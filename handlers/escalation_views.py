@@ -21,6 +21,10 @@ class EscalationCb(CallbackData, prefix="es"):
     v: int = 0
 
 
+class SettingCb(CallbackData, prefix="st"):
+    key: str  # a key of domain.services.department_settings.SETTINGS
+
+
 class CallCb(CallbackData, prefix="cl"):
     a: str  # "done": called
     id: int  # lead id

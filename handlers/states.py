@@ -32,3 +32,8 @@ class NewLeadForm(StatesGroup):
     email = State()
     comment = State()
     confirm = State()
+
+
+class EscalationInput(StatesGroup):
+    penalty = State()  # the supervisor's comment on a penalty
+    setting = State()  # a new number of minutes for a rule

@@ -48,6 +48,8 @@ BOT_COMMANDS = (
     ("invite", "Пригласить сотрудника"),
     ("team", "Мой отдел"),
     ("profile", "Изменить профиль"),
+    ("penalties", "Взыскания за месяц (руководителю)"),
+    ("settings", "Сроки отдела (руководителю)"),
     ("cancel", "Отменить текущее действие"),
 )
 
@@ -97,6 +99,8 @@ def help_text(member: Member) -> str:
         lines.append(f"/invite — пригласить сотрудника ({roles})")
     if manages_team(member):
         lines.append("/team — сотрудники отдела, отключение доступа")
+        lines.append("/penalties — взыскания за месяц; /penalties 1 — за прошлый")
+        lines.append("/settings — сроки отдела: связаться, обработать, назначить")
     lines += [
         "/profile — изменить ФИО, телефон, e-mail, должность",
         "/cancel — прервать текущее действие",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime
 
@@ -19,8 +21,22 @@ class TimerSweep:
     def __init__(self, uow_factory: SqlUnitOfWorkFactory, clock: Clock) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def wait_idle(self, grace: float) -> None:
+        """On shutdown: let a running sweep finish its timer rather than cut it off."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), grace)
 
     async def run(self) -> int:
+        self._idle.clear()
+        try:
+            return await self._run()
+        finally:
+            self._idle.set()
+
+    async def _run(self) -> int:
         """Fire every timer that is due, in batches; returns how many fired here."""
         fired = 0
         while True:

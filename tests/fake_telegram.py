@@ -132,6 +132,7 @@ class FailureRule:
     until: float  # monotonic time
     remaining: int | None  # None: until the time runs out
     retry_after: int | None = None
+    chat_id: int | None = None  # None: every chat
 
 
 class FakeTelegram:
@@ -185,18 +186,26 @@ class FakeTelegram:
         times: int | None = None,
         seconds: float = 3600,
         retry_after: int | None = None,
+        chat_id: int | None = None,
     ) -> None:
         """Answer `status` to `method` (or to all) `times` times, or for `seconds`."""
         self._failures.append(
             FailureRule(
-                method and method.lower(), status, time.monotonic() + seconds, times, retry_after
+                method and method.lower(),
+                status,
+                time.monotonic() + seconds,
+                times,
+                retry_after,
+                chat_id,
             )
         )
 
-    def _failure_for(self, method: str) -> FailureRule | None:
+    def _failure_for(self, method: str, params: dict[str, Any]) -> FailureRule | None:
         now = time.monotonic()
         for rule in self._failures:
             if rule.until < now or rule.remaining == 0:
+                continue
+            if rule.chat_id is not None and str(params.get("chat_id")) != str(rule.chat_id):
                 continue
             if rule.method in (None, method):
                 if rule.remaining is not None:
@@ -317,7 +326,7 @@ class FakeTelegram:
             )
         params = await self._params(request)
         self.calls.append((method, params))
-        rule = self._failure_for(method) if method != "getupdates" else None
+        rule = self._failure_for(method, params) if method != "getupdates" else None
         if rule is not None:
             self.errors_returned.append((method, rule.status))
             body: dict[str, Any] = {

@@ -459,3 +459,24 @@ async def create_from_draft(
         creator=actor,
         now=now,
     )
+
+
+async def called(uow: UnitOfWork, actor: Member, lead_id: int, now: datetime) -> Lead:
+    """R2.5: "Позвонил" on a call reminder. A first call also starts the work (R2.15)."""
+    lead = await _edit(uow, actor, lead_id)
+    old = lead.status
+    if old is LeadStatus.ASSIGNED:
+        lead.status = LeadStatus.IN_PROCESS
+        lead.status_changed_at = now
+        lead.first_contact_at = lead.first_contact_at or now
+    lead.next_contact_at = None
+    if not await uow.leads.update_if(lead, expected_status=old):
+        raise StaleState("Лид только что изменился: откройте карточку заново.")
+    await record(uow, lead, actor, now, "called")
+    if old is not lead.status:
+        await record(uow, lead, actor, now, "status", "status", old.label, lead.status.label)
+        await timers.contacted(uow, lead, now)
+    await timers.plan_call(uow, lead, now)
+    await push_cards(uow, lead, now)
+    await uow.commit()
+    return lead

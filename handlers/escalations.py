@@ -1,0 +1,190 @@
+"""The supervisor's side of the timers: escalation buttons, /penalties, /settings (R2.2)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from html import escape
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.settings import Settings
+from domain.errors import InvalidInput, NotAllowed
+from domain.model import Member, Role
+from domain.ports import Clock, UnitOfWork
+from domain.services import department_settings, escalations, leads
+from domain.sla import minutes_text
+from handlers.escalation_views import CallCb, EscalationCb, SettingCb, managers_picker
+from handlers.filters import HasText, IsMember
+from handlers.lead_views import local
+from handlers.replies import edit_markup, message_of
+from handlers.states import EscalationInput
+
+
+async def escalation_button(
+    query: CallbackQuery,
+    callback_data: EscalationCb,
+    member: Member,
+    uow: UnitOfWork,
+    state: FSMContext,
+    clock: Clock,
+) -> None:
+    cb = callback_data
+    now = clock.now()
+    if cb.a == "rem":
+        await escalations.remind(uow, member, cb.id, now)
+        await query.answer("Напоминание отправлено")
+    elif cb.a == "rea":
+        escalation = await escalations.load(uow, member, cb.id)
+        if escalation.resolved_at is not None:
+            await query.answer(f"Уже сделано: {escalation.resolution}", show_alert=True)
+            return
+        managers = await leads.assignable(uow, escalation.department_id)
+        await edit_markup(query, managers_picker(escalation, managers, cb.v))
+        await query.answer("Кому передать лид?")
+    elif cb.a == "rpk":
+        await escalations.reassign(uow, member, cb.id, cb.v, now)
+        await query.answer(f"Лид передан: {await leads.member_name(uow, cb.v)}")
+    elif cb.a == "pen":
+        escalation = await escalations.load(uow, member, cb.id)
+        if escalation.resolved_at is not None:
+            await query.answer(f"Уже сделано: {escalation.resolution}", show_alert=True)
+            return
+        await state.set_state(EscalationInput.penalty)
+        await state.set_data({"escalation_id": cb.id})
+        await message_of(query).answer(
+            "Взыскание: напишите комментарий — за что и какое. Отменить: /cancel"
+        )
+        await query.answer()
+    else:
+        await query.answer("Эта кнопка устарела.", show_alert=True)
+
+
+async def penalty_comment(
+    message: Message, member: Member, uow: UnitOfWork, state: FSMContext, clock: Clock
+) -> None:
+    escalation_id = int((await state.get_data())["escalation_id"])
+    penalty = await escalations.penalize(
+        uow, member, escalation_id, message.text or "", clock.now()
+    )
+    await state.clear()
+    name = await leads.member_name(uow, penalty.member_id)
+    await message.answer(f"Взыскание записано: {escape(name)}, {penalty.rule}.")
+
+
+async def call_button(
+    query: CallbackQuery, callback_data: CallCb, member: Member, uow: UnitOfWork, clock: Clock
+) -> None:
+    lead = await leads.called(uow, member, callback_data.id, clock.now())
+    await edit_markup(query, None)
+    await query.answer(f"Отмечено: позвонил. Статус: {lead.status.label}")
+
+
+def _month(now: datetime, back: int) -> tuple[datetime, datetime]:
+    year, month = now.year, now.month - back
+    while month < 1:
+        year, month = year - 1, month + 12
+    start = datetime(year, month, 1, tzinfo=UTC)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
+    return start, end
+
+
+async def penalties(
+    message: Message,
+    command: CommandObject,
+    member: Member,
+    uow: UnitOfWork,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    """/penalties — this month; /penalties 1 — the month before, and so on."""
+    if member.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise NotAllowed("Взыскания видят руководитель отдела и администратор.")
+    args = (command.args or "0").strip()
+    if not args.isdigit() or int(args) > 36:
+        raise InvalidInput("period", "Напишите /penalties или /penalties 1 (прошлый месяц).")
+    now = clock.now().astimezone(settings.zone)
+    start, end = _month(now, int(args))
+    lines = await escalations.penalties(uow, member, start, end)
+    title = f"<b>Взыскания за {start.strftime('%m.%Y')}</b>"
+    if not lines:
+        await message.answer(f"{title}\nНет.")
+        return
+    text = [title]
+    for line in lines:
+        text.append(f"• {escape(line.member)}: {line.count}")
+        for item in line.items[-5:]:
+            text.append(
+                f"   {local(item.created_at, settings.zone)} · лид #{item.lead_id} · "
+                f"{item.rule} · {escape(item.comment[:100])}"
+            )
+    await message.answer("\n".join(text)[:4000])
+
+
+def _settings_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=label, callback_data=SettingCb(key=key).pack())]
+            for key, (_, label) in department_settings.SETTINGS.items()
+        ]
+    )
+
+
+async def show_settings(message: Message, member: Member, uow: UnitOfWork) -> None:
+    policy = await department_settings.current(uow, member)
+    await message.answer(
+        "<b>Сроки отдела</b> (по приказу; новые значения действуют для новых отсчётов)\n"
+        f"Связаться с клиентом (R2.15): {minutes_text(policy.contact)}\n"
+        f"Обработать лид (R2.2): {minutes_text(policy.processing)}\n"
+        f"Лид без ответственного (R2.14): {minutes_text(policy.unassigned)}\n"
+        "Что изменить?",
+        reply_markup=_settings_keyboard(),
+    )
+
+
+async def settings_button(
+    query: CallbackQuery, member: Member, uow: UnitOfWork, state: FSMContext
+) -> None:
+    key = (query.data or "").removeprefix("st:")
+    if key not in department_settings.SETTINGS:
+        await query.answer("Эта кнопка устарела.", show_alert=True)
+        return
+    await department_settings.current(uow, member)  # the rights, before asking anything
+    await state.set_state(EscalationInput.setting)
+    await state.set_data({"key": key})
+    await message_of(query).answer(
+        f"{department_settings.SETTINGS[key][1]}: сколько минут? Например 15 или 0,5."
+    )
+    await query.answer()
+
+
+async def setting_value(
+    message: Message, member: Member, uow: UnitOfWork, state: FSMContext
+) -> None:
+    key = (await state.get_data())["key"]
+    policy = await department_settings.change(uow, member, key, message.text or "")
+    await state.clear()
+    value = {
+        "contact": policy.contact,
+        "processing": policy.processing,
+        "unassigned": policy.unassigned,
+    }[key]
+    await message.answer(
+        f"Сохранено: {department_settings.SETTINGS[key][1]} — {minutes_text(value)}."
+    )
+
+
+def router() -> Router:
+    router = Router(name="escalations")
+    router.message.filter(IsMember())
+    router.callback_query.filter(IsMember())
+    router.callback_query.register(escalation_button, EscalationCb.filter())
+    router.callback_query.register(call_button, CallCb.filter())
+    router.callback_query.register(settings_button, SettingCb.filter())
+    router.message.register(penalty_comment, StateFilter(EscalationInput.penalty), HasText())
+    router.message.register(setting_value, StateFilter(EscalationInput.setting), HasText())
+    router.message.register(penalties, Command("penalties"))
+    router.message.register(show_settings, Command("settings"))
+    return router

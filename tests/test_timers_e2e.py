@@ -1,0 +1,322 @@
+"""The timers through the fake Telegram (R2.2, R2.5, R2.14, R2.15): once, in time, every time.
+
+The rules' clock is a FakeClock moved by the tests; the sweep runs every 0.1 s of real time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from domain.model import Notification, NotificationKind
+from handlers.escalation_views import EscalationCb
+from storage.tables import EscalationRow, MemberRow, PenaltyRow
+from tests.fake_telegram import TelegramUser
+from tests.support import RunningBot
+from tests.team import Team, card_of, post_lead, seed_team
+from tests.test_lead_flow_e2e import assign, events
+
+SWEEPS = 0.5  # several sweeps: long enough for a second firing to show up if it could
+
+
+@pytest.fixture
+async def team(running_bot: RunningBot, fake: Any, admin: Any) -> Team:
+    return await seed_team(running_bot, fake, admin)
+
+
+def texts(user: TelegramUser, start: str) -> list[str]:
+    return [m.text for m in user.messages if m.text.startswith(start)]
+
+
+async def escalations(bot: RunningBot, rule: str | None = None) -> list[EscalationRow]:
+    async with bot.app.uow_factory() as uow:
+        statement = select(EscalationRow).order_by(EscalationRow.id)
+        if rule:
+            statement = statement.where(EscalationRow.rule == rule)
+        rows = list(await uow.session.scalars(statement))
+        for row in rows:
+            uow.session.expunge(row)
+        return rows
+
+
+async def new_assigned_lead(bot: RunningBot, team: Team, to: Any, name: str = "Иван") -> int:
+    _, body = await post_lead(bot, {"source": "WEB", "name": name, "phone": "+79121112233"})
+    await assign(team, body["id"], team.office, to)
+    return int(body["id"])
+
+
+async def test_ignored_lead_reminds_then_escalates_once(
+    running_bot: RunningBot, team: Team, fake: Any, clock: Any
+) -> None:
+    lead_id = await new_assigned_lead(running_bot, team, team.anna)
+    anna, boss, boss2 = team.anna.user, team.boss.user, team.boss2.user
+
+    clock.advance(minutes=10)  # two thirds of 15
+    reminder = await fake.wait_for(lambda: texts(anna, "⏰"))
+    assert reminder == [
+        f"⏰ Лид #{lead_id} «Иван (сайт)»: осталось 5 мин, чтобы связаться с "
+        "клиентом и нажать «В работу» (R2.15)."
+    ]
+    assert not texts(boss, "🚨")
+
+    clock.advance(minutes=5)
+    for supervisor in (boss, boss2):
+        card = await fake.wait_for(lambda s=supervisor: texts(s, "🚨"))
+        assert card[0].splitlines()[:3] == [
+            "🚨 Нарушение R2.15: не связался с клиентом вовремя",
+            f"Лид #{lead_id} «Иван (сайт)» · Назначен ответственный",
+            "Ответственный: Аннова Анна",
+        ]
+    await asyncio.sleep(SWEEPS)
+    assert len(texts(boss, "🚨")) == 1 and len(texts(anna, "⏰")) == 1
+    assert [e.rule for e in await escalations(running_bot)] == ["R2.15"]
+
+    boss_card = next(m for m in boss.messages if m.text.startswith("🚨"))
+    boss2_card = next(m for m in boss2.messages if m.text.startswith("🚨"))
+    assert boss_card.buttons() == [
+        "Напомнить",
+        "Взыскание",
+        "Сменить ответственного",
+        "Карточка лида",
+    ]
+    answer = await boss.press("Напомнить", boss_card)
+    assert answer["text"] == "Напоминание отправлено"
+    await fake.wait_for(lambda: texts(anna, "🔔 Руководитель напоминает"))
+    for card in (boss_card, boss2_card):
+        await fake.wait_for(lambda c=card: "✅ Борисов Борис напомнил ответственному" in c.text)
+        assert card.buttons() == ["Карточка лида"]
+    escalation_id = (await escalations(running_bot))[0].id
+    answer = await boss2.press_data(EscalationCb(a="rem", id=escalation_id).pack(), boss2_card)
+    assert answer == {
+        "text": "Уже сделано: Борисов Борис напомнил ответственному.",
+        "show_alert": True,
+    }
+    assert [e for e in await events(running_bot, lead_id) if e[0] == "reminded"] == [
+        ("reminded", None, "R2.15")
+    ]
+
+
+async def test_contacted_in_time_does_not_escalate(
+    running_bot: RunningBot, team: Team, fake: Any, clock: Any
+) -> None:
+    lead_id = await new_assigned_lead(running_bot, team, team.anna)
+    clock.advance(minutes=5)
+    card = await card_of(team.anna.user, lead_id)
+    await team.anna.user.press("В работу", card)
+    clock.advance(minutes=30)
+    await asyncio.sleep(SWEEPS)
+    assert not texts(team.anna.user, "⏰")
+    assert not texts(team.boss.user, "🚨")
+    assert await escalations(running_bot) == []
+
+
+async def test_reassignment_restarts_the_clock(
+    running_bot: RunningBot, team: Team, fake: Any, clock: Any
+) -> None:
+    lead_id = await new_assigned_lead(running_bot, team, team.anna)
+    clock.advance(minutes=12)
+    await fake.wait_for(lambda: texts(team.anna.user, "⏰"))
+    boss_card = await card_of(team.boss.user, lead_id)
+    await fake.wait_for(lambda: "Сменить ответственного" in boss_card.buttons())
+    await team.boss.user.press("Сменить ответственного", boss_card)
+    await team.boss.user.press("Бобров Борис", boss_card)  # at 09:12
+
+    clock.advance(minutes=5)  # 09:17: Anna's 15 minutes are over, but the lead is not hers
+    await asyncio.sleep(SWEEPS)
+    assert await escalations(running_bot) == []
+    clock.advance(minutes=5)  # 09:22: ten minutes of Boris's fifteen
+    await fake.wait_for(lambda: texts(team.boris.user, "⏰"))
+    clock.advance(minutes=5)  # 09:27
+    await fake.wait_for(lambda: texts(team.boss.user, "🚨"))
+    rows = await escalations(running_bot, "R2.15")
+    assert [(row.responsible_id, row.lead_id) for row in rows] == [(team.boris.member_id, lead_id)]
+
+
+async def test_due_while_stopped_fires_once_after_start(
+    bot_factory: Any, fake: Any, admin: Any, clock: Any, sqlite_db: str
+) -> None:
+    first = await bot_factory()
+    team = await seed_team(first, fake, admin)
+    await new_assigned_lead(first, team, team.anna)
+    await first.stop()
+
+    clock.advance(minutes=20)  # the reminder and the breach come due while nothing runs
+    second = await bot_factory()
+    await fake.wait_for(lambda: texts(team.boss.user, "🚨"))
+    await asyncio.sleep(SWEEPS)
+    assert len(texts(team.boss.user, "🚨")) == 1
+    assert len(texts(team.anna.user, "⏰")) == 1
+    assert len(await escalations(second)) == 1
+
+
+async def test_handing_over_and_a_penalty_from_the_escalation(
+    running_bot: RunningBot, team: Team, fake: Any, clock: Any
+) -> None:
+    first = await new_assigned_lead(running_bot, team, team.anna, "Первый")
+    second = await new_assigned_lead(running_bot, team, team.anna, "Второй")
+    clock.advance(minutes=16)
+    boss = team.boss.user
+    cards = await fake.wait_for(
+        lambda: (
+            [m for m in boss.messages if m.text.startswith("🚨")][1:]
+            and [m for m in boss.messages if m.text.startswith("🚨")]
+        )
+    )
+    by_lead = {f"#{first} ": None, f"#{second} ": None}
+    for card in cards:
+        for key in by_lead:
+            if key in card.text:
+                by_lead[key] = card
+    first_card, second_card = by_lead[f"#{first} "], by_lead[f"#{second} "]
+
+    await boss.press("Сменить ответственного", first_card)
+    answer = await boss.press("Бобров Борис", first_card)
+    assert answer["text"] == "Лид передан: Бобров Борис"
+    await fake.wait_for(lambda: "✅ Борисов Борис передал лид: Бобров Борис" in first_card.text)
+    await card_of(team.boris.user, first)
+
+    await boss.press("Взыскание", second_card)
+    assert "напишите комментарий" in boss.last.text
+    confirm = await boss.ask("Не перезвонил клиенту")
+    assert confirm.text == "Взыскание записано: Аннова Анна, R2.15."
+    await fake.wait_for(lambda: texts(team.anna.user, "Вам записано взыскание"))
+    async with running_bot.app.uow_factory() as uow:
+        rows = list(await uow.session.scalars(select(PenaltyRow)))
+        assert [(r.member_id, r.lead_id, r.rule, r.comment, r.created_by) for r in rows] == [
+            (team.anna.member_id, second, "R2.15", "Не перезвонил клиенту", team.boss.member_id)
+        ]
+
+    report = await boss.ask("/penalties")
+    assert report.text.splitlines()[:2] == ["Взыскания за 12.2026", "• Аннова Анна: 1"]
+    assert "Не перезвонил клиенту" in report.text
+    assert (await boss.ask("/penalties 1")).text == "Взыскания за 11.2026\nНет."
+    refused = await team.anna.user.ask("/penalties")
+    assert refused.text.startswith("Взыскания видят руководитель")
+
+
+async def test_processing_deadline_and_the_pool(
+    running_bot: RunningBot, team: Team, fake: Any, clock: Any
+) -> None:
+    working = await new_assigned_lead(running_bot, team, team.anna)
+    await team.anna.user.press("В работу", await card_of(team.anna.user, working))
+    _, first = await post_lead(running_bot, {"source": "WEB", "name": "Пул 1"})
+    clock.advance(minutes=5)
+    _, second = await post_lead(running_bot, {"source": "WEB", "name": "Пул 2"})
+
+    clock.advance(minutes=6)  # only the first has waited 10 minutes: not yet a breach (R2.14)
+    await asyncio.sleep(SWEEPS)
+    assert await escalations(running_bot, "R2.14") == []
+    clock.advance(minutes=5)  # both have
+    pool = await fake.wait_for(lambda: [t for t in texts(team.boss.user, "🚨") if "R2.14" in t])
+    assert f"Без ответственного дольше срока: #{first['id']}, #{second['id']}" in pool[0]
+
+    clock.advance(minutes=45)  # 61 minutes after the first lead arrived (R2.2)
+    await fake.wait_for(lambda: [t for t in texts(team.boss.user, "🚨") if "R2.2:" in t])
+    rows = await escalations(running_bot, "R2.2")
+    assert sorted(row.lead_id for row in rows) == [working, first["id"]]
+    await asyncio.sleep(SWEEPS)
+    assert len(await escalations(running_bot, "R2.14")) == 1
+
+
+async def test_call_reminder_comes_at_the_chosen_time(
+    running_bot: RunningBot, team: Team, fake: Any, clock: Any
+) -> None:
+    lead_id = await new_assigned_lead(running_bot, team, team.anna)
+    anna = team.anna.user
+    card = await card_of(anna, lead_id)
+    await anna.press("В работу", card)
+    await fake.wait_for(lambda: "● В работе" in card.text)
+    await anna.press("Перенести звонок", card)
+    await anna.press("Через час", card)
+    clock.advance(minutes=59)
+    await asyncio.sleep(SWEEPS)
+    assert not texts(anna, "📞")
+    clock.advance(minutes=1)
+    reminder = await fake.wait_for(lambda: [m for m in anna.messages if m.text.startswith("📞")])
+    assert reminder[0].text.splitlines()[:3] == [
+        f"📞 Пора позвонить (R2.5): лид #{lead_id} «Иван (сайт)»",
+        "Иван",
+        "Телефон: +79121112233",
+    ]
+    assert reminder[0].buttons() == ["Позвонил", "Перенести", "Карточка"]
+    answer = await anna.press("Позвонил", reminder[0])
+    assert answer["text"] == "Отмечено: позвонил. Статус: В работе"
+    assert [e[0] for e in await events(running_bot, lead_id)][-1] == "called"
+
+
+async def test_settings_change_the_department_clock(
+    running_bot: RunningBot, team: Team, fake: Any, clock: Any
+) -> None:
+    boss = team.boss.user
+    shown = await boss.ask("/settings")
+    assert "Связаться с клиентом (R2.15): 15 мин" in shown.text
+    await boss.press("Связаться с клиентом (R2.15)", shown)
+    assert (await boss.ask("ноль")).text.startswith("Напишите число минут")
+    assert (await boss.ask("1,5")).text == "Сохранено: Связаться с клиентом (R2.15) — 1 мин 30 с."
+    refused = await team.anna.user.ask("/settings")
+    assert refused.text == "Это действие вам недоступно."
+    await new_assigned_lead(running_bot, team, team.anna)
+    clock.advance(seconds=91)
+    await fake.wait_for(lambda: texts(boss, "🚨"))
+
+
+async def test_429_for_a_while_delivers_everything_once_in_order(
+    running_bot: RunningBot, team: Team, fake: Any, clock: Any
+) -> None:
+    fake.fail(429, method="sendMessage", seconds=1.5, retry_after=1)
+    async with running_bot.app.uow_factory() as uow:
+        for n in range(5):
+            for person in (team.anna, team.boris):
+                await uow.outbox.add(
+                    Notification(
+                        person.member_id, NotificationKind.TEXT, clock.now(), text=f"Сообщение {n}"
+                    )
+                )
+        await uow.commit()
+    for person in (team.anna, team.boris):
+        await fake.wait_for(lambda p=person: len(texts(p.user, "Сообщение")) == 5, timeout=15)
+        assert texts(person.user, "Сообщение") == [f"Сообщение {n}" for n in range(5)]
+    assert ("sendmessage", 429) in fake.errors_returned
+    await asyncio.sleep(SWEEPS)
+    assert len(texts(team.anna.user, "Сообщение")) == 5
+
+
+async def test_a_member_who_blocked_the_bot_is_flagged(
+    running_bot: RunningBot, team: Team, fake: Any, clock: Any
+) -> None:
+    fake.fail(403, chat_id=team.anna.user.id)
+    async with running_bot.app.uow_factory() as uow:
+        for text in ("первое", "второе"):
+            await uow.outbox.add(
+                Notification(team.anna.member_id, NotificationKind.TEXT, clock.now(), text=text)
+            )
+        await uow.commit()
+    told = await fake.wait_for(lambda: texts(team.boss.user, "⚠️ Аннова Анна заблокировал"))
+    assert len(told) == 1
+    await asyncio.sleep(SWEEPS)
+    assert len(texts(team.boss.user, "⚠️")) == 1
+    assert [
+        c
+        for c in fake.calls_of("sendMessage")
+        if c.get("chat_id") == str(team.anna.user.id) and c.get("text") == "второе"
+    ] == []
+    async with running_bot.app.uow_factory() as uow:
+        blocked = await uow.session.scalar(
+            select(MemberRow.blocked_at).where(MemberRow.id == team.anna.member_id)
+        )
+        assert blocked is not None
+        total = await uow.session.scalar(select(func.count()).select_from(EscalationRow))
+        assert total == 0
+    # He writes again: he can be reached again.
+    fake._failures.clear()
+    await team.anna.user.ask("/help")
+    async with running_bot.app.uow_factory() as uow:
+        assert (
+            await uow.session.scalar(
+                select(MemberRow.blocked_at).where(MemberRow.id == team.anna.member_id)
+            )
+            is None
+        )

@@ -1,0 +1,160 @@
+"""Two real bot processes on one PostgreSQL never send an escalation or a reminder twice."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from domain.lead_fields import LeadField
+from domain.model import LeadSource, Profile, Role
+from domain.ports import SystemClock
+from domain.services import leads, onboarding
+from domain.sla import SlaDefaults, WorkSchedule
+from storage.engine import create_engine, create_session_factory
+from storage.migrate import upgrade_engine
+from storage.tables import EscalationRow, OutboxRow, TimerRow
+from storage.uow import SqlUnitOfWorkFactory
+from tests.fake_telegram import FakeTelegram, TelegramUser
+from tests.support import free_port, postgres_database
+from tests.test_cli import CRMBOT, clean_env
+
+LEADS = 60
+CONTACT_SECONDS = 6
+
+
+async def seed(url: str, fake: FakeTelegram) -> tuple[TelegramUser, TelegramUser, list[int]]:
+    """A department, its supervisor and manager, and leads just assigned to him."""
+    engine = create_engine(url)
+    await upgrade_engine(engine)
+    policy = SlaDefaults(
+        contact=timedelta(seconds=CONTACT_SECONDS),
+        processing=timedelta(hours=1),
+        unassigned=timedelta(hours=1),
+        schedule=WorkSchedule(ZoneInfo("UTC"), always=True),
+    )
+    factory = SqlUnitOfWorkFactory(create_session_factory(engine), sla_defaults=policy)
+    boss, manager = TelegramUser(fake, "Борис"), TelegramUser(fake, "Анна")
+    now = SystemClock().now()
+    lead_ids = []
+    async with factory() as uow:
+        admin = await onboarding.bootstrap_admin(uow, 1, "Админ", [1], now)
+        assert admin is not None
+        department = await onboarding.create_department(uow, admin, "Продажи")
+        members = {}
+        for user, role in ((boss, Role.SUPERVISOR), (manager, Role.MANAGER)):
+            issued = await onboarding.issue_invitation(uow, admin, role, department.id, now)
+            members[role] = await onboarding.accept_invitation(
+                uow,
+                issued.invitation.token,
+                user.id,
+                Profile(user.user["first_name"], "+79120000000", "x@example.ru", "x"),
+                now,
+            )
+            fake.chats.setdefault(user.id, [])  # they have opened the bot
+        for n in range(LEADS):
+            intake = await leads.create_lead(
+                uow,
+                values={LeadField.NAME: f"Клиент {n}"},
+                source=LeadSource.WEB,
+                department_id=department.id or 0,
+                creator=None,
+                now=now,
+            )
+            await leads.assign_lead(
+                uow,
+                members[Role.SUPERVISOR],
+                intake.lead.id or 0,
+                members[Role.MANAGER].id or 0,
+                now,
+            )
+            lead_ids.append(intake.lead.id or 0)
+    await engine.dispose()
+    return boss, manager, lead_ids
+
+
+async def test_two_processes_one_escalation_each(tmp_path: Path, fake: FakeTelegram) -> None:
+    async with postgres_database() as url:
+        boss, manager, lead_ids = await seed(url, fake)
+        processes = []
+        logs = []
+        for n in range(2):
+            env = clean_env(
+                BOT_TOKEN=fake.token,
+                TELEGRAM_API_BASE=fake.base_url,
+                DATABASE_URL=url,
+                HTTP_PORT=str(free_port()),
+                WORK_HOURS="24/7",
+                TIMER_SWEEP_SECONDS="0.2",
+                CONTACT_SLA_MINUTES=str(CONTACT_SECONDS / 60),
+                TELEGRAM_CHAT_INTERVAL_SECONDS="0",
+                LOG_LEVEL="INFO",
+            )
+            log_path = tmp_path / f"bot{n}.log"
+            logs.append(log_path)
+            with log_path.open("wb") as log_file:
+                processes.append(
+                    await asyncio.create_subprocess_exec(
+                        CRMBOT,
+                        "run",
+                        cwd=tmp_path,
+                        env=env,
+                        stdin=asyncio.subprocess.DEVNULL,
+                        stdout=log_file,
+                        stderr=log_file,
+                    )
+                )
+        try:
+            await fake.wait_for(
+                lambda: len([m for m in boss.messages if m.text.startswith("🚨")]) >= LEADS,
+                timeout=30,
+            )
+            await asyncio.sleep(2)  # both processes sweep a few more times
+        finally:
+            for process in processes:
+                process.send_signal(signal.SIGTERM)
+            for process in processes:
+                await asyncio.wait_for(process.wait(), 20)
+        text = "\n".join(path.read_text() for path in logs)
+        assert all(p.returncode == 0 for p in processes), text
+        for process_log in logs:  # both really ran the timers
+            assert "Scheduler started" in process_log.read_text()
+
+        escalated = sorted(
+            int(m.text.split("#")[1].split()[0]) for m in boss.messages if m.text.startswith("🚨")
+        )
+        reminded = sorted(
+            int(m.text.split("#")[1].split()[0])
+            for m in manager.messages
+            if m.text.startswith("⏰")
+        )
+        assert escalated == lead_ids and reminded == lead_ids  # each once, none twice
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                assert (
+                    await connection.scalar(select(func.count()).select_from(EscalationRow))
+                    == LEADS
+                )
+                assert (
+                    await connection.scalar(
+                        select(func.count())
+                        .select_from(TimerRow)
+                        .where(TimerRow.fired_at.is_not(None))
+                    )
+                    == LEADS * 2
+                )
+                assert (
+                    await connection.scalar(
+                        select(func.count())
+                        .select_from(OutboxRow)
+                        .where(OutboxRow.sent_at.is_(None))
+                    )
+                    == 0
+                )
+        finally:
+            await engine.dispose()

@@ -12,7 +12,6 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -69,6 +68,8 @@ def _session(settings: Settings) -> AiohttpSession:
 
 def _fsm(settings: Settings, engine: AsyncEngine) -> tuple[BaseStorage, BaseEventIsolation]:
     if settings.uses_redis:
+        from aiogram.fsm.storage.redis import RedisStorage  # only where Redis is configured
+
         storage = RedisStorage.from_url(settings.fsm_storage)
         return storage, storage.create_isolation()
     return SqlStorage(create_engine(settings.database_url)), SimpleEventIsolation()

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -43,6 +44,7 @@ POLL_SECONDS = 1.0
 BATCH = 100
 MAX_BACKOFF_SECONDS = 300
 MAX_ATTEMPTS_ON_BUG = 5
+RATE_WINDOW = 1.05  # seconds: a margin over Telegram's one second
 
 
 class MemberBlocked(Exception):
@@ -65,9 +67,9 @@ class OutboxSender:
         self._zone = zone
         # Delivery runs on real time whatever clock the rules use: retries are real waits.
         self._clock = clock or SystemClock()
-        self._interval = 1.0 / rate
+        self._rate = max(1, int(rate))
         self._chat_interval = chat_interval
-        self._next_slot = 0.0
+        self._recent: deque[float] = deque()
         self._chat_ready: dict[int, float] = {}
         self._paused_until = 0.0
         self._wake = asyncio.Event()
@@ -115,7 +117,6 @@ class OutboxSender:
             if ready_in > 0:
                 wait = min(wait, ready_in)
                 continue
-            await self._pace()
             if await self._deliver_one(head.id):
                 handled += 1
         return handled, wait
@@ -135,12 +136,19 @@ class OutboxSender:
         return max(0.0, *waits)
 
     async def _pace(self) -> None:
-        """Hold the overall rate: one message per `1/rate` seconds."""
-        monotonic = time.monotonic()
-        slot = max(self._next_slot, monotonic, self._paused_until)
-        self._next_slot = slot + self._interval
-        if slot > monotonic:
-            await asyncio.sleep(slot - monotonic)
+        """Hold the overall rate right before each call to Telegram: at most `rate` calls in
+        any window a little longer than a second, so none of Telegram's seconds sees more."""
+        while True:
+            now = time.monotonic()
+            while self._recent and self._recent[0] <= now - RATE_WINDOW:
+                self._recent.popleft()
+            wait = self._paused_until - now
+            if len(self._recent) >= self._rate:
+                wait = max(wait, self._recent[0] + RATE_WINDOW - now)
+            if wait <= 0:
+                self._recent.append(now)
+                return
+            await asyncio.sleep(wait)
 
     async def _deliver_one(self, row_id: int) -> bool:
         async with self._uow_factory() as uow:
@@ -221,6 +229,7 @@ class OutboxSender:
             case NotificationKind.CALL:
                 lead = await uow.leads.get(pending.lead_id or 0)
                 if lead is not None:
+                    await self._pace()
                     await self._bot.send_message(
                         chat_id,
                         escalation_views.call_text(lead, self._zone),
@@ -235,6 +244,7 @@ class OutboxSender:
                     [lead_views.button("Открыть карточку", LeadCb(a="opn", id=pending.lead_id))]
                 ]
             )
+        await self._pace()
         await self._bot.send_message(chat_id, pending.text or "", reply_markup=markup)
 
     async def _edit_or_send(
@@ -243,6 +253,7 @@ class OutboxSender:
         """Edit the message at `where`; send a new one if there is none. The new id, if sent."""
         if where is not None:
             try:
+                await self._pace()
                 await self._bot.edit_message_text(
                     text=text, chat_id=where[0], message_id=where[1], reply_markup=keyboard
                 )
@@ -252,6 +263,7 @@ class OutboxSender:
                     return None
                 if "not found" not in error.message and "can't be edited" not in error.message:
                     raise
+        await self._pace()
         sent = await self._bot.send_message(chat_id, text, reply_markup=keyboard)
         return sent.message_id
 

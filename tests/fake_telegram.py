@@ -14,6 +14,7 @@ import json
 import random
 import re
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
@@ -33,6 +34,13 @@ BOT_USER = {
 TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
 CALLBACK_TEXT_LIMIT = 200
+RATE_LIMITED = {
+    "sendmessage",
+    "editmessagetext",
+    "editmessagereplymarkup",
+    "senddocument",
+    "sendphoto",
+}
 ALLOWED_TAGS = {
     "b",
     "strong",
@@ -136,8 +144,12 @@ class FailureRule:
 
 
 class FakeTelegram:
-    def __init__(self, token: str = "123456:TEST-token") -> None:
+    def __init__(self, token: str = "123456:TEST-token", rate_limit: int | None = None) -> None:
+        """`rate_limit`: like Telegram, answer 429 past that many messages in any second."""
         self.token = token
+        self._rate_limit = rate_limit
+        self._recent: deque[float] = deque()
+        self.too_many = 0
         self.bot_user = dict(BOT_USER)
         self.chats: dict[int, list[ChatMessage]] = {}
         self.reply_keyboards: dict[int, list[list[dict[str, Any]]] | None] = {}
@@ -338,6 +350,18 @@ class FakeTelegram:
                 body["parameters"] = {"retry_after": rule.retry_after}
                 body["description"] = f"Too Many Requests: retry after {rule.retry_after}"
             return web.json_response(body, status=rule.status)
+        if self._rate_limit and method in RATE_LIMITED and self._over_limit():
+            self.too_many += 1
+            self.errors_returned.append((method, 429))
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": "Too Many Requests: retry after 1",
+                    "parameters": {"retry_after": 1},
+                },
+                status=429,
+            )
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             self.unknown_methods.append(method)
@@ -360,6 +384,15 @@ class FakeTelegram:
         async with self._changed:
             self._changed.notify_all()
         return web.json_response({"ok": True, "result": result})
+
+    def _over_limit(self) -> bool:
+        now = time.monotonic()
+        while self._recent and self._recent[0] <= now - 1.0:
+            self._recent.popleft()
+        if len(self._recent) >= (self._rate_limit or 0):
+            return True
+        self._recent.append(now)
+        return False
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         params: dict[str, Any] = {}

@@ -20,6 +20,7 @@ from bot.http import HttpServer, build_http_app
 from bot.outbox import OutboxSender
 from bot.settings import Settings, token_of
 from domain.ports import Clock, SystemClock
+from domain.services.checklist import ensure_default as ensure_default_checklist
 from handlers import routers, views
 from handlers.drain import InFlight
 from handlers.middlewares import UnitOfWorkMiddleware
@@ -136,10 +137,14 @@ async def _on_startup(
     http: HttpServer,
     sweep: TimerSweep,
     settings: Settings,
+    uow_factory: SqlUnitOfWorkFactory,
+    clock: Clock,
 ) -> None:
     await bot.set_my_commands(
         [BotCommand(command=name, description=text) for name, text in views.BOT_COMMANDS]
     )
+    async with uow_factory() as uow:
+        await ensure_default_checklist(uow, clock.now())
     await http.start()
     outbox.start()
     schedule_sweep(scheduler, sweep, settings.timer_sweep_seconds)

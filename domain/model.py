@@ -163,6 +163,7 @@ class Lead:
     junk_reason: str | None = None
     checklist_answers: dict[str, Any] = field(default_factory=dict)
     checklist_id: int | None = None
+    checklist_cursor: int | None = None
     deal_id: int | None = None
     id: int | None = None
 

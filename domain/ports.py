@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, Self
 
+from domain.checklist import Checklist
 from domain.model import (
     Company,
     Contact,
@@ -207,6 +208,13 @@ class SlaRepository(Protocol):
     async def set_minutes(self, department_id: int, name: str, minutes: float) -> None: ...
 
 
+class ChecklistRepository(Protocol):
+    async def add(self, checklist: Checklist, now: datetime, by: int | None) -> Checklist: ...
+    async def get(self, checklist_id: int) -> Checklist | None: ...
+    async def active_for(self, department_id: int) -> Checklist | None: ...
+    async def has_default(self) -> bool: ...
+
+
 class UnitOfWork(Protocol):
     members: MemberRepository
     departments: DepartmentRepository
@@ -224,6 +232,7 @@ class UnitOfWork(Protocol):
     escalations: EscalationRepository
     penalties: PenaltyRepository
     sla: SlaRepository
+    checklists: ChecklistRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc: object) -> None: ...

@@ -5,6 +5,7 @@ from aiogram import Router
 
 def routers() -> list[Router]:
     from handlers import (
+        checklist,
         errors,
         escalations,
         invite,
@@ -22,6 +23,7 @@ def routers() -> list[Router]:
         invite.router(),
         team.router(),
         lead_lists.router(),
+        checklist.router(),
         lead_card.router(),
         lead_new.router(),
         escalations.router(),

@@ -24,8 +24,10 @@ from domain.services import conversion, leads
 from domain.statuses import LeadStatus
 from domain.timeparse import EXAMPLE, parse_local_datetime, tomorrow_at
 from handlers import lead_views
+from handlers.checklist import pause_other
 from handlers.filters import HasText, IsMember
 from handlers.lead_callbacks import LeadCb
+from handlers.replies import message_of
 from handlers.states import LeadInput
 
 
@@ -61,6 +63,7 @@ async def card_button(
     clock: Clock,
     settings: Settings,
 ) -> None:
+    await pause_other(state, callback_data.id, message_of(query))
     try:
         note = await _act(query, callback_data, member, uow, state, clock, settings)
     except StaleState:

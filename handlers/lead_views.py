@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from domain.checklist import answer_text
 from domain.lead_fields import LeadField
 from domain.model import DEFAULT_DEAL_STAGES, JunkReason, Lead, LeadEvent, Member
 from domain.permissions import Action
@@ -121,6 +122,16 @@ def card_text(ctx: CardContext, now: datetime, zone: ZoneInfo) -> str:
         lines.append(f"⚠️ повторный клиент: {escape(match.company.name)}, {_deals(match.deals)}")
     for lead_id in ctx.duplicates.leads:
         lines.append(f"⚠️ возможный дубль лида #{lead_id}")
+    if ctx.checklist is not None:
+        checklist = ctx.checklist
+        lines.append(
+            f"📋 Чек-лист {checklist.answered(lead.checklist_answers)}/{len(checklist.questions)}"
+        )
+        for question in checklist.questions:
+            value = lead.checklist_answers.get(question.key)
+            if value not in (None, [], ""):
+                shown = answer_text(question, value, zone)[:100]
+                lines.append(f"  • {escape(question.text[:60])}: {escape(shown)}")
     if lead.title_is_auto and not lead.status.is_final:
         lines.append("✏️ Название создано автоматически — переименуйте лид.")
     if lead.comment:
@@ -165,14 +176,19 @@ def card_keyboard(ctx: CardContext) -> InlineKeyboardMarkup:
             rows.append([button("Некачественный", cb("jnk")), button("Изменить", cb("edt"))])
     elif not lead.status.is_final and ctx.can(Action.WORK_LEAD):
         if lead.status is LeadStatus.ASSIGNED:
-            rows.append([button("В работу", cb("go", LeadStatus.IN_PROCESS.value))])
+            rows.append(
+                [
+                    button("В работу", cb("go", LeadStatus.IN_PROCESS.value)),
+                    button("Чек-лист", cb("chk")),
+                ]
+            )
             rows.append(
                 [button("Перенести звонок", cb("call")), button("Переименовать", cb("ren"))]
             )
             rows.append([button("Конвертировать", cb("cnv")), button("Некачественный", cb("jnk"))])
         else:
             rows.append([button("Конвертировать", cb("cnv")), button("Некачественный", cb("jnk"))])
-            rows.append([button("Перенести звонок", cb("call"))])
+            rows.append([button("Чек-лист", cb("chk")), button("Перенести звонок", cb("call"))])
         rows.append([button("Изменить", cb("edt"))])
         strip = _strip_buttons(ctx, cb)
         if strip:

@@ -37,3 +37,7 @@ class NewLeadForm(StatesGroup):
 class EscalationInput(StatesGroup):
     penalty = State()  # the supervisor's comment on a penalty
     setting = State()  # a new number of minutes for a rule
+
+
+class ChecklistForm(StatesGroup):
+    answer = State()  # walking a lead's checklist; the data names the lead

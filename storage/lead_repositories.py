@@ -58,6 +58,7 @@ _MUTABLE = (
     "junk_reason",
     "checklist_answers",
     "checklist_id",
+    "checklist_cursor",
     "deal_id",
 )
 _OPEN = tuple(s.value for s in OPEN_STAGES)
@@ -109,6 +110,7 @@ def _lead(row: LeadRow) -> Lead:
         junk_reason=row.junk_reason,
         checklist_answers=dict(row.checklist_answers or {}),
         checklist_id=row.checklist_id,
+        checklist_cursor=row.checklist_cursor,
         deal_id=row.deal_id,
     )
 

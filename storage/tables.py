@@ -122,7 +122,8 @@ class LeadRow(Base):
     next_contact_at: Mapped[datetime | None]
     junk_reason: Mapped[str | None] = mapped_column(String(500))
     checklist_answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    checklist_id: Mapped[int | None]
+    checklist_id: Mapped[int | None] = mapped_column(ForeignKey("checklists.id"))
+    checklist_cursor: Mapped[int | None]  # the question a paused checklist resumes at
     deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))
 
 
@@ -301,3 +302,16 @@ class DepartmentSettingsRow(Base):
     contact_sla_minutes: Mapped[float | None]
     processing_deadline_minutes: Mapped[float | None]
     unassigned_limit_minutes: Mapped[float | None]
+
+
+class ChecklistRow(Base):
+    """A version of a department's checklist (none: the default); a lead keeps its version."""
+
+    __tablename__ = "checklists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    questions: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))

@@ -8,10 +8,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.checklist import Checklist
+from domain.checklist import parse as parse_checklist
 from domain.model import Escalation, Penalty, Rule, Timer, TimerKind
 from domain.sla import SlaDefaults, SlaPolicy
 from domain.statuses import LeadStatus
 from storage.tables import (
+    ChecklistRow,
     DepartmentSettingsRow,
     EscalationCardRow,
     EscalationRow,
@@ -260,3 +263,51 @@ class SqlSlaRepository:
             self._session.add(row)
         setattr(row, name, minutes)
         await self._session.flush()
+
+
+class SqlChecklistRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    @staticmethod
+    def _checklist(row: ChecklistRow) -> Checklist:
+        parsed = parse_checklist({"name": row.name, **row.questions})
+        return replace(parsed, id=row.id, department_id=row.department_id)
+
+    async def add(self, checklist: Checklist, now: datetime, by: int | None) -> Checklist:
+        data = checklist.to_data()
+        row = ChecklistRow(
+            department_id=checklist.department_id,
+            name=checklist.name,
+            questions={"questions": data["questions"]},
+            created_at=now,
+            created_by=by,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return replace(checklist, id=row.id)
+
+    async def get(self, checklist_id: int) -> Checklist | None:
+        row = await self._session.get(ChecklistRow, checklist_id)
+        return self._checklist(row) if row else None
+
+    async def active_for(self, department_id: int) -> Checklist | None:
+        """The department's newest version, else the newest default."""
+        for where in (
+            ChecklistRow.department_id == department_id,
+            ChecklistRow.department_id.is_(None),
+        ):
+            row = await self._session.scalar(
+                select(ChecklistRow).where(where).order_by(ChecklistRow.id.desc()).limit(1)
+            )
+            if row is not None:
+                return self._checklist(row)
+        return None
+
+    async def has_default(self) -> bool:
+        return (
+            await self._session.scalar(
+                select(ChecklistRow.id).where(ChecklistRow.department_id.is_(None)).limit(1)
+            )
+            is not None
+        )

@@ -25,6 +25,7 @@ from storage.repositories import (
     SqlMemberRepository,
 )
 from storage.timer_repositories import (
+    SqlChecklistRepository,
     SqlEscalationRepository,
     SqlPenaltyRepository,
     SqlSlaRepository,
@@ -70,6 +71,7 @@ class SqlUnitOfWork:
         self.escalations = SqlEscalationRepository(session)
         self.penalties = SqlPenaltyRepository(session)
         self.sla = SqlSlaRepository(session, self._sla_defaults)
+        self.checklists = SqlChecklistRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

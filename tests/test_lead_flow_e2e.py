@@ -85,7 +85,7 @@ async def test_web_lead_to_deal(running_bot: RunningBot, team: Team, fake: Any) 
     anna_card = await card_of(team.anna.user, lead_id)
     assert "● Назначен" in anna_card.text
     assert "Ответственный: Аннова Анна (назначил Офисова Ольга)" in anna_card.text
-    assert anna_card.buttons()[:3] == ["В работу", "Перенести звонок", "Переименовать"]
+    assert anna_card.buttons()[:4] == ["В работу", "Чек-лист", "Перенести звонок", "Переименовать"]
     boss_card = await card_of(team.boss.user, lead_id)
     await fake.wait_for(lambda: "Аннова Анна (назначил Офисова Ольга)" in boss_card.text)
     assert "Назначить" not in boss_card.buttons()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.checklist import Checklist
 from domain.model import Company, Deal, Lead, Member
 from domain.permissions import Action, may
 from domain.ports import UnitOfWork
@@ -19,6 +20,7 @@ class CardContext:
     duplicates: Duplicates
     deal: Deal | None = None
     deal_company: Company | None = None
+    checklist: Checklist | None = None
 
     @property
     def can_view(self) -> bool:
@@ -34,4 +36,5 @@ async def card_context(uow: UnitOfWork, lead: Lead, viewer: Member) -> CardConte
     deal = await uow.deals.get(lead.deal_id) if lead.deal_id else None
     company = await uow.companies.get(deal.company_id) if deal and deal.company_id else None
     duplicates = await duplicates_of(uow, lead) if not lead.status.is_final else Duplicates([], [])
-    return CardContext(lead, viewer, responsible, assigned_by, duplicates, deal, company)
+    checklist = await uow.checklists.get(lead.checklist_id) if lead.checklist_id else None
+    return CardContext(lead, viewer, responsible, assigned_by, duplicates, deal, company, checklist)

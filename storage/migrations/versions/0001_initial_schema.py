@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 09:26:37.564112
+Create Date: 2026-12-01 09:43:04.522186
 """
 
 from collections.abc import Sequence
@@ -106,6 +106,29 @@ def upgrade() -> None:
     with op.batch_alter_table("pipelines", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_pipelines_department_id"), ["department_id"], unique=False
+        )
+
+    op.create_table(
+        "checklists",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=True),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("questions", sa.JSON(), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by"], ["members.id"], name=op.f("fk_checklists_created_by_members")
+        ),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["departments.id"],
+            name=op.f("fk_checklists_department_id_departments"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_checklists")),
+    )
+    with op.batch_alter_table("checklists", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_checklists_department_id"), ["department_id"], unique=False
         )
 
     op.create_table(
@@ -225,9 +248,13 @@ def upgrade() -> None:
         sa.Column("junk_reason", sa.String(length=500), nullable=True),
         sa.Column("checklist_answers", sa.JSON(), nullable=False),
         sa.Column("checklist_id", sa.Integer(), nullable=True),
+        sa.Column("checklist_cursor", sa.Integer(), nullable=True),
         sa.Column("deal_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["assigned_by_id"], ["members.id"], name=op.f("fk_leads_assigned_by_id_members")
+        ),
+        sa.ForeignKeyConstraint(
+            ["checklist_id"], ["checklists.id"], name=op.f("fk_leads_checklist_id_checklists")
         ),
         sa.ForeignKeyConstraint(
             ["creator_id"], ["members.id"], name=op.f("fk_leads_creator_id_members")
@@ -494,6 +521,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_contacts_company_id"))
 
     op.drop_table("contacts")
+    with op.batch_alter_table("checklists", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_checklists_department_id"))
+
+    op.drop_table("checklists")
     with op.batch_alter_table("pipelines", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pipelines_department_id"))
 

@@ -1,0 +1,327 @@
+"""The checklist as a conversation: one question a message, buttons where possible (R2.6).
+
+The walk's place is a row (the lead's checklist cursor) and the FSM state says which lead a
+member is walking; both survive a restart. Pause keeps the place; a press on another lead's
+card pauses the walk and offers to resume.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, Filter, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.settings import Settings
+from domain.checklist import Kind, answer_text
+from domain.errors import InvalidInput, StaleState
+from domain.model import Member
+from domain.ports import Clock, UnitOfWork
+from domain.services import checklist as walk
+from handlers.filters import HasText, IsMember
+from handlers.lead_callbacks import LeadCb
+from handlers.replies import edit_markup, message_of
+from handlers.states import ChecklistForm
+
+CHECKLIST_FILES = (".yaml", ".yml", ".json")
+
+
+class ChkCb(CallbackData, prefix="ck"):
+    a: str  # c choose, t toggle, m multi done, s skip, b back, p pause, x cancel,
+    #         r resume, e edit answer i, f finish
+    id: int  # lead id
+    i: int = 0  # question index
+    v: int = 0  # choice index
+
+
+def _b(text: str, a: str, lead_id: int, i: int = 0, v: int = 0) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=text[:64], callback_data=ChkCb(a=a, id=lead_id, i=i, v=v).pack()
+    )
+
+
+def question_view(step: walk.Step, selected: list[int]) -> tuple[str, InlineKeyboardMarkup]:
+    question = step.question
+    assert question is not None and step.lead.id is not None
+    lead_id, i = step.lead.id, step.index
+    total = len(step.checklist.questions)
+    mark = " <i>(обязательный)</i>" if question.required else ""
+    text = (
+        f"Чек-лист лида #{lead_id} · вопрос {i + 1}/{total}\n<b>{escape(question.text)}</b>{mark}"
+    )
+    rows: list[list[InlineKeyboardButton]] = []
+    labels = question.choice_labels
+    if question.kind is Kind.MULTI:
+        rows += [
+            [_b(("✅ " if n in selected else "◻️ ") + label, "t", lead_id, i, n)]
+            for n, label in enumerate(labels)
+        ]
+        rows.append([_b("Готово", "m", lead_id, i)])
+    elif labels:
+        rows += [[_b(label, "c", lead_id, i, n)] for n, label in enumerate(labels)]
+    else:
+        text += "\nНапишите ответ сообщением."
+    nav = []
+    if not question.required:
+        nav.append(_b("Пропустить", "s", lead_id, i))
+    if i > 0:
+        nav.append(_b("Назад", "b", lead_id, i))
+    nav += [_b("Пауза", "p", lead_id, i), _b("Отмена", "x", lead_id, i)]
+    rows.append(nav)
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def summary_view(step: walk.Step, settings: Settings) -> tuple[str, InlineKeyboardMarkup]:
+    lead_id = step.lead.id or 0
+    answers = step.lead.checklist_answers
+    lines = [f"<b>Чек-лист лида #{lead_id}: итог</b>"]
+    rows = []
+    for n, question in enumerate(step.checklist.questions):
+        value = escape(answer_text(question, answers.get(question.key), settings.zone))
+        lines.append(f"{n + 1}. {escape(question.text)} — {value}")
+        rows.append(_b(f"Изменить {n + 1}", "e", lead_id, n))
+    missing = step.checklist.missing_required(answers)
+    if missing:
+        lines.append(
+            "⚠️ Не заполнены обязательные: "
+            + ", ".join(str(step.checklist.index_of(q.key) + 1) for q in missing)
+        )
+    keyboard = [rows[k : k + 4] for k in range(0, len(rows), 4)]
+    keyboard.append([_b("✅ Готово", "f", lead_id), _b("Пауза", "p", lead_id)])
+    return "\n".join(lines)[:4000], InlineKeyboardMarkup(inline_keyboard=keyboard)
+
+
+async def show(
+    message: Message,
+    step: walk.Step,
+    state: FSMContext,
+    settings: Settings,
+    selected: list[int] | None = None,
+) -> None:
+    """Ask the current question (or show the summary) and remember the walk in the FSM."""
+    await state.set_state(ChecklistForm.answer)
+    await state.set_data({"lead_id": step.lead.id, "selected": selected or []})
+    if step.question is None:
+        text, keyboard = summary_view(step, settings)
+    else:
+        text, keyboard = question_view(step, selected or [])
+    await message.answer(text, reply_markup=keyboard)
+
+
+def resume_keyboard(lead_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[_b("▶️ Продолжить чек-лист", "r", lead_id)]])
+
+
+async def pause_other(state: FSMContext, lead_id: int, message: Message) -> None:
+    """A press on another lead's card while walking a checklist: the walk is paused."""
+    if await state.get_state() != ChecklistForm.answer.state:
+        return
+    walking = (await state.get_data()).get("lead_id")
+    if walking is None or walking == lead_id:
+        return
+    await state.clear()
+    await message.answer(
+        f"Чек-лист лида #{walking} на паузе.", reply_markup=resume_keyboard(int(walking))
+    )
+
+
+async def start_command(
+    message: Message,
+    command: CommandObject,
+    member: Member,
+    uow: UnitOfWork,
+    state: FSMContext,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    args = (command.args or "").strip().lstrip("#")
+    if not args.isdigit():
+        raise InvalidInput("lead", "Напишите номер лида: /checklist 12")
+    step = await walk.start(uow, member, int(args), clock.now())
+    await show(message, step, state, settings)
+
+
+async def start_from_card(
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    member: Member,
+    uow: UnitOfWork,
+    state: FSMContext,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    step = await walk.start(uow, member, callback_data.id, clock.now())
+    await show(message_of(query), step, state, settings)
+    await query.answer()
+
+
+async def typed_answer(
+    message: Message,
+    member: Member,
+    uow: UnitOfWork,
+    state: FSMContext,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    lead_id = int((await state.get_data())["lead_id"])
+    step = await walk.current(uow, member, lead_id)
+    if step.question is None:
+        raise InvalidInput("checklist", "Все вопросы пройдены: нажмите «Готово» или «Изменить».")
+    if step.question.kind in (Kind.YESNO, Kind.CHOICE, Kind.MULTI):
+        raise InvalidInput(step.question.key, "На этот вопрос ответьте кнопкой под ним.")
+    step = await walk.answer(
+        uow, member, lead_id, step.index, message.text or "", clock.now(), settings.zone
+    )
+    previous = step.checklist.questions[step.index - 1]
+    shown = answer_text(previous, step.lead.checklist_answers.get(previous.key), settings.zone)
+    await message.answer(f"Записал: {escape(shown)}")
+    await show(message, step, state, settings)
+
+
+async def button(
+    query: CallbackQuery,
+    callback_data: ChkCb,
+    member: Member,
+    uow: UnitOfWork,
+    state: FSMContext,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    cb = callback_data
+    now, zone = clock.now(), settings.zone
+    message = message_of(query)
+    if cb.a == "r":  # resume a paused walk
+        await pause_other(state, cb.id, message)
+        step = await walk.start(uow, member, cb.id, now)
+        await edit_markup(query, None)
+        await show(message, step, state, settings)
+        await query.answer()
+        return
+    data = await state.get_data()
+    walking = await state.get_state() == ChecklistForm.answer.state and data.get("lead_id") == cb.id
+    if not walking:
+        await query.answer("Этот чек-лист на паузе: нажмите «Продолжить».", show_alert=True)
+        await message.answer(f"Чек-лист лида #{cb.id}.", reply_markup=resume_keyboard(cb.id))
+        return
+    try:
+        note = await _act(query, cb, member, uow, state, data, now, zone, settings)
+    except StaleState:
+        await query.answer("Этот вопрос уже позади: вот текущий.", show_alert=True)
+        await show(message, await walk.current(uow, member, cb.id), state, settings)
+        return
+    await query.answer(note)
+
+
+async def _act(
+    query: CallbackQuery,
+    cb: ChkCb,
+    member: Member,
+    uow: UnitOfWork,
+    state: FSMContext,
+    data: dict[str, Any],
+    now: datetime,
+    zone: ZoneInfo,
+    settings: Settings,
+) -> str:
+    message = message_of(query)
+    if cb.a == "t":
+        selected = set(data.get("selected", []))
+        selected ^= {cb.v}
+        step = await walk.current(uow, member, cb.id)
+        if step.index != cb.i or step.question is None:
+            raise StaleState("Эта кнопка устарела.")
+        await state.update_data(selected=sorted(selected))
+        await edit_markup(query, question_view(step, sorted(selected))[1])
+        return ""
+    if cb.a == "p":
+        await state.clear()
+        await edit_markup(query, None)
+        await message.answer(
+            f"Чек-лист лида #{cb.id} на паузе. Ответы сохранены.",
+            reply_markup=resume_keyboard(cb.id),
+        )
+        return "Пауза"
+    if cb.a == "x":
+        await state.clear()
+        await edit_markup(query, None)
+        await message.answer(f"Чек-лист лида #{cb.id} закрыт; данные ответы сохранены.")
+        return "Отменено"
+    if cb.a == "f":
+        lead = await walk.finish(uow, member, cb.id, now)
+        await state.clear()
+        await edit_markup(query, None)
+        await message.answer(
+            f"Чек-лист пройден. Лид #{lead.id}: «{lead.status.label}». Конвертируем?",
+            reply_markup=InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [
+                        InlineKeyboardButton(
+                            text="Конвертировать",
+                            callback_data=LeadCb(a="cnv", id=cb.id, s=lead.status.value).pack(),
+                        )
+                    ]
+                ]
+            ),
+        )
+        return "Готово"
+    if cb.a == "c":
+        step = await walk.choose(uow, member, cb.id, cb.i, [cb.v], now, zone)
+    elif cb.a == "m":
+        step = await walk.choose(
+            uow, member, cb.id, cb.i, list(data.get("selected", [])), now, zone
+        )
+    elif cb.a == "s":
+        step = await walk.skip(uow, member, cb.id, cb.i, now, zone)
+    elif cb.a == "b":
+        step = await walk.go_to(uow, member, cb.id, max(0, cb.i - 1), now)
+    elif cb.a == "e":
+        step = await walk.go_to(uow, member, cb.id, cb.i, now)
+    else:
+        raise StaleState("Эта кнопка устарела.")
+    await edit_markup(query, None)
+    await show(message, step, state, settings)
+    return ""
+
+
+async def checklist_file(
+    message: Message, member: Member, uow: UnitOfWork, bot: Bot, clock: Clock
+) -> None:
+    """A supervisor sends a YAML or JSON file: it becomes the department's checklist."""
+    document = message.document
+    assert document is not None
+    buffer = io.BytesIO()
+    if (document.file_size or 0) > walk.MAX_FILE_BYTES:
+        raise InvalidInput("checklist", "Файл слишком большой для чек-листа.")
+    await bot.download(document, destination=buffer)
+    saved = await walk.replace_checklist(
+        uow, member, buffer.getvalue(), document.file_name or "checklist.yaml", clock.now()
+    )
+    await message.answer(
+        f"Чек-лист «{escape(saved.name)}» принят: {len(saved.questions)} вопросов. Новые лиды "
+        "пойдут по нему; начатые — по своей версии."
+    )
+
+
+class IsChecklistFile(Filter):
+    async def __call__(self, message: Message) -> bool:
+        name = (message.document.file_name or "").lower() if message.document else ""
+        return name.endswith(CHECKLIST_FILES)
+
+
+def router() -> Router:
+    router = Router(name="checklist")
+    router.message.filter(IsMember())
+    router.callback_query.filter(IsMember())
+    router.message.register(start_command, Command("checklist"))
+    router.callback_query.register(start_from_card, LeadCb.filter(F.a == "chk"))
+    router.callback_query.register(button, ChkCb.filter())
+    router.message.register(typed_answer, StateFilter(ChecklistForm.answer), HasText())
+    router.message.register(checklist_file, IsChecklistFile())
+    return router

@@ -159,6 +159,7 @@ class FakeTelegram:
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.commands: list[dict[str, Any]] = []
         self.webhook_deleted = 0
+        self.files: dict[str, bytes] = {}  # what users sent, by file_id
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -173,7 +174,7 @@ class FakeTelegram:
     async def start(self) -> str:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        app.router.add_route("*", "/file/bot{token}/{path:.*}", self._not_found)
+        app.router.add_route("*", "/file/bot{token}/{path:.*}", self._file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -244,6 +245,7 @@ class FakeTelegram:
         *,
         text: str | None = None,
         contact: dict[str, Any] | None = None,
+        document: tuple[str, bytes] | None = None,
     ) -> ChatMessage:
         message = ChatMessage(
             message_id=next(self._message_ids),
@@ -266,6 +268,15 @@ class FakeTelegram:
                 payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         if contact is not None:
             payload["contact"] = contact
+        if document is not None:
+            file_id = f"file{message.message_id}"
+            self.files[file_id] = document[1]
+            payload["document"] = {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "file_name": document[0],
+                "file_size": len(document[1]),
+            }
         await self._push_update({"message": payload})
         return message
 
@@ -325,10 +336,24 @@ class FakeTelegram:
 
     # -- the Bot API ------------------------------------------------------------------------
 
-    async def _not_found(self, request: web.Request) -> web.Response:
-        return web.json_response(
-            {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
-        )
+    async def _file(self, request: web.Request) -> web.Response:
+        content = self.files.get(request.match_info["path"].removeprefix("documents/"))
+        if request.match_info["token"] != self.token or content is None:
+            return web.json_response(
+                {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+            )
+        return web.Response(body=content)
+
+    async def _m_getfile(self, params: dict[str, Any]) -> Any:
+        file_id = str(params.get("file_id"))
+        if file_id not in self.files:
+            raise TelegramError(400, "Bad Request: invalid file_id")
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(self.files[file_id]),
+            "file_path": f"documents/{file_id}",
+        }
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"].lower()
@@ -632,6 +657,10 @@ class TelegramUser:
     async def send(self, text: str) -> None:
         self._read = len(self.messages)
         await self.fake.user_sends(self.user, text=text)
+
+    async def send_file(self, filename: str, content: bytes) -> None:
+        self._read = len(self.messages)
+        await self.fake.user_sends(self.user, document=(filename, content))
 
     async def share_contact(self, phone: str, *, own: bool = True) -> None:
         self._read = len(self.messages)

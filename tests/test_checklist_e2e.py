@@ -1,0 +1,263 @@
+"""The checklist walked through the fake Telegram (R2.6, R2.7, R2.9): nothing typed is lost."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from domain.model import TimerKind
+from storage.tables import TimerRow
+from tests.fake_telegram import TelegramUser
+from tests.support import RunningBot
+from tests.team import Team, card_of, seed_team
+from tests.test_lead_flow_e2e import events, lead_row
+from tests.test_timers_e2e import new_assigned_lead
+
+
+@pytest.fixture
+async def team(running_bot: RunningBot, fake: Any, admin: Any) -> Team:
+    return await seed_team(running_bot, fake, admin)
+
+
+def question_of(user: TelegramUser) -> Any:
+    return next(m for m in reversed(user.messages) if m.text.startswith("Чек-лист лида #"))
+
+
+async def answer(user: TelegramUser, text: str) -> Any:
+    """Type an answer; returns the next question (or the summary, or the refusal)."""
+    before = len(user.messages)
+    await user.send(text)
+
+    def reply() -> Any:
+        for message in user.messages[before:]:
+            if message.text.startswith(("Чек-лист лида #", "Это не похоже")):
+                return message
+        return None
+
+    return await user.fake.wait_for(reply)
+
+
+async def press(user: TelegramUser, label: str) -> Any:
+    message = question_of(user)
+    await user.press(label, message)
+    return question_of(user)
+
+
+async def test_the_whole_default_checklist(running_bot: RunningBot, team: Team, fake: Any) -> None:
+    lead_id = await new_assigned_lead(running_bot, team, team.anna)
+    anna = team.anna.user
+    card = await card_of(anna, lead_id)
+    await anna.press("Чек-лист", card)
+    question = question_of(anna)
+    assert question.text.splitlines() == [
+        f"Чек-лист лида #{lead_id} · вопрос 1/12",
+        "Что нужно клиенту? Коротко о задаче и потребности. (обязательный)",
+        "Напишите ответ сообщением.",
+    ]
+    assert question.buttons() == ["Пауза", "Отмена"]  # a required first question
+    question = await answer(anna, "Коробки для тортов")
+    assert question.text.startswith(f"Чек-лист лида #{lead_id} · вопрос 2/12")
+    assert anna.messages[-2].text == "Записал: Коробки для тортов"
+    await answer(anna, "10 000")
+    question = await press(anna, "Пропустить")  # the budget is optional
+    assert question.buttons()[:4] == ["Срочно", "В этом месяце", "В этом квартале", "Позже"]
+    await press(anna, "В этом месяце")
+    await press(anna, "Закупки")
+    await press(anna, "Пропустить")
+    await answer(anna, 'ооо "сладкая жизнь"')
+    assert anna.messages[-2].text == "Записал: сладкая жизнь ООО"  # stored per R2.7
+    await answer(anna, "Москва, ул. Кондитерская, 1")
+    question = await press(anna, "Назад")  # back to the address, then forward again
+    assert "Адрес компании?" in question.text
+    await answer(anna, "Москва, ул. Кондитерская, 1")
+    await press(anna, "Пропустить")
+    await answer(anna, "Закупщик")
+    refused = await answer(anna, "zakupki@")
+    assert refused.text.startswith("Это не похоже на адрес e-mail")
+    await answer(anna, "zakupki@sladko.ru")
+    summary = await answer(anna, "05.12 11:00")
+    assert summary.text.startswith(f"Чек-лист лида #{lead_id}: итог")
+    assert "2. Какой объём или количество? — 10000" in summary.text
+    assert "3. Какой бюджет, в рублях? — —" in summary.text
+    assert "12. Когда следующий контакт? Например, 05.12 14:30. — 05.12.2026 11:00" in (
+        summary.text
+    )
+
+    await anna.press("✅ Готово", summary)
+    offer = anna.messages[-1]
+    assert offer.text == f"Чек-лист пройден. Лид #{lead_id}: «Обработан». Конвертируем?"
+    assert offer.buttons() == ["Конвертировать"]
+
+    row = await lead_row(running_bot, lead_id)
+    assert row.status == "PROCESSED" and row.first_contact_at is not None
+    assert row.checklist_answers == {
+        "needs": "Коробки для тортов",
+        "volume": 10000,
+        "budget": None,
+        "timing": "В этом месяце",
+        "decision_maker": "Закупки",
+        "supplier": None,
+        "company": "сладкая жизнь ООО",
+        "address": "Москва, ул. Кондитерская, 1",
+        "website": None,
+        "position": "Закупщик",
+        "email": "zakupki@sladko.ru",
+        "next_contact": "2026-12-05T08:00:00+00:00",
+    }
+    assert (row.company_name, row.address, row.position, row.email) == (
+        "сладкая жизнь ООО",
+        "Москва, ул. Кондитерская, 1",
+        "Закупщик",
+        "zakupki@sladko.ru",
+    )
+    assert row.next_contact_at == datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
+    async with running_bot.app.uow_factory() as uow:
+        kinds = list(
+            await uow.session.scalars(
+                select(TimerRow.kind).where(
+                    TimerRow.lead_id == lead_id,
+                    TimerRow.fired_at.is_(None),
+                    TimerRow.cancelled_at.is_(None),
+                )
+            )
+        )
+    assert TimerKind.CALL_REMINDER.value in kinds  # R2.5 fires from this row
+    history = [e for e in await events(running_bot, lead_id) if e[0] == "checklist"]
+    assert len(history) == 13  # every answer, the address twice
+    assert [e[0] for e in await events(running_bot, lead_id)][-2:] == ["status", "checklist_done"]
+    await fake.wait_for(lambda: "📋 Чек-лист 9/12" in card.text)
+    assert "• Что нужно клиенту? Коротко о задаче и потребности.: Коробки для тортов" in (card.text)
+    boss_card = await card_of(team.boss.user, lead_id)
+    await fake.wait_for(lambda: "📋 Чек-лист 9/12" in boss_card.text)
+
+
+async def test_a_restart_mid_way_resumes_at_the_same_question(
+    bot_factory: Any, fake: Any, admin: Any
+) -> None:
+    first = await bot_factory()
+    team = await seed_team(first, fake, admin)
+    lead_id = await new_assigned_lead(first, team, team.anna)
+    anna = team.anna.user
+    await anna.send(f"/checklist {lead_id}")
+    await fake.wait_for(lambda: anna.messages[-1].text.startswith("Чек-лист лида #"))
+    await answer(anna, "Поддоны")
+    await answer(anna, "40")
+    await press(anna, "Пропустить")
+    await first.stop()
+
+    second = await bot_factory()
+    question = question_of(anna)
+    assert "вопрос 4/12" in question.text
+    await anna.press("Срочно", question)
+    question = question_of(anna)
+    assert "вопрос 5/12" in question.text
+    row = await lead_row(second, lead_id)
+    assert row.checklist_answers == {
+        "needs": "Поддоны",
+        "volume": 40,
+        "budget": None,
+        "timing": "Срочно",
+    }
+
+
+async def test_pause_one_walk_another_resume_the_first(
+    running_bot: RunningBot, team: Team, fake: Any
+) -> None:
+    a = await new_assigned_lead(running_bot, team, team.anna, "Первый")
+    b = await new_assigned_lead(running_bot, team, team.anna, "Второй")
+    anna = team.anna.user
+    await anna.press("Чек-лист", await card_of(anna, a))
+    await answer(anna, "Для A")
+    paused = await press(anna, "Пауза")
+    resume = anna.messages[-1]
+    assert resume.text == f"Чек-лист лида #{a} на паузе. Ответы сохранены."
+    assert resume.buttons() == ["▶️ Продолжить чек-лист"]
+    del paused
+
+    await anna.send(f"/checklist {b}")
+    await fake.wait_for(lambda: anna.messages[-1].text.startswith(f"Чек-лист лида #{b}"))
+    await answer(anna, "Для B")
+    # A press on lead A's card while walking B: done, and B is paused with a way back.
+    card_a = await card_of(anna, a)
+    await anna.press("Перенести звонок", card_a)
+    paused_b = next(m for m in reversed(anna.messages) if m.text == f"Чек-лист лида #{b} на паузе.")
+    assert paused_b.buttons() == ["▶️ Продолжить чек-лист"]
+    assert card_a.buttons()[0] == "Через час"
+    # A command typed mid-walk is a command.
+    await anna.press("▶️ Продолжить чек-лист", resume)
+    assert "вопрос 2/12" in question_of(anna).text and f"#{a}" in question_of(anna).text
+    help_text = await anna.ask("/help")
+    assert help_text.text.startswith("Что умеет бот")
+    await answer(anna, "12")
+    row_a, row_b = await lead_row(running_bot, a), await lead_row(running_bot, b)
+    assert row_a.checklist_answers == {"needs": "Для A", "volume": 12}
+    assert row_b.checklist_answers == {"needs": "Для B"}
+    await anna.press("▶️ Продолжить чек-лист", paused_b)
+    assert "вопрос 2/12" in question_of(anna).text and f"#{b}" in question_of(anna).text
+
+
+GOOD = """
+name: Короткий
+questions:
+  - key: ok
+    text: Клиенту всё понятно?
+    kind: yesno
+    required: true
+  - key: products
+    text: Что берёт?
+    kind: multi
+    choices: [Коробки, Ленты, Пакеты]
+    required: true
+""".encode()
+
+
+async def test_a_supervisor_replaces_the_checklist(
+    running_bot: RunningBot, team: Team, fake: Any
+) -> None:
+    boss, anna = team.boss.user, team.anna.user
+    started = await new_assigned_lead(running_bot, team, team.anna, "Начатый")
+    await anna.press("Чек-лист", await card_of(anna, started))
+
+    await boss.send_file("checklist.yaml", b"name: X\nquestions:\n  - key: a\n   text: [x\n")
+    refusal = await boss.reply()
+    assert refusal.text.startswith("Чек-лист не принят:\n• строка 4:")
+    await boss.send_file("checklist.yml", b"name: X\nquestions:\n  - key: a\n    kind: colour\n")
+    refusal = await boss.reply()
+    assert refusal.text.splitlines()[1:] == [
+        "• questions[1] (a).text: нужен текст вопроса до 500 знаков",
+        "• questions[1] (a).kind: «colour» — неизвестный тип (можно: text, number, money, "
+        "phone, email, url, date, datetime, yesno, choice, multi)",
+    ]
+    await anna.send_file("checklist.yaml", GOOD)
+    assert (await anna.reply()).text == "Это действие вам недоступно."
+
+    await boss.send_file("checklist.yaml", GOOD)
+    accepted = await boss.reply()
+    assert accepted.text.startswith("Чек-лист «Короткий» принят: 2 вопросов.")
+
+    # The lead started before keeps its version; a new one gets the new checklist.
+    await anna.send(f"/checklist {started}")
+    await fake.wait_for(lambda: "вопрос 1/12" in anna.messages[-1].text)
+    fresh = await new_assigned_lead(running_bot, team, team.anna, "Новый")
+    await anna.send(f"/checklist {fresh}")
+    question = await fake.wait_for(
+        lambda: anna.messages[-1] if "вопрос 1/2" in anna.messages[-1].text else None
+    )
+    assert question.buttons()[:2] == ["Да", "Нет"]
+    refused = await anna.ask("да")
+    assert refused.text == "На этот вопрос ответьте кнопкой под ним."
+    await anna.press("Да", question)
+    multi = question_of(anna)
+    await anna.press("◻️ Коробки", multi)
+    await anna.press("◻️ Пакеты", multi)
+    assert multi.buttons()[:3] == ["✅ Коробки", "◻️ Ленты", "✅ Пакеты"]
+    await anna.press("Готово", multi)
+    summary = question_of(anna)
+    assert "2. Что берёт? — Коробки, Пакеты" in summary.text
+    await anna.press("✅ Готово", summary)
+    row = await lead_row(running_bot, fresh)
+    assert row.checklist_answers == {"ok": "Да", "products": ["Коробки", "Пакеты"]}
+    assert row.status == "PROCESSED"

@@ -1,0 +1,131 @@
+"""The checklist as data: the shipped default, a file's problems named, answers validated."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from domain.checklist import ChecklistInvalid, Kind, default_checklist, load_file, parse_answer
+from domain.errors import InvalidInput
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+MSK = ZoneInfo("Europe/Moscow")
+
+
+def test_the_default_checklist_covers_a_b2b_call() -> None:
+    checklist = default_checklist()
+    keys = [q.key for q in checklist.questions]
+    assert keys == [
+        "needs",
+        "volume",
+        "budget",
+        "timing",
+        "decision_maker",
+        "supplier",
+        "company",
+        "address",
+        "website",
+        "position",
+        "email",
+        "next_contact",
+    ]
+    fields = {q.key: q.field for q in checklist.questions if q.field}
+    assert fields == {
+        "company": "company",
+        "address": "address",
+        "website": "website",
+        "position": "position",
+        "email": "email",
+        "next_contact": "next_contact",
+    }
+
+
+def test_a_bad_yaml_file_names_the_line() -> None:
+    with pytest.raises(ChecklistInvalid) as error:
+        load_file(b"name: X\nquestions:\n  - key: a\n   text: [oops\n", "c.yaml")
+    assert error.value.problems[0].startswith("строка 4:")
+
+
+def test_every_problem_is_listed_by_key() -> None:
+    content = """
+name: ""
+extra: 1
+questions:
+  - key: Needs
+    text: Что нужно?
+    kind: text
+  - key: budget
+    text: Бюджет?
+    kind: rubles
+  - key: when
+    text: Когда?
+    kind: choice
+    choices: [Скоро]
+  - key: mail
+    text: Почта?
+    kind: text
+    field: email
+  - key: mail
+    text: Ещё почта?
+    kind: email
+    colour: red
+""".encode()
+    with pytest.raises(ChecklistInvalid) as error:
+        load_file(content, "c.yml")
+    assert error.value.problems == [
+        "name: нужно название чек-листа",
+        "extra: неизвестный ключ",
+        "questions[1].key: латиница в нижнем регистре, цифры и _, до 32 знаков",
+        "questions[2] (budget).kind: «rubles» — неизвестный тип (можно: text, number, money, "
+        "phone, email, url, date, datetime, yesno, choice, multi)",
+        "questions[3] (when).choices: от 2 до 12 вариантов, каждый до 40 знаков",
+        "questions[4] (mail).field: поле email заполняет вопрос типа email",
+        "questions[5] (mail).colour: неизвестный ключ",
+    ]
+
+
+def test_json_files_too() -> None:
+    checklist = load_file(
+        '{"name": "Коротко", "questions": [{"key": "ok", "text": "Всё ясно?", '
+        '"kind": "yesno", "required": true}]}'.encode(),
+        "c.json",
+    )
+    assert checklist.questions[0].kind is Kind.YESNO
+    with pytest.raises(ChecklistInvalid, match="строка 1: это не JSON"):
+        load_file(b"{nope", "c.json")
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "expected"),
+    [
+        ("volume", "10 000", 10000),
+        ("volume", "1,5", 1.5),
+        ("budget", "150 000 руб.", 150000),
+        ("company", 'ооо "сладкая жизнь"', "сладкая жизнь ООО"),
+        ("email", "Ivan@Example.RU", "Ivan@example.ru"),
+        ("website", "romashka.ru", "romashka.ru"),
+        ("next_contact", "05.12 11:00", "2026-12-05T08:00:00+00:00"),
+    ],
+)
+def test_answers_through_the_normalisers(key: str, raw: str, expected: object) -> None:
+    checklist = default_checklist()
+    question = checklist.questions[checklist.index_of(key)]
+    assert parse_answer(question, raw, NOW, MSK) == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "raw"),
+    [
+        ("volume", "много"),
+        ("budget", "-5"),
+        ("email", "ivan@"),
+        ("website", "not a site"),
+        ("next_contact", "вчера"),
+        ("timing", "Срочно"),
+        ("needs", "   "),
+    ],
+)
+def test_bad_answers_are_refused(key: str, raw: str) -> None:
+    checklist = default_checklist()
+    with pytest.raises(InvalidInput):
+        parse_answer(checklist.questions[checklist.index_of(key)], raw, NOW, MSK)

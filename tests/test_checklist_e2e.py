@@ -261,3 +261,19 @@ async def test_a_supervisor_replaces_the_checklist(
     row = await lead_row(running_bot, fresh)
     assert row.checklist_answers == {"ok": "Да", "products": ["Коробки", "Пакеты"]}
     assert row.status == "PROCESSED"
+
+
+async def test_quick_successive_answers_do_not_race(
+    running_bot: RunningBot, team: Team, fake: Any
+) -> None:
+    lead_id = await new_assigned_lead(running_bot, team, team.anna)
+    anna = team.anna.user
+    await anna.press("Чек-лист", await card_of(anna, lead_id))
+    for text in ("Пакеты", "500", "90 000"):  # typed without waiting for the bot
+        await fake.user_sends(anna.user, text=text)
+    await fake.wait_for(lambda: "вопрос 4/12" in anna.messages[-1].text)
+    row = await lead_row(running_bot, lead_id)
+    assert row.checklist_answers == {"needs": "Пакеты", "volume": 500, "budget": 90000}
+    assert [m.text.split("\n")[0] for m in anna.messages if m.text.startswith("Чек-лист")] == [
+        f"Чек-лист лида #{lead_id} · вопрос {n}/12" for n in (1, 2, 3, 4)
+    ]

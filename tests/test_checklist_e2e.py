@@ -277,3 +277,54 @@ async def test_quick_successive_answers_do_not_race(
     assert [m.text.split("\n")[0] for m in anna.messages if m.text.startswith("Чек-лист")] == [
         f"Чек-лист лида #{lead_id} · вопрос {n}/12" for n in (1, 2, 3, 4)
     ]
+
+
+async def test_required_answers_block_done_and_survive_conversion(
+    running_bot: RunningBot, team: Team, fake: Any
+) -> None:
+    from domain.errors import InvalidInput
+    from domain.services import checklist as walk
+    from domain.services import conversion
+    from storage.tables import DealRow
+
+    lead_id = await new_assigned_lead(running_bot, team, team.anna)
+    anna_member = None
+    async with running_bot.app.uow_factory() as uow:
+        anna_member = await uow.members.get(team.anna.member_id)
+        assert anna_member is not None
+        await walk.start(uow, anna_member, lead_id, running_bot.app.clock.now())
+    async with running_bot.app.uow_factory() as uow:
+        await walk.answer(
+            uow,
+            anna_member,
+            lead_id,
+            0,
+            "Ленты",
+            running_bot.app.clock.now(),
+            running_bot.app.settings.zone,
+        )
+    async with running_bot.app.uow_factory() as uow:
+        with pytest.raises(InvalidInput) as refused:
+            await walk.finish(uow, anna_member, lead_id, running_bot.app.clock.now())
+    assert str(refused.value).startswith(
+        "Не заполнены обязательные вопросы: Когда нужно?; Кто принимает решение?"
+    )
+    assert (await lead_row(running_bot, lead_id)).status == "ASSIGNED"
+
+    await answer_field_company(running_bot, anna_member, lead_id)
+    async with running_bot.app.uow_factory() as uow:
+        deal = await conversion.convert_lead(
+            uow, anna_member, lead_id, None, None, running_bot.app.clock.now()
+        )
+        row = await uow.session.get(DealRow, deal.id)
+        assert row is not None and row.checklist_answers["needs"] == "Ленты"  # R3.1
+
+
+async def answer_field_company(bot: RunningBot, member: Any, lead_id: int) -> None:
+    from domain.lead_fields import LeadField
+    from domain.services import leads
+
+    async with bot.app.uow_factory() as uow:
+        await leads.edit_field(
+            uow, member, lead_id, LeadField.COMPANY, "ООО Ленты", bot.app.clock.now()
+        )

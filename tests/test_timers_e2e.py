@@ -320,3 +320,18 @@ async def test_a_member_who_blocked_the_bot_is_flagged(
             )
             is None
         )
+
+
+async def test_a_5xx_is_retried_until_delivered(
+    running_bot: RunningBot, team: Team, fake: Any, clock: Any
+) -> None:
+    fake.fail(500, method="sendMessage", times=1, chat_id=team.anna.user.id)
+    async with running_bot.app.uow_factory() as uow:
+        await uow.outbox.add(
+            Notification(team.anna.member_id, NotificationKind.TEXT, clock.now(), text="Важное")
+        )
+        await uow.commit()
+    await fake.wait_for(lambda: texts(team.anna.user, "Важное"), timeout=10)
+    assert ("sendmessage", 500) in fake.errors_returned
+    await asyncio.sleep(SWEEPS)
+    assert texts(team.anna.user, "Важное") == ["Важное"]

@@ -17,6 +17,7 @@ import logging
 import time
 from collections import deque
 from datetime import datetime, timedelta
+from html import escape
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
@@ -39,7 +40,7 @@ from storage.outbox_store import Head, OutboxStore, Pending
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-CLAIM_HOLD = timedelta(seconds=60)
+CLAIM_HOLD = timedelta(seconds=300)  # far past aiogram's 60 s request timeout
 POLL_SECONDS = 1.0
 BATCH = 100
 MAX_BACKOFF_SECONDS = 300
@@ -207,8 +208,8 @@ class OutboxSender:
                         boss.id,
                         NotificationKind.TEXT,
                         now,
-                        text=f"⚠️ {member.full_name} заблокировал бота: уведомления о лидах ему "
-                        "не доходят. Попросите его открыть бота и нажать /start.",
+                        text=f"⚠️ {escape(member.full_name)} заблокировал бота: уведомления о "
+                        "лидах ему не доходят. Попросите его открыть бота и нажать /start.",
                     )
                 )
 

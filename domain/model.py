@@ -165,6 +165,7 @@ class Lead:
     checklist_id: int | None = None
     checklist_cursor: int | None = None
     deal_id: int | None = None
+    version: int = 0  # what storage had when this was read; a write checks it
     id: int | None = None
 
 

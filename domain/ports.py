@@ -97,13 +97,12 @@ class LeadRepository(Protocol):
         expected_status: LeadStatus,
         expected_responsible: int | object | None = ...,
     ) -> bool:
-        """Write `lead` only if the stored status (and responsible) are still as expected.
-
-        One conditional UPDATE: of two concurrent presses exactly one wins.
+        """Write `lead` only if nobody wrote it since it was read and the stored status (and
+        responsible) are still as expected. One conditional UPDATE: of two concurrent
+        writes exactly one wins; the other is told the lead changed.
         """
         ...
 
-    async def save(self, lead: Lead) -> None: ...
     async def find(self, query: LeadQuery) -> tuple[list[Lead], int]: ...
     async def count_by_status(
         self, department_id: int | None, responsible_id: int | None

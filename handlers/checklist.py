@@ -213,6 +213,7 @@ async def button(
     try:
         note = await _act(query, cb, member, uow, state, data, now, zone, settings)
     except StaleState:
+        await uow.rollback()  # nothing half-written, and no write lock held past here
         await query.answer("Этот вопрос уже позади: вот текущий.", show_alert=True)
         await show(message, await walk.current(uow, member, cb.id), state, settings)
         return

@@ -51,7 +51,7 @@ async def _fresh_lead(uow: UnitOfWork, member: Member, cb: LeadCb, action: Actio
 async def _show(query: CallbackQuery, markup: InlineKeyboardMarkup, note: str = "") -> None:
     assert isinstance(query.message, Message)
     await query.message.edit_reply_markup(reply_markup=markup)
-    await query.answer(note)
+    await query.answer(note[:200])
 
 
 async def card_button(

@@ -111,6 +111,7 @@ def _lead(row: LeadRow) -> Lead:
         checklist_answers=dict(row.checklist_answers or {}),
         checklist_id=row.checklist_id,
         checklist_cursor=row.checklist_cursor,
+        version=row.version,
         deal_id=row.deal_id,
     )
 
@@ -157,22 +158,24 @@ class SqlLeadRepository:
     async def update_if(
         self, lead: Lead, *, expected_status: LeadStatus, expected_responsible: Any = ANY
     ) -> bool:
+        """Write the lead if nobody changed it since it was read (its version) and its
+        status (and responsible) are as expected: one conditional UPDATE."""
         statement = update(LeadRow).where(
-            LeadRow.id == lead.id, LeadRow.status == expected_status.value
+            LeadRow.id == lead.id,
+            LeadRow.version == lead.version,
+            LeadRow.status == expected_status.value,
         )
         if expected_responsible is None:
             statement = statement.where(LeadRow.responsible_id.is_(None))
         elif expected_responsible is not ANY:
             statement = statement.where(LeadRow.responsible_id == expected_responsible)
         result = await self._session.execute(
-            statement.values(**_values(lead)).returning(LeadRow.id)
+            statement.values(**_values(lead), version=lead.version + 1).returning(LeadRow.id)
         )
-        return result.first() is not None
-
-    async def save(self, lead: Lead) -> None:
-        await self._session.execute(
-            update(LeadRow).where(LeadRow.id == lead.id).values(**_values(lead))
-        )
+        if result.first() is None:
+            return False
+        lead.version += 1
+        return True
 
     def _where(self, query: LeadQuery) -> list[Any]:
         where: list[Any] = []

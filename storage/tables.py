@@ -124,6 +124,7 @@ class LeadRow(Base):
     checklist_answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     checklist_id: Mapped[int | None] = mapped_column(ForeignKey("checklists.id"))
     checklist_cursor: Mapped[int | None]  # the question a paused checklist resumes at
+    version: Mapped[int] = mapped_column(default=0, server_default="0")  # bumped by each write
     deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))
 
 

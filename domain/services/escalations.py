@@ -76,7 +76,7 @@ async def reassign(
     name = await leads.member_name(uow, manager_id)
     await _resolve(uow, actor, escalation, f"{actor.full_name} передал лид: {name}", now)
     # The lead's new responsible gets a new clock in the same transaction (R2.15).
-    await leads.reassign_lead(uow, actor, lead.id or 0, manager_id, lead.responsible_id, now)
+    await leads.reassign_lead(uow, actor, lead.id or 0, manager_id, escalation.responsible_id, now)
 
 
 async def penalize(

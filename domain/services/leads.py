@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 
 from domain import normalize
 from domain.errors import (
@@ -264,7 +265,10 @@ async def reassign_lead(
     await timers.plan_call(uow, lead, now)
     if previous is not None:
         await tell(
-            uow, previous, f"Лид #{lead.id} «{lead.title}» передан: {manager.full_name}.", now
+            uow,
+            previous,
+            f"Лид #{lead.id} «{escape(lead.title)}» передан: {escape(manager.full_name)}.",
+            now,
         )
     await push_cards(uow, lead, now, fresh_for={manager.id} if manager.id else set())
     await uow.commit()

@@ -101,10 +101,18 @@ async def closed(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
 
 async def supervisors_of(uow: UnitOfWork, department_id: int) -> list[Member]:
     """Who hears of a breach: the department's supervisors, else the admins."""
-    bosses = await uow.members.with_roles(department_id, (Role.SUPERVISOR,))
+    bosses = [
+        m
+        for m in await uow.members.with_roles(department_id, (Role.SUPERVISOR,))
+        if m.blocked_at is None
+    ]
     if bosses:
         return bosses
-    return [m for m in await uow.members.everyone() if m.role is Role.ADMIN and m.active]
+    return [
+        m
+        for m in await uow.members.everyone()
+        if m.role is Role.ADMIN and m.active and m.blocked_at is None
+    ]
 
 
 async def _escalate(uow: UnitOfWork, escalation: Escalation, now: datetime) -> Escalation:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 09:43:04.522186
+Create Date: 2026-12-01 09:54:57.040688
 """
 
 from collections.abc import Sequence
@@ -249,6 +249,7 @@ def upgrade() -> None:
         sa.Column("checklist_answers", sa.JSON(), nullable=False),
         sa.Column("checklist_id", sa.Integer(), nullable=True),
         sa.Column("checklist_cursor", sa.Integer(), nullable=True),
+        sa.Column("version", sa.Integer(), server_default="0", nullable=False),
         sa.Column("deal_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["assigned_by_id"], ["members.id"], name=op.f("fk_leads_assigned_by_id_members")

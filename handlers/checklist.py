@@ -31,6 +31,7 @@ from handlers.replies import edit_markup, message_of
 from handlers.states import ChecklistForm
 
 CHECKLIST_FILES = (".yaml", ".yml", ".json")
+SUMMARY_LIMIT = 4000
 
 
 class ChkCb(CallbackData, prefix="ck"):
@@ -95,7 +96,9 @@ def summary_view(step: walk.Step, settings: Settings) -> tuple[str, InlineKeyboa
         )
     keyboard = [rows[k : k + 4] for k in range(0, len(rows), 4)]
     keyboard.append([_b("✅ Готово", "f", lead_id), _b("Пауза", "p", lead_id)])
-    return "\n".join(lines)[:4000], InlineKeyboardMarkup(inline_keyboard=keyboard)
+    while len("\n".join(lines)) > SUMMARY_LIMIT and len(lines) > 2:
+        del lines[-2 if missing else -1]  # whole lines go, the warning stays
+    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=keyboard)
 
 
 async def show(
@@ -106,9 +109,13 @@ async def show(
     selected: list[int] | None = None,
 ) -> None:
     """Ask the current question (or show the summary) and remember the walk in the FSM."""
+    question = step.question
+    if selected is None and question is not None and question.kind is Kind.MULTI:
+        saved = step.lead.checklist_answers.get(question.key) or []
+        selected = [n for n, label in enumerate(question.choice_labels) if label in saved]
     await state.set_state(ChecklistForm.answer)
-    await state.set_data({"lead_id": step.lead.id, "selected": selected or []})
-    if step.question is None:
+    await state.set_data({"lead_id": step.lead.id, "index": step.index, "selected": selected or []})
+    if question is None:
         text, keyboard = summary_view(step, settings)
     else:
         text, keyboard = question_view(step, selected or [])
@@ -170,8 +177,14 @@ async def typed_answer(
     clock: Clock,
     settings: Settings,
 ) -> None:
-    lead_id = int((await state.get_data())["lead_id"])
+    data = await state.get_data()
+    lead_id = int(data["lead_id"])
     step = await walk.current(uow, member, lead_id)
+    if step.index != data.get("index", step.index):
+        # The lead's place moved (someone else walks it too): ask what stands there now.
+        await message.answer("Чек-лист этого лида сдвинулся: вот текущий вопрос.")
+        await show(message, step, state, settings)
+        return
     if step.question is None:
         raise InvalidInput("checklist", "Все вопросы пройдены: нажмите «Готово» или «Изменить».")
     if step.question.kind in (Kind.YESNO, Kind.CHOICE, Kind.MULTI):

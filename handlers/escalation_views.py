@@ -28,6 +28,7 @@ class SettingCb(CallbackData, prefix="st"):
 class CallCb(CallbackData, prefix="cl"):
     a: str  # "done": called
     id: int  # lead id
+    at: int = 0  # the agreed time (epoch seconds): a reminder for an older time is stale
 
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
@@ -100,6 +101,10 @@ def managers_picker(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+def _epoch(moment: datetime | None) -> int:
+    return int(moment.timestamp()) if moment else 0
+
+
 def call_text(lead: Lead, zone: ZoneInfo) -> str:
     who = " ".join(p for p in (lead.contact_name, lead.contact_last_name) if p)
     lines = [f"📞 <b>Пора позвонить</b> (R2.5): лид #{lead.id} «{escape(lead.title)}»"]
@@ -117,7 +122,7 @@ def call_keyboard(lead: Lead) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button("Позвонил", CallCb(a="done", id=lead.id)),
+                _button("Позвонил", CallCb(a="done", id=lead.id, at=_epoch(lead.next_contact_at))),
                 _button("Перенести", LeadCb(a="call", id=lead.id, s=lead.status.value)),
             ],
             [_button("Карточка", LeadCb(a="opn", id=lead.id))],

@@ -77,7 +77,8 @@ async def penalty_comment(
 async def call_button(
     query: CallbackQuery, callback_data: CallCb, member: Member, uow: UnitOfWork, clock: Clock
 ) -> None:
-    lead = await leads.called(uow, member, callback_data.id, clock.now())
+    agreed = datetime.fromtimestamp(callback_data.at, UTC) if callback_data.at else None
+    lead = await leads.called(uow, member, callback_data.id, agreed, clock.now())
     await edit_markup(query, None)
     await query.answer(f"Отмечено: позвонил. Статус: {lead.status.label}")
 

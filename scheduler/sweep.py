@@ -43,10 +43,14 @@ class TimerSweep:
             async with self._uow_factory() as uow:
                 due = await uow.timers.due(self._clock.now(), BATCH)
             for timer_id in due:
-                async with self._uow_factory() as uow:
-                    if await timers.fire(uow, timer_id, self._clock.now()):
-                        fired += 1
-            if len(due) < BATCH:
+                try:
+                    async with self._uow_factory() as uow:
+                        if await timers.fire(uow, timer_id, self._clock.now()):
+                            fired += 1
+                except Exception:
+                    # One broken timer must not hold up the others; it is tried again later.
+                    log.exception("timer %s failed to fire", timer_id)
+            if len(due) < BATCH or fired == 0:
                 return fired
 
 

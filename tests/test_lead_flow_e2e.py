@@ -209,7 +209,7 @@ async def test_two_supervisors_press_at_once(running_bot: RunningBot, team: Team
 async def test_reassignment_tells_the_previous_manager(
     running_bot: RunningBot, team: Team, fake: Any
 ) -> None:
-    _, body = await post_lead(running_bot, {"source": "WEB", "name": "Клиент"})
+    _, body = await post_lead(running_bot, {"source": "WEB", "name": "Клиент <ООО> & Co"})
     lead_id = body["id"]
     await assign(team, lead_id, team.boss, team.anna)
     anna_card = await card_of(team.anna.user, lead_id)
@@ -225,7 +225,7 @@ async def test_reassignment_tells_the_previous_manager(
     told = await fake.wait_for(
         lambda: [m for m in team.anna.user.messages if m.text.startswith(f"Лид #{lead_id} «")]
     )
-    assert told[0].text.endswith("передан: Бобров Борис.")
+    assert told[0].text == f"Лид #{lead_id} «Клиент <ООО> & Co (сайт)» передан: Бобров Борис."
     # Anna's old buttons do nothing now.
     forged = LeadCb(a="go", id=lead_id, s="ASSIGNED", t="IN_PROCESS").pack()
     answer = await team.anna.user.press_data(forged, anna_card)

@@ -242,7 +242,18 @@ async def test_call_reminder_comes_at_the_chosen_time(
         "Телефон: +79121112233",
     ]
     assert reminder[0].buttons() == ["Позвонил", "Перенести", "Карточка"]
-    answer = await anna.press("Позвонил", reminder[0])
+    # Moved again before pressing: the old reminder's button is stale and changes nothing.
+    called_data = reminder[0].button("Позвонил")["callback_data"]
+    await anna.press("Перенести", reminder[0])
+    await anna.press("Через час", reminder[0])
+    stale = await anna.press_data(called_data, reminder[0])
+    assert stale == {"text": "Это напоминание устарело: звонок уже перенесён.", "show_alert": True}
+    async with running_bot.app.uow_factory() as uow:
+        pending = [t.kind for t in await uow.timers.pending(lead_id)]
+    assert "call_reminder" in pending
+    clock.advance(minutes=60)
+    second = await fake.wait_for(lambda: [m for m in anna.messages if m.text.startswith("📞")][1:])
+    answer = await anna.press("Позвонил", second[0])
     assert answer["text"] == "Отмечено: позвонил. Статус: В работе"
     assert [e[0] for e in await events(running_bot, lead_id)][-1] == "called"
 

@@ -465,9 +465,14 @@ async def create_from_draft(
     )
 
 
-async def called(uow: UnitOfWork, actor: Member, lead_id: int, now: datetime) -> Lead:
-    """R2.5: "Позвонил" on a call reminder. A first call also starts the work (R2.15)."""
+async def called(
+    uow: UnitOfWork, actor: Member, lead_id: int, agreed: datetime | None, now: datetime
+) -> Lead:
+    """R2.5: "Позвонил" on the reminder of the call agreed for `agreed`. A first call also
+    starts the work (R2.15). A reminder of an older time changes nothing."""
     lead = await _edit(uow, actor, lead_id)
+    if agreed is not None and lead.next_contact_at != agreed:
+        raise StaleState("Это напоминание устарело: звонок уже перенесён.")
     old = lead.status
     if old is LeadStatus.ASSIGNED:
         lead.status = LeadStatus.IN_PROCESS

@@ -146,7 +146,8 @@ async def _on_startup(
     async with uow_factory() as uow:
         await ensure_default_checklist(uow, clock.now())
     await http.start()
-    outbox.start()
+    if settings.outbox_sender:
+        outbox.start()
     schedule_sweep(scheduler, sweep, settings.timer_sweep_seconds)
     scheduler.start()
     me = await bot.me()

@@ -282,11 +282,21 @@ class OutboxSender:
         context = await card_context(uow, lead, member)  # type: ignore[arg-type]
         text = lead_views.card_text(context, self._clock.now(), self._zone)
         keyboard = lead_views.card_keyboard(context)
-        where = None if pending.fresh else await store.card(lead.id or 0, pending.member_id)
-        sent = await self._edit_or_send(chat_id, where, text, keyboard)
+        old = await store.card(lead.id or 0, pending.member_id)
+        sent = await self._edit_or_send(chat_id, None if pending.fresh else old, text, keyboard)
         if sent is not None:
             await store.remember_card(
                 lead.id or 0, pending.member_id, chat_id, sent, self._clock.now()
+            )
+            if old is not None and pending.fresh:
+                await self._retire(old)
+
+    async def _retire(self, where: tuple[int, int]) -> None:
+        """One live card per lead per member: the copy left above loses its buttons."""
+        with contextlib.suppress(TelegramBadRequest):
+            await self._pace()
+            await self._bot.edit_message_reply_markup(
+                chat_id=where[0], message_id=where[1], reply_markup=None
             )
 
     async def _escalation(

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     telegram_rate_per_second: float = Field(
         default=30, gt=0, description="messages a second to Telegram overall, like 30"
     )
+    outbox_sender: bool = Field(
+        default=True, description="true or false: whether this process sends the outbox"
+    )
     telegram_chat_interval_seconds: float = Field(
         default=1.0, ge=0, description="seconds between two messages to one chat, like 1"
     )

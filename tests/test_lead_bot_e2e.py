@@ -277,6 +277,8 @@ async def test_lists_and_board(team: Team, running_bot: RunningBot, fake: Any) -
         lambda: [m for m in anna.messages if m.text.startswith(f"#{ids[0]} · ")][1:] or None
     )
     assert "● В работе" in cards[-1].text  # a fresh copy, at the bottom of the chat
+    first_copy = next(m for m in anna.messages if m.text.startswith(f"#{ids[0]} · "))
+    await fake.wait_for(lambda: first_copy.buttons() == [])  # the copy above is retired
 
     await anna.press("Канбан", await open_leads_menu(anna))
     board = anna.last

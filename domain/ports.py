@@ -183,6 +183,10 @@ class TimerRepository(Protocol):
 
     async def mark_reported(self, timer_ids: list[int], escalation_id: int) -> None: ...
 
+    async def leads_with_pending(
+        self, department_id: int, kinds: tuple[TimerKind, ...]
+    ) -> list[int]: ...
+
 
 class EscalationRepository(Protocol):
     async def add(self, escalation: Escalation) -> Escalation: ...

@@ -136,7 +136,7 @@ def _settings_keyboard() -> InlineKeyboardMarkup:
 async def show_settings(message: Message, member: Member, uow: UnitOfWork) -> None:
     policy = await department_settings.current(uow, member)
     await message.answer(
-        "<b>Сроки отдела</b> (по приказу; новые значения действуют для новых отсчётов)\n"
+        "<b>Сроки отдела</b> (по приказу; новое значение пересчитывает идущие отсчёты)\n"
         f"Связаться с клиентом (R2.15): {minutes_text(policy.contact)}\n"
         f"Обработать лид (R2.2): {minutes_text(policy.processing)}\n"
         f"Лид без ответственного (R2.14): {minutes_text(policy.unassigned)}\n"
@@ -162,10 +162,10 @@ async def settings_button(
 
 
 async def setting_value(
-    message: Message, member: Member, uow: UnitOfWork, state: FSMContext
+    message: Message, member: Member, uow: UnitOfWork, state: FSMContext, clock: Clock
 ) -> None:
     key = (await state.get_data())["key"]
-    policy = await department_settings.change(uow, member, key, message.text or "")
+    policy = await department_settings.change(uow, member, key, message.text or "", clock.now())
     await state.clear()
     value = {
         "contact": policy.contact,

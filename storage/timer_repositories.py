@@ -126,6 +126,21 @@ class SqlTimerRepository:
         )
         return [(timer_id, lead_id, reported is not None) for timer_id, lead_id, reported in rows]
 
+    async def leads_with_pending(
+        self, department_id: int, kinds: tuple[TimerKind, ...]
+    ) -> list[int]:
+        rows = await self._session.scalars(
+            select(TimerRow.lead_id)
+            .distinct()
+            .where(
+                TimerRow.department_id == department_id,
+                TimerRow.kind.in_([k.value for k in kinds]),
+                *_PENDING,
+            )
+            .order_by(TimerRow.lead_id)
+        )
+        return list(rows)
+
     async def mark_reported(self, timer_ids: list[int], escalation_id: int) -> None:
         await self._session.execute(
             update(TimerRow).where(TimerRow.id.in_(timer_ids)).values(escalation_id=escalation_id)

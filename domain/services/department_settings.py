@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from domain.errors import InvalidInput
 from domain.model import Member
 from domain.permissions import Action, require
 from domain.ports import UnitOfWork
+from domain.services import timers
 from domain.sla import SlaPolicy
 
 SETTINGS = {
@@ -32,10 +35,11 @@ async def current(uow: UnitOfWork, actor: Member) -> SlaPolicy:
     return await uow.sla.policy(actor.department_id)
 
 
-async def change(uow: UnitOfWork, actor: Member, key: str, raw: str) -> SlaPolicy:
+async def change(uow: UnitOfWork, actor: Member, key: str, raw: str, now: datetime) -> SlaPolicy:
     require(actor, Action.CHANGE_SETTINGS, department_id=actor.department_id)
     if key not in SETTINGS or actor.department_id is None:
         raise InvalidInput("setting", "Такой настройки нет.")
     await uow.sla.set_minutes(actor.department_id, SETTINGS[key][0], parse_minutes(raw))
+    await timers.replan_department(uow, actor.department_id, now)
     await uow.commit()
     return await uow.sla.policy(actor.department_id)

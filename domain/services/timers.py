@@ -24,6 +24,8 @@ from domain.sla import REMINDER_SHARE, minutes_text
 from domain.statuses import LeadStatus
 
 CONTACT_KINDS = (TimerKind.CONTACT_REMINDER, TimerKind.CONTACT_BREACH)
+# The clocks whose durations a department sets (call reminders keep their agreed time).
+RULE_KINDS = (*CONTACT_KINDS, TimerKind.PROCESSING_BREACH, TimerKind.UNASSIGNED)
 ALL_KINDS = tuple(TimerKind)
 
 
@@ -88,6 +90,37 @@ async def plan_call(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
         await _add(
             uow, lead, TimerKind.CALL_REMINDER, lead.next_contact_at, now, lead.responsible_id
         )
+
+
+async def replan_department(uow: UnitOfWork, department_id: int, now: datetime) -> int:
+    """New durations for a department (/settings): its running clocks are counted again from
+    their start with the new values. Returns how many leads were re-planned."""
+    lead_ids = await uow.timers.leads_with_pending(department_id, RULE_KINDS)
+    for lead_id in lead_ids:
+        lead = await uow.leads.get(lead_id)
+        if lead is None or lead.status.is_final:
+            continue
+        await uow.timers.cancel(lead_id, (TimerKind.PROCESSING_BREACH,), now)
+        policy = await uow.sla.policy(lead.department_id)
+        await _add(
+            uow,
+            lead,
+            TimerKind.PROCESSING_BREACH,
+            policy.schedule.add(lead.created_at, policy.processing),
+            now,
+        )
+        if lead.status is LeadStatus.NEW:
+            await uow.timers.cancel(lead_id, (TimerKind.UNASSIGNED,), now)
+            await _add(
+                uow,
+                lead,
+                TimerKind.UNASSIGNED,
+                policy.schedule.add(lead.created_at, policy.unassigned),
+                now,
+            )
+        else:
+            await plan_contact(uow, lead, now)
+    return len(lead_ids)
 
 
 async def closed(uow: UnitOfWork, lead: Lead, now: datetime) -> None:

@@ -63,7 +63,11 @@ def escalation_keyboard(escalation: Escalation) -> InlineKeyboardMarkup:
     assert escalation.id is not None
     rows: list[list[InlineKeyboardButton]] = []
     if escalation.rule is Rule.POOL:
-        rows = [
+        if escalation.resolved_at is None:
+            rows.append(
+                [_button("Напомнить офис-менеджерам", EscalationCb(a="rem", id=escalation.id))]
+            )
+        rows += [
             [_button(f"Открыть #{lead_id}", LeadCb(a="opn", id=lead_id))]
             for lead_id in escalation.lead_ids[:8]
         ]

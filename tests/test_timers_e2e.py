@@ -212,6 +212,19 @@ async def test_processing_deadline_and_the_pool(
     clock.advance(minutes=5)  # both have
     pool = await fake.wait_for(lambda: [t for t in texts(team.boss.user, "🚨") if "R2.14" in t])
     assert f"Без ответственного дольше срока: #{first['id']}, #{second['id']}" in pool[0]
+    pool_card = next(m for m in team.boss.user.messages if "R2.14" in m.text)
+    assert pool_card.buttons() == [
+        "Напомнить офис-менеджерам",
+        f"Открыть #{first['id']}",
+        f"Открыть #{second['id']}",
+    ]
+    await team.boss.user.press("Напомнить офис-менеджерам", pool_card)
+    told = await fake.wait_for(lambda: texts(team.office.user, "🔔 Руководитель напоминает"))
+    assert told == [
+        f"🔔 Руководитель напоминает: лиды #{first['id']}, #{second['id']} ждут "
+        "назначения дольше срока (R2.14)."
+    ]
+    await fake.wait_for(lambda: "✅ Борисов Борис напомнил офис-менеджерам" in pool_card.text)
 
     clock.advance(minutes=45)  # 61 minutes after the first lead arrived (R2.2)
     await fake.wait_for(lambda: [t for t in texts(team.boss.user, "🚨") if "R2.2:" in t])

@@ -8,7 +8,15 @@ from html import escape
 
 from domain import normalize
 from domain.errors import InvalidInput, NotFound, StaleState
-from domain.model import Escalation, Member, Notification, NotificationKind, Penalty
+from domain.model import (
+    Escalation,
+    Member,
+    Notification,
+    NotificationKind,
+    Penalty,
+    Role,
+    Rule,
+)
 from domain.permissions import Action, require
 from domain.ports import UnitOfWork
 from domain.services import leads
@@ -52,6 +60,9 @@ def _lead_of(escalation: Escalation) -> int:
 
 async def remind(uow: UnitOfWork, actor: Member, escalation_id: int, now: datetime) -> None:
     escalation = await load(uow, actor, escalation_id)
+    if escalation.rule is Rule.POOL:
+        await _remind_pool(uow, actor, escalation, now)
+        return
     lead = await leads.load_lead(uow, _lead_of(escalation))
     if lead.responsible_id is None:
         raise StaleState("У лида нет ответственного: назначьте его.")
@@ -65,6 +76,26 @@ async def remind(uow: UnitOfWork, actor: Member, escalation_id: int, now: dateti
         lead.id,
     )
     await leads.record(uow, lead, actor, now, "reminded", None, None, escalation.rule.value)
+    await uow.commit()
+
+
+async def _remind_pool(
+    uow: UnitOfWork, actor: Member, escalation: Escalation, now: datetime
+) -> None:
+    """R2.14: the office managers hold the pool; they are reminded to hand the leads out."""
+    office = await uow.members.with_roles(escalation.department_id, (Role.OFFICE_MANAGER,))
+    if not office:
+        raise InvalidInput("escalation", "В отделе нет офис-менеджеров: назначьте лиды сами.")
+    await _resolve(uow, actor, escalation, f"{actor.full_name} напомнил офис-менеджерам", now)
+    ids = ", ".join(f"#{lead_id}" for lead_id in escalation.lead_ids)
+    for member in office:
+        assert member.id is not None
+        await leads.tell(
+            uow,
+            member.id,
+            f"🔔 Руководитель напоминает: лиды {ids} ждут назначения дольше срока (R2.14).",
+            now,
+        )
     await uow.commit()
 
 

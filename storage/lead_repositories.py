@@ -23,6 +23,7 @@ from domain.model import (
 )
 from domain.ports import LeadQuery
 from domain.statuses import OPEN_STAGES, LeadStatus
+from storage.base import SqlRepository
 from storage.tables import (
     CompanyRow,
     ContactRow,
@@ -123,10 +124,7 @@ def _values(lead: Lead) -> dict[str, Any]:
     return values
 
 
-class SqlLeadRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class SqlLeadRepository(SqlRepository):
     async def add(self, lead: Lead) -> Lead:
         row = LeadRow(
             **_values(lead),
@@ -252,10 +250,7 @@ class SqlLeadRepository:
         return [_lead(row) for row in rows]
 
 
-class SqlLeadEventRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class SqlLeadEventRepository(SqlRepository):
     async def add(self, event: LeadEvent) -> None:
         self._session.add(
             LeadEventRow(
@@ -303,10 +298,7 @@ def _company(row: CompanyRow) -> Company:
     )
 
 
-class SqlCompanyRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class SqlCompanyRepository(SqlRepository):
     async def add(self, company: Company) -> Company:
         row = CompanyRow(
             name=company.name,
@@ -316,8 +308,7 @@ class SqlCompanyRepository:
             website=company.website,
             created_at=company.created_at,
         )
-        self._session.add(row)
-        await self._session.flush()
+        await self._insert(row)
         company.id = row.id
         return company
 
@@ -352,10 +343,7 @@ class SqlCompanyRepository:
         return int(count or 0)
 
 
-class SqlContactRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class SqlContactRepository(SqlRepository):
     async def add(self, contact: Contact) -> Contact:
         row = ContactRow(
             full_name=contact.full_name,
@@ -365,8 +353,7 @@ class SqlContactRepository:
             position=contact.position,
             created_at=contact.created_at,
         )
-        self._session.add(row)
-        await self._session.flush()
+        await self._insert(row)
         contact.id = row.id
         return contact
 
@@ -395,10 +382,7 @@ class SqlContactRepository:
         )
 
 
-class SqlDealRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class SqlDealRepository(SqlRepository):
     async def add(self, deal: Deal) -> Deal:
         row = DealRow(
             title=deal.title,
@@ -411,8 +395,7 @@ class SqlDealRepository:
             checklist_answers=deal.checklist_answers,
             created_at=deal.created_at,
         )
-        self._session.add(row)
-        await self._session.flush()
+        await self._insert(row)
         deal.id = row.id
         return deal
 
@@ -434,10 +417,7 @@ class SqlDealRepository:
         )
 
 
-class SqlPipelineRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class SqlPipelineRepository(SqlRepository):
     async def add(self, pipeline: Pipeline) -> Pipeline:
         row = PipelineRow(
             department_id=pipeline.department_id,
@@ -445,8 +425,7 @@ class SqlPipelineRepository:
             is_default=pipeline.is_default,
             stages=list(pipeline.stages),
         )
-        self._session.add(row)
-        await self._session.flush()
+        await self._insert(row)
         pipeline.id = row.id
         return pipeline
 
@@ -489,10 +468,7 @@ class SqlOutboxRepository:
         self._on_add()
 
 
-class SqlLeadCardRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class SqlLeadCardRepository(SqlRepository):
     async def holders(self, lead_id: int) -> list[int]:
         rows = await self._session.scalars(
             select(LeadCardRow.member_id)
@@ -502,16 +478,12 @@ class SqlLeadCardRepository:
         return list(rows)
 
 
-class SqlDraftRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class SqlDraftRepository(SqlRepository):
     async def add(self, draft: LeadDraft) -> LeadDraft:
         row = LeadDraftRow(
             member_id=draft.member_id, fields=draft.fields, created_at=draft.created_at
         )
-        self._session.add(row)
-        await self._session.flush()
+        await self._insert(row)
         draft.id = row.id
         return draft
 

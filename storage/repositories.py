@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import Department, Invitation, Member, Role
+from storage.base import SqlRepository
 from storage.tables import DepartmentRow, InvitationRow, MemberRow
 
 
@@ -41,10 +41,7 @@ def _invitation(row: InvitationRow) -> Invitation:
     )
 
 
-class SqlMemberRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class SqlMemberRepository(SqlRepository):
     async def add(self, member: Member) -> Member:
         row = MemberRow(
             telegram_id=member.telegram_id,
@@ -57,8 +54,7 @@ class SqlMemberRepository:
             active=member.active,
             created_at=member.created_at,
         )
-        self._session.add(row)
-        await self._session.flush()
+        await self._insert(row)
         member.id = row.id
         return member
 
@@ -119,14 +115,10 @@ class SqlMemberRepository:
         )
 
 
-class SqlDepartmentRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class SqlDepartmentRepository(SqlRepository):
     async def add(self, department: Department) -> Department:
         row = DepartmentRow(name=department.name)
-        self._session.add(row)
-        await self._session.flush()
+        await self._insert(row)
         department.id = row.id
         return department
 
@@ -143,10 +135,7 @@ class SqlDepartmentRepository:
         return [Department(id=row.id, name=row.name) for row in rows]
 
 
-class SqlInvitationRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class SqlInvitationRepository(SqlRepository):
     async def add(self, invitation: Invitation) -> Invitation:
         row = InvitationRow(
             token=invitation.token,
@@ -156,8 +145,7 @@ class SqlInvitationRepository:
             created_at=invitation.created_at,
             expires_at=invitation.expires_at,
         )
-        self._session.add(row)
-        await self._session.flush()
+        await self._insert(row)
         invitation.id = row.id
         return invitation
 

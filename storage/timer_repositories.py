@@ -13,6 +13,7 @@ from domain.checklist import parse as parse_checklist
 from domain.model import Escalation, Penalty, Rule, Timer, TimerKind
 from domain.sla import SlaDefaults, SlaPolicy
 from domain.statuses import LeadStatus
+from storage.base import SqlRepository
 from storage.tables import (
     ChecklistRow,
     DepartmentSettingsRow,
@@ -40,10 +41,7 @@ def _timer(row: TimerRow) -> Timer:
     )
 
 
-class SqlTimerRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class SqlTimerRepository(SqlRepository):
     async def add(self, timer: Timer) -> Timer:
         row = TimerRow(
             kind=timer.kind.value,
@@ -53,8 +51,7 @@ class SqlTimerRepository:
             due_at=timer.due_at,
             created_at=timer.created_at,
         )
-        self._session.add(row)
-        await self._session.flush()
+        await self._insert(row)
         timer.id = row.id
         return timer
 
@@ -163,10 +160,7 @@ def _escalation(row: EscalationRow) -> Escalation:
     )
 
 
-class SqlEscalationRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class SqlEscalationRepository(SqlRepository):
     async def add(self, escalation: Escalation) -> Escalation:
         row = EscalationRow(
             rule=escalation.rule.value,
@@ -177,8 +171,7 @@ class SqlEscalationRepository:
             due_at=escalation.due_at,
             detected_at=escalation.detected_at,
         )
-        self._session.add(row)
-        await self._session.flush()
+        await self._insert(row)
         escalation.id = row.id
         return escalation
 
@@ -204,10 +197,7 @@ class SqlEscalationRepository:
         return list(rows)
 
 
-class SqlPenaltyRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class SqlPenaltyRepository(SqlRepository):
     async def add(self, penalty: Penalty) -> Penalty:
         row = PenaltyRow(
             member_id=penalty.member_id,
@@ -219,8 +209,7 @@ class SqlPenaltyRepository:
             created_by=penalty.created_by,
             created_at=penalty.created_at,
         )
-        self._session.add(row)
-        await self._session.flush()
+        await self._insert(row)
         penalty.id = row.id
         return penalty
 
@@ -280,10 +269,7 @@ class SqlSlaRepository:
         await self._session.flush()
 
 
-class SqlChecklistRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class SqlChecklistRepository(SqlRepository):
     @staticmethod
     def _checklist(row: ChecklistRow) -> Checklist:
         parsed = parse_checklist({"name": row.name, **row.questions})
@@ -298,8 +284,7 @@ class SqlChecklistRepository:
             created_at=now,
             created_by=by,
         )
-        self._session.add(row)
-        await self._session.flush()
+        await self._insert(row)
         return replace(checklist, id=row.id)
 
     async def get(self, checklist_id: int) -> Checklist | None:

@@ -27,6 +27,12 @@ ROMASHKA = {
 
 
 @pytest.fixture
+async def running_bot(database_url: str, bot_factory: Any) -> RunningBot:
+    """This file's flows run on SQLite and on PostgreSQL."""
+    return await bot_factory(database_url=database_url)
+
+
+@pytest.fixture
 async def team(running_bot: RunningBot, fake: Any, admin: Any) -> Team:
     return await seed_team(running_bot, fake, admin)
 

@@ -130,6 +130,12 @@ class SqlDepartmentRepository(SqlRepository):
         row = await self._session.scalar(select(DepartmentRow).where(DepartmentRow.name == name))
         return Department(id=row.id, name=row.name) if row else None
 
+    async def lock(self, department_id: int) -> None:
+        # SQLite ignores FOR UPDATE: its writers are serialised anyway.
+        await self._session.execute(
+            select(DepartmentRow.id).where(DepartmentRow.id == department_id).with_for_update()
+        )
+
     async def all(self) -> list[Department]:
         rows = await self._session.scalars(select(DepartmentRow).order_by(DepartmentRow.name))
         return [Department(id=row.id, name=row.name) for row in rows]

@@ -30,7 +30,8 @@ async def open_leads_menu(user: TelegramUser) -> Any:
     before = len(user.messages)
     await user.send("Лиды")
     return await user.fake.wait_for(
-        lambda: next((m for m in user.messages[before:] if m.text == "Лиды"), None))
+        lambda: next((m for m in user.messages[before:] if m.text == "Лиды"), None)
+    )
 
 
 async def new_lead_in_bot(user: TelegramUser, answers: list[str | None]) -> Any:

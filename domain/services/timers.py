@@ -227,6 +227,8 @@ async def _unassigned(uow: UnitOfWork, timer: Timer, lead: Lead, now: datetime) 
     """R2.14: more than one lead past the limit in the pool: one escalation lists them."""
     if lead.status is not LeadStatus.NEW:
         return
+    # Two processes firing this department's pool timers at once count one after the other.
+    await uow.departments.lock(lead.department_id)
     overdue = await uow.timers.overdue_unassigned(lead.department_id)
     fresh = [timer_id for timer_id, _, reported in overdue if not reported]
     if len(overdue) < 2 or not fresh:

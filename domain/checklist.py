@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -279,12 +279,3 @@ def default_checklist() -> Checklist:
 
     content = files("domain").joinpath("data/default_checklist.yaml").read_bytes()
     return load_file(content, "default_checklist.yaml")
-
-
-@dataclass
-class ChecklistRun:
-    """Where a member is in a lead's checklist."""
-
-    lead_id: int
-    index: int = 0
-    selected: list[str] = field(default_factory=list)  # multi-choice toggles in progress

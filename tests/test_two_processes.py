@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from datetime import timedelta
 from pathlib import Path
@@ -116,7 +117,8 @@ async def test_two_processes_one_escalation_each(tmp_path: Path, fake: FakeTeleg
             await asyncio.sleep(2)  # both processes sweep a few more times
         finally:
             for process in processes:
-                process.send_signal(signal.SIGTERM)
+                with contextlib.suppress(ProcessLookupError):  # it may have died: the log says why
+                    process.send_signal(signal.SIGTERM)
             for process in processes:
                 await asyncio.wait_for(process.wait(), 20)
         text = "\n".join(path.read_text() for path in logs)

@@ -280,7 +280,10 @@ async def test_call_reminder_comes_at_the_chosen_time(
 async def test_settings_change_the_department_clock(
     running_bot: RunningBot, team: Team, fake: Any, clock: Any
 ) -> None:
-    running = await new_assigned_lead(running_bot, team, team.anna, "Идущий")  # 15 min clock
+    early = await new_assigned_lead(running_bot, team, team.anna, "Ранний")  # 15 min clock
+    clock.advance(minutes=10)
+    await fake.wait_for(lambda: texts(team.anna.user, "⏰"))  # its reminder has fired
+    running = await new_assigned_lead(running_bot, team, team.anna, "Идущий")
     boss = team.boss.user
     shown = await boss.ask("/settings")
     assert "Связаться с клиентом (R2.15): 15 мин" in shown.text
@@ -289,18 +292,18 @@ async def test_settings_change_the_department_clock(
     assert (await boss.ask("1,5")).text == "Сохранено: Связаться с клиентом (R2.15) — 1 мин 30 с."
     refused = await team.anna.user.ask("/settings")
     assert refused.text == "Это действие вам недоступно."
+    # The early lead's 1.5 minutes are long over: it escalates now, and is not reminded again.
+    await fake.wait_for(lambda: len(texts(boss, "🚨")) == 1)
     fresh = await new_assigned_lead(running_bot, team, team.anna, "Новый")
     clock.advance(seconds=61)
-    reminders = await fake.wait_for(
-        lambda: texts(team.anna.user, "⏰")[1:] and texts(team.anna.user, "⏰")
-    )
-    assert all("осталось 30 с" in text for text in reminders)
+    await fake.wait_for(lambda: len(texts(team.anna.user, "⏰")) == 3)
+    assert all("осталось 30 с" in text for text in texts(team.anna.user, "⏰")[1:])
     clock.advance(seconds=30)
-    await fake.wait_for(lambda: len(texts(boss, "🚨")) == 2)  # the running clock too
+    await fake.wait_for(lambda: len(texts(boss, "🚨")) == 3)  # the running clock too
     await asyncio.sleep(SWEEPS)
-    assert len(texts(boss, "🚨")) == 2
+    assert len(texts(boss, "🚨")) == 3 and len(texts(team.anna.user, "⏰")) == 3
     rows = await escalations(running_bot, "R2.15")
-    assert sorted(row.lead_id for row in rows) == sorted([running, fresh])
+    assert sorted(row.lead_id for row in rows) == sorted([early, running, fresh])
 
 
 async def test_429_for_a_while_delivers_everything_once_in_order(

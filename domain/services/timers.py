@@ -20,7 +20,7 @@ from domain.model import (
     TimerKind,
 )
 from domain.ports import UnitOfWork
-from domain.sla import REMINDER_SHARE, minutes_text
+from domain.sla import REMINDER_SHARE, SlaPolicy, minutes_text
 from domain.statuses import LeadStatus
 
 CONTACT_KINDS = (TimerKind.CONTACT_REMINDER, TimerKind.CONTACT_BREACH)
@@ -48,16 +48,12 @@ async def plan_new_lead(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
         uow,
         lead,
         TimerKind.PROCESSING_BREACH,
-        policy.schedule.add(lead.created_at, policy.processing),
+        _due(TimerKind.PROCESSING_BREACH, lead, policy, now),
         now,
     )
     if lead.status is LeadStatus.NEW:
         await _add(
-            uow,
-            lead,
-            TimerKind.UNASSIGNED,
-            policy.schedule.add(lead.created_at, policy.unassigned),
-            now,
+            uow, lead, TimerKind.UNASSIGNED, _due(TimerKind.UNASSIGNED, lead, policy, now), now
         )
     else:
         await plan_contact(uow, lead, now)
@@ -70,11 +66,8 @@ async def plan_contact(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
     if lead.status is not LeadStatus.ASSIGNED or lead.first_contact_at is not None:
         return
     policy = await uow.sla.policy(lead.department_id)
-    start = lead.assigned_at or now
-    reminder = policy.schedule.add(start, policy.contact * REMINDER_SHARE)
-    breach = policy.schedule.add(start, policy.contact)
-    await _add(uow, lead, TimerKind.CONTACT_REMINDER, reminder, now, lead.responsible_id)
-    await _add(uow, lead, TimerKind.CONTACT_BREACH, breach, now, lead.responsible_id)
+    for kind in CONTACT_KINDS:
+        await _add(uow, lead, kind, _due(kind, lead, policy, now), now, lead.responsible_id)
 
 
 async def contacted(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
@@ -92,35 +85,35 @@ async def plan_call(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
         )
 
 
+def _due(kind: TimerKind, lead: Lead, policy: SlaPolicy, now: datetime) -> datetime:
+    """When a rule's clock of this lead runs out under `policy`, counted from its start."""
+    if kind is TimerKind.PROCESSING_BREACH:
+        return policy.schedule.add(lead.created_at, policy.processing)
+    if kind is TimerKind.UNASSIGNED:
+        return policy.schedule.add(lead.created_at, policy.unassigned)
+    share = REMINDER_SHARE if kind is TimerKind.CONTACT_REMINDER else 1.0
+    return policy.schedule.add(lead.assigned_at or now, policy.contact * share)
+
+
 async def replan_department(uow: UnitOfWork, department_id: int, now: datetime) -> int:
-    """New durations for a department (/settings): its running clocks are counted again from
-    their start with the new values. Returns how many leads were re-planned."""
-    lead_ids = await uow.timers.leads_with_pending(department_id, RULE_KINDS)
-    for lead_id in lead_ids:
+    """New durations for a department (/settings): the clocks still running are counted
+    again from their start with the new values; what already fired stays fired.
+    Returns how many timers were re-planned."""
+    policy = await uow.sla.policy(department_id)
+    replanned = 0
+    for lead_id in await uow.timers.leads_with_pending(department_id, RULE_KINDS):
         lead = await uow.leads.get(lead_id)
-        if lead is None or lead.status.is_final:
+        if lead is None:
             continue
-        await uow.timers.cancel(lead_id, (TimerKind.PROCESSING_BREACH,), now)
-        policy = await uow.sla.policy(lead.department_id)
-        await _add(
-            uow,
-            lead,
-            TimerKind.PROCESSING_BREACH,
-            policy.schedule.add(lead.created_at, policy.processing),
-            now,
-        )
-        if lead.status is LeadStatus.NEW:
-            await uow.timers.cancel(lead_id, (TimerKind.UNASSIGNED,), now)
+        for timer in await uow.timers.pending(lead_id):
+            if timer.kind not in RULE_KINDS:
+                continue
+            await uow.timers.cancel(lead_id, (timer.kind,), now)
             await _add(
-                uow,
-                lead,
-                TimerKind.UNASSIGNED,
-                policy.schedule.add(lead.created_at, policy.unassigned),
-                now,
+                uow, lead, timer.kind, _due(timer.kind, lead, policy, now), now, timer.member_id
             )
-        else:
-            await plan_contact(uow, lead, now)
-    return len(lead_ids)
+            replanned += 1
+    return replanned
 
 
 async def closed(uow: UnitOfWork, lead: Lead, now: datetime) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from aiogram import Router
-from aiogram.filters import StateFilter
+from aiogram.filters import Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import (
@@ -245,8 +245,10 @@ async def draft_button(
     await query.answer(f"Лид #{intake.lead.id} создан")
 
 
-class IsForwardOrContact(HasText):
-    async def __call__(self, message: Message) -> bool:  # type: ignore[override]
+class IsForwardOrContact(Filter):
+    """A forwarded message or a shared contact: the makings of a lead (R2.3)."""
+
+    async def __call__(self, message: Message) -> bool:
         return message.forward_origin is not None or message.contact is not None
 
 

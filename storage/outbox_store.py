@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -132,45 +133,43 @@ class OutboxStore:
         )
         return result.first() is not None
 
-    async def card(self, lead_id: int, member_id: int) -> tuple[int, int] | None:
-        row = await self._session.get(LeadCardRow, (lead_id, member_id))
+    async def _where(self, table: type[Any], key: tuple[int, int]) -> tuple[int, int] | None:
+        row = await self._session.get(table, key)
         return (row.chat_id, row.message_id) if row else None
+
+    async def _remember(self, table: type[Any], key: dict[str, int], **values: Any) -> None:
+        """Upsert a message pointer: where a member's copy of a card is."""
+        row = await self._session.get(table, tuple(key.values()))
+        if row is None:
+            self._session.add(table(**key, **values))
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
+        await self._session.flush()
+
+    async def card(self, lead_id: int, member_id: int) -> tuple[int, int] | None:
+        return await self._where(LeadCardRow, (lead_id, member_id))
 
     async def remember_card(
         self, lead_id: int, member_id: int, chat_id: int, message_id: int, now: datetime
     ) -> None:
-        row = await self._session.get(LeadCardRow, (lead_id, member_id))
-        if row is None:
-            self._session.add(
-                LeadCardRow(
-                    lead_id=lead_id,
-                    member_id=member_id,
-                    chat_id=chat_id,
-                    message_id=message_id,
-                    updated_at=now,
-                )
-            )
-        else:
-            row.chat_id, row.message_id, row.updated_at = chat_id, message_id, now
-        await self._session.flush()
+        await self._remember(
+            LeadCardRow,
+            {"lead_id": lead_id, "member_id": member_id},
+            chat_id=chat_id,
+            message_id=message_id,
+            updated_at=now,
+        )
 
     async def escalation_card(self, escalation_id: int, member_id: int) -> tuple[int, int] | None:
-        row = await self._session.get(EscalationCardRow, (escalation_id, member_id))
-        return (row.chat_id, row.message_id) if row else None
+        return await self._where(EscalationCardRow, (escalation_id, member_id))
 
     async def remember_escalation_card(
         self, escalation_id: int, member_id: int, chat_id: int, message_id: int
     ) -> None:
-        row = await self._session.get(EscalationCardRow, (escalation_id, member_id))
-        if row is None:
-            self._session.add(
-                EscalationCardRow(
-                    escalation_id=escalation_id,
-                    member_id=member_id,
-                    chat_id=chat_id,
-                    message_id=message_id,
-                )
-            )
-        else:
-            row.chat_id, row.message_id = chat_id, message_id
-        await self._session.flush()
+        await self._remember(
+            EscalationCardRow,
+            {"escalation_id": escalation_id, "member_id": member_id},
+            chat_id=chat_id,
+            message_id=message_id,
+        )

@@ -23,7 +23,7 @@ from domain.model import Lead, Member
 from domain.permissions import Action, require
 from domain.ports import UnitOfWork
 from domain.services import timers
-from domain.services.leads import load_lead, push_cards, record
+from domain.services.leads import load_lead, record, save_lead
 from domain.statuses import LeadStatus, check_move
 
 MAX_FILE_BYTES = 256 * 1024
@@ -71,11 +71,11 @@ async def _checklist_of(uow: UnitOfWork, lead: Lead) -> Checklist:
     return checklist
 
 
+STALE = "Лид только что изменился: откройте чек-лист заново."
+
+
 async def _save(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
-    if not await uow.leads.update_if(lead, expected_status=lead.status):
-        raise StaleState("Лид только что изменился: откройте чек-лист заново.")
-    await push_cards(uow, lead, now)
-    await uow.commit()
+    await save_lead(uow, lead, now, stale=STALE)
 
 
 async def start(uow: UnitOfWork, actor: Member, lead_id: int, now: datetime) -> Step:
@@ -223,11 +223,7 @@ async def finish(uow: UnitOfWork, actor: Member, lead_id: int, now: datetime) ->
         if old is LeadStatus.ASSIGNED:
             await timers.contacted(uow, lead, now)
     await record(uow, lead, actor, now, "checklist_done", None, None, step.checklist.name)
-    if not await uow.leads.update_if(lead, expected_status=old):
-        raise StaleState("Лид только что изменился: откройте чек-лист заново.")
-    await push_cards(uow, lead, now)
-    await uow.commit()
-    return lead
+    return await save_lead(uow, lead, now, was=old, stale=STALE)
 
 
 async def replace_checklist(

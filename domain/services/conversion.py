@@ -11,7 +11,7 @@ from domain.model import Company, Contact, Deal, Lead, Member, Pipeline
 from domain.permissions import Action, require
 from domain.ports import UnitOfWork
 from domain.services import timers
-from domain.services.leads import load_lead, push_cards, record
+from domain.services.leads import load_lead, record, save_lead
 from domain.statuses import LeadStatus, check_move
 
 DEFAULT_PIPELINE_NAME = "Продажи"
@@ -112,15 +112,12 @@ async def convert_lead(
     lead.status = LeadStatus.CONVERTED
     lead.status_changed_at = now
     lead.deal_id = deal.id
-    if not await uow.leads.update_if(lead, expected_status=old):
-        raise StaleState("Лид только что изменился: откройте карточку заново.")
     await record(uow, lead, actor, now, "status", "status", old.label, lead.status.label)
     await record(
         uow, lead, actor, now, "converted", "deal", None, f"сделка #{deal.id}, {company.name}"
     )
     await timers.closed(uow, lead, now)
-    await push_cards(uow, lead, now)
-    await uow.commit()
+    await save_lead(uow, lead, now, was=old)
     return deal
 
 

@@ -36,6 +36,7 @@ from domain.ports import UnitOfWork
 from domain.services import timers
 from domain.statuses import LeadStatus, check_move
 
+STALE = "Лид только что изменился: откройте карточку заново."
 POOL_ROLES = (Role.OFFICE_MANAGER, Role.SUPERVISOR)
 ASSIGNABLE_ROLES = (Role.MANAGER,)
 
@@ -305,14 +306,10 @@ async def move_lead(
     lead.status_changed_at = now
     if old is LeadStatus.ASSIGNED and lead.first_contact_at is None:
         lead.first_contact_at = now  # "В работу": the client was contacted (R2.15)
-    if not await uow.leads.update_if(lead, expected_status=old):
-        raise StaleState("Лид только что изменился: откройте карточку заново.")
     await record(uow, lead, actor, now, "status", "status", old.label, target.label)
     if old is LeadStatus.ASSIGNED:
         await timers.contacted(uow, lead, now)
-    await push_cards(uow, lead, now)
-    await uow.commit()
-    return lead
+    return await save_lead(uow, lead, now, was=old)
 
 
 async def _edit(uow: UnitOfWork, actor: Member, lead_id: int) -> Lead:
@@ -322,10 +319,18 @@ async def _edit(uow: UnitOfWork, actor: Member, lead_id: int) -> Lead:
     return lead
 
 
-async def _save(uow: UnitOfWork, lead: Lead, now: datetime) -> Lead:
-    expected = lead.status
-    if not await uow.leads.update_if(lead, expected_status=expected):
-        raise StaleState("Лид только что изменился: откройте карточку заново.")
+async def save_lead(
+    uow: UnitOfWork,
+    lead: Lead,
+    now: datetime,
+    *,
+    was: LeadStatus | None = None,
+    stale: str = STALE,
+) -> Lead:
+    """Write the lead if nobody wrote it since it was read and its status is still `was`
+    (default: unchanged), refresh every copy of its card, and commit."""
+    if not await uow.leads.update_if(lead, expected_status=was or lead.status):
+        raise StaleState(stale)
     await push_cards(uow, lead, now)
     await uow.commit()
     return lead
@@ -351,7 +356,7 @@ async def plan_call(
         when.isoformat(),
     )
     await timers.plan_call(uow, lead, now)
-    return await _save(uow, lead, now)
+    return await save_lead(uow, lead, now)
 
 
 async def edit_field(
@@ -367,7 +372,7 @@ async def edit_field(
     if field is LeadField.TITLE:
         lead.title_is_auto = False
     await record(uow, lead, actor, now, "field", field.value, old, value)
-    return await _save(uow, lead, now)
+    return await save_lead(uow, lead, now)
 
 
 def junk_reason_text(reason: JunkReason, detail: str | None) -> str:
@@ -397,14 +402,10 @@ async def mark_junk(
     lead.status = LeadStatus.JUNK
     lead.status_changed_at = now
     lead.junk_reason = text
-    if not await uow.leads.update_if(lead, expected_status=old):
-        raise StaleState("Лид только что изменился: откройте карточку заново.")
     await record(uow, lead, actor, now, "status", "status", old.label, LeadStatus.JUNK.label)
     await record(uow, lead, actor, now, "junk", "junk_reason", None, text)
     await timers.closed(uow, lead, now)
-    await push_cards(uow, lead, now)
-    await uow.commit()
-    return lead
+    return await save_lead(uow, lead, now, was=old)
 
 
 async def open_card(uow: UnitOfWork, actor: Member, lead_id: int, now: datetime) -> Lead:
@@ -479,13 +480,9 @@ async def called(
         lead.status_changed_at = now
         lead.first_contact_at = lead.first_contact_at or now
     lead.next_contact_at = None
-    if not await uow.leads.update_if(lead, expected_status=old):
-        raise StaleState("Лид только что изменился: откройте карточку заново.")
     await record(uow, lead, actor, now, "called")
     if old is not lead.status:
         await record(uow, lead, actor, now, "status", "status", old.label, lead.status.label)
         await timers.contacted(uow, lead, now)
     await timers.plan_call(uow, lead, now)
-    await push_cards(uow, lead, now)
-    await uow.commit()
-    return lead
+    return await save_lead(uow, lead, now, was=old)

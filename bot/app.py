@@ -30,7 +30,6 @@ from storage.fsm import SqlStorage
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-SHUTDOWN_GRACE_SECONDS = 10
 
 
 @dataclass
@@ -155,16 +154,21 @@ async def _on_startup(
 
 
 async def _on_shutdown(
+    settings: Settings,
     scheduler: AsyncIOScheduler,
     in_flight: InFlight,
     outbox: OutboxSender,
     http: HttpServer,
     sweep: TimerSweep,
 ) -> None:
+    # AsyncIOExecutor.shutdown cancels the jobs it runs: stop new runs first, let a running
+    # sweep finish its timer, and only then shut the scheduler down.
+    grace = settings.shutdown_grace_seconds
     if scheduler.running:
+        scheduler.pause()
+        await sweep.wait_idle(grace)
         scheduler.shutdown(wait=False)
-    await sweep.wait_idle(SHUTDOWN_GRACE_SECONDS)
     await http.stop()
-    if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
-        log.warning("stopping with updates still in flight after %ss", SHUTDOWN_GRACE_SECONDS)
-    await outbox.stop()  # what it had not sent stays in the outbox for the next start
+    if not await in_flight.wait_idle(grace):
+        log.warning("stopping with updates still in flight after %ss", grace)
+    await outbox.stop(grace)  # what it had not sent stays in the outbox for the next start

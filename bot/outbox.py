@@ -74,6 +74,7 @@ class OutboxSender:
         self._chat_ready: dict[int, float] = {}
         self._paused_until = 0.0
         self._wake = asyncio.Event()
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self.delivered = 0
 
@@ -83,22 +84,30 @@ class OutboxSender:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+    async def stop(self, grace: float = 0.0) -> None:
+        """Finish the message in flight (up to `grace` seconds), then stop; the rest waits in
+        the outbox for the next start."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._task), grace)
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             pause = POLL_SECONDS
+            # Cleared before the round, so a wake-up that comes during it is not lost.
+            self._wake.clear()
             try:
                 handled, pause = await self._round()
                 if handled:
                     continue
             except Exception:
                 log.exception("outbox: a round failed; retrying")
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), max(0.01, pause))
 
@@ -114,6 +123,8 @@ class OutboxSender:
         handled = 0
         wait = POLL_SECONDS
         for head in heads:
+            if self._stopping:
+                break
             ready_in = self._ready_in(head)
             if ready_in > 0:
                 wait = min(wait, ready_in)
@@ -161,6 +172,9 @@ class OutboxSender:
             self._chat_ready[pending.member_id] = time.monotonic() + self._chat_interval
             try:
                 await self._deliver(uow, store, pending)
+            except asyncio.CancelledError:
+                await self._release(row_id)
+                raise
             except TelegramRetryAfter as error:
                 self._paused_until = time.monotonic() + error.retry_after
                 when = self._clock.now() + timedelta(seconds=error.retry_after)
@@ -188,6 +202,15 @@ class OutboxSender:
                 self.delivered += 1
             await uow.commit()
             return True
+
+    async def _release(self, row_id: int) -> None:
+        """Cut off mid-delivery (a stop past its grace): the row is free for the next start
+        at once instead of held for CLAIM_HOLD. Telegram may have taken it already: a rare
+        second copy is better than a reminder five minutes late."""
+        with contextlib.suppress(Exception):
+            async with self._uow_factory() as uow:
+                await OutboxStore(uow.session).release(row_id)
+                await uow.commit()
 
     def _backoff(self, attempts: int) -> datetime:
         return self._clock.now() + timedelta(seconds=min(2**attempts, MAX_BACKOFF_SECONDS))

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     outbox_sender: bool = Field(
         default=True, description="true or false: whether this process sends the outbox"
     )
+    shutdown_grace_seconds: float = Field(
+        default=10,
+        ge=0,
+        le=120,
+        description="seconds a stop waits for work in flight, like 10 (up to 120)",
+    )
     telegram_chat_interval_seconds: float = Field(
         default=1.0, ge=0, description="seconds between two messages to one chat, like 1"
     )

@@ -26,6 +26,7 @@ class TimerSweep:
 
     async def wait_idle(self, grace: float) -> None:
         """On shutdown: let a running sweep finish its timer rather than cut it off."""
+        await asyncio.sleep(0)  # a run the scheduler has just submitted starts first
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._idle.wait(), grace)
 

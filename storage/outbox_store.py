@@ -116,6 +116,13 @@ class OutboxStore:
             .values(sent_at=now, last_error="coalesced")
         )
 
+    async def release(self, row_id: int) -> None:
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == row_id, OutboxRow.sent_at.is_(None))
+            .values(claimed_until=None)
+        )
+
     async def retry_at(self, row_id: int, when: datetime, error: str) -> None:
         await self._session.execute(
             update(OutboxRow)

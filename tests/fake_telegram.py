@@ -143,6 +143,31 @@ class FailureRule:
     chat_id: int | None = None  # None: every chat
 
 
+@dataclass
+class Hold:
+    """A slow Telegram: matching calls wait until `release()`; `drop()` lets them end with
+    nothing done, as if their connection had gone."""
+
+    method: str
+    chat_id: str
+    remaining: int
+    waiting: int = 0
+    dropped: bool = False
+    _open: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def release(self) -> None:
+        self._open.set()
+
+    def drop(self) -> None:
+        self.dropped = True
+        self._open.set()
+
+    async def wait(self) -> bool:
+        """True when the call goes on, False when it was dropped."""
+        await self._open.wait()
+        return not self.dropped
+
+
 class FakeTelegram:
     def __init__(self, token: str = "123456:TEST-token", rate_limit: int | None = None) -> None:
         """`rate_limit`: like Telegram, answer 429 past that many messages in any second."""
@@ -165,6 +190,7 @@ class FakeTelegram:
         self._message_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
         self._failures: list[FailureRule] = []
+        self._holds: list[Hold] = []
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -184,6 +210,8 @@ class FakeTelegram:
         return self.base_url
 
     async def stop(self) -> None:
+        for hold in self._holds:
+            hold.drop()
         async with self._changed:
             self._changed.notify_all()
         if self._runner is not None:
@@ -212,6 +240,20 @@ class FakeTelegram:
                 chat_id,
             )
         )
+
+    def hold(self, method: str, chat_id: int, times: int = 1) -> Hold:
+        """Keep the next `times` calls of `method` to `chat_id` waiting (see Hold)."""
+        hold = Hold(method.lower(), str(chat_id), times)
+        self._holds.append(hold)
+        return hold
+
+    def _hold_for(self, method: str, params: dict[str, Any]) -> Hold | None:
+        call = (method, str(params.get("chat_id")))
+        for hold in self._holds:
+            if hold.remaining and (hold.method, hold.chat_id) == call:
+                hold.remaining -= 1
+                return hold
+        return None
 
     def _failure_for(self, method: str, params: dict[str, Any]) -> FailureRule | None:
         now = time.monotonic()
@@ -387,6 +429,13 @@ class FakeTelegram:
                 },
                 status=429,
             )
+        hold = self._hold_for(method, params)
+        if hold is not None:
+            hold.waiting += 1
+            async with self._changed:
+                self._changed.notify_all()
+        if hold is not None and not await hold.wait():
+            return web.json_response({"ok": False, "error_code": 502, "description": "dropped"})
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             self.unknown_methods.append(method)

@@ -187,7 +187,10 @@ async def test_pause_one_walk_another_resume_the_first(
     await fake.wait_for(lambda: anna.messages[-1].text.startswith(f"Чек-лист лида #{b}"))
     await answer(anna, "Для B")
     # A press on lead A's card while walking B: done, and B is paused with a way back.
+    # The card's refresh after A's answer comes through the outbox; wait for it so it
+    # cannot land after the press and replace the planning buttons.
     card_a = await card_of(anna, a)
+    await fake.wait_for(lambda: "📋 Чек-лист 1/12" in card_a.text)
     await anna.press("Перенести звонок", card_a)
     paused_b = next(m for m in reversed(anna.messages) if m.text == f"Чек-лист лида #{b} на паузе.")
     assert paused_b.buttons() == ["▶️ Продолжить чек-лист"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import subprocess
 import sys
 
 from bot.settings import SettingsError, load_settings
@@ -37,17 +39,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"crmbot: {error}", file=sys.stderr)
         return 2
 
-    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
-
-    from bot.app import build_app
     from bot.logs import configure_logging
-    from storage.migrate import upgrade
 
     secret = settings.bot_token.get_secret_value() if settings.bot_token else ""
     configure_logging(settings.log_level, secret)
-    upgrade(settings.database_url)
     if args.command == "migrate":
-        return 0
+        return _migrate(settings.database_url)
+    migrated = _migrate_in_a_child()
+    if migrated != 0:
+        return migrated
+
+    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
+    from bot.app import build_app
+
     app = build_app(settings)
     try:
         asyncio.run(app.start_polling())
@@ -64,6 +69,29 @@ def main(argv: list[str] | None = None) -> int:
         print(f"crmbot: cannot reach the Bot API at {where}: {reason}", file=sys.stderr)
         return 3
     return 0
+
+
+def _migrate(url: str) -> int:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.migrate import upgrade
+
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    try:
+        upgrade(url)
+    except (OSError, SQLAlchemyError) as error:
+        where = make_url(url).render_as_string(hide_password=True)
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        print(f"crmbot: cannot migrate the database at {where}: {reason}", file=sys.stderr)
+        return 3
+    return 0
+
+
+def _migrate_in_a_child() -> int:
+    """`crmbot migrate` in a process of its own: Alembic's ~10 MB never stay resident in the
+    long-running bot. Same environment, same folder, so the same settings."""
+    return subprocess.run([sys.executable, "-m", "bot.cli", "migrate"], check=False).returncode
 
 
 if __name__ == "__main__":

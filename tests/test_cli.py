@@ -94,6 +94,18 @@ async def test_migrate_needs_no_token(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "crm.sqlite3").exists()
 
 
+async def test_run_with_an_unreachable_database_says_so_in_one_line(tmp_path: Path) -> None:
+    url = f"postgresql+asyncpg://crm:s3cret@127.0.0.1:{free_port()}/crm"
+    process = await crmbot(
+        "run", cwd=tmp_path, env=clean_env(BOT_TOKEN="123:abc", DATABASE_URL=url)
+    )
+    _, err = await process.communicate()
+    assert process.returncode == 3
+    last = err.decode().splitlines()[-1]
+    assert last.startswith("crmbot: cannot migrate the database at postgresql+asyncpg://crm:***@")
+    assert "Traceback" not in err.decode() and "s3cret" not in err.decode()
+
+
 async def test_run_serves_onboarding_and_stops_on_sigterm(
     tmp_path: Path, fake: FakeTelegram, user_factory: Any
 ) -> None:

@@ -14,20 +14,31 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+from storage.sqlite_inline import inline_connector
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 10.0
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a file-backed SQLite URL; None for anything else."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return Path(parsed.database).expanduser()
+    return None
 
 
 def ensure_sqlite_folder(url: str) -> None:
     """Create the folder of a file-backed SQLite database if it is missing."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # No busy_timeout: the inline connection waits out another writer's lock itself,
+    # without stopping the event loop (storage/sqlite_inline.py).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -35,6 +46,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     ensure_sqlite_folder(url)
+    path = sqlite_file(url)
+    if path is not None:
+        kwargs.setdefault("async_creator", inline_connector(str(path), SQLITE_BUSY_TIMEOUT_SECONDS))
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -155,11 +155,19 @@ class PipelineRepository(Protocol):
 
 class OutboxRepository(Protocol):
     async def add(self, notification: Notification) -> None: ...
+    async def drop_card_edits(self, member_id: int, lead_id: int, now: datetime) -> None:
+        """The member's card of the lead is being drawn now: the edits still waiting for it
+        are done by that (one already on its way is not stopped)."""
+        ...
 
 
 class LeadCardRepository(Protocol):
     async def holders(self, lead_id: int) -> list[int]:
         """The members who have a card of this lead in their chat."""
+        ...
+
+    async def is_live(self, lead_id: int, member_id: int, message_id: int) -> bool:
+        """Whether that message is the member's live card of the lead."""
         ...
 
 

@@ -6,7 +6,7 @@ or forged press changes nothing, says why, and re-draws the member's card.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import escape
 
 from aiogram import Router
@@ -20,14 +20,14 @@ from domain.lead_fields import LeadField
 from domain.model import JunkReason, Lead, Member
 from domain.permissions import Action, require
 from domain.ports import Clock, UnitOfWork
-from domain.services import conversion, leads
+from domain.services import cards, conversion, leads
 from domain.statuses import LeadStatus
 from domain.timeparse import EXAMPLE, parse_local_datetime, tomorrow_at
 from handlers import lead_views
 from handlers.checklist import pause_other
 from handlers.filters import HasText, IsMember
 from handlers.lead_callbacks import LeadCb
-from handlers.replies import message_of
+from handlers.replies import edit_markup, edit_text, message_of
 from handlers.states import LeadInput
 
 
@@ -48,9 +48,22 @@ async def _fresh_lead(uow: UnitOfWork, member: Member, cb: LeadCb, action: Actio
     return lead
 
 
-async def _show(query: CallbackQuery, markup: InlineKeyboardMarkup, note: str = "") -> None:
-    assert isinstance(query.message, Message)
-    await query.message.edit_reply_markup(reply_markup=markup)
+async def _show(
+    query: CallbackQuery,
+    uow: UnitOfWork,
+    member: Member,
+    lead: Lead,
+    markup: InlineKeyboardMarkup,
+    note: str,
+    now: datetime,
+    settings: Settings,
+) -> None:
+    """A menu of the card, drawn on the live card with the lead as it is now."""
+    context = await cards.menu_card(uow, lead, member, message_of(query).message_id, now)
+    if context is None:
+        await edit_markup(query, markup)
+    else:
+        await edit_text(query, lead_views.card_text(context, now, settings.zone), markup)
     await query.answer(note[:200])
 
 
@@ -85,6 +98,10 @@ async def _act(
 ) -> str | None:
     """Do what the button says; the text returned is the answer to the press."""
     now = clock.now()
+
+    async def show(lead: Lead, menu: InlineKeyboardMarkup, note: str) -> None:
+        await _show(query, uow, member, lead, menu, note, now, settings)
+
     expected = _status(cb.s)
     match cb.a:
         case "opn":
@@ -105,8 +122,8 @@ async def _act(
             managers = await leads.assignable(uow, lead.department_id)
             if not managers:
                 raise InvalidInput("responsible", "В отделе нет активных менеджеров.")
-            await _show(
-                query, lead_views.picker(lead, managers, cb.v, action=cb.a), "Кого назначить?"
+            await show(
+                lead, lead_views.picker(lead, managers, cb.v, action=cb.a), "Кого назначить?"
             )
             return None
         case "pick":
@@ -118,7 +135,7 @@ async def _act(
             return f"Ответственный: {await leads.member_name(uow, lead.responsible_id)}"
         case "call":
             lead = await _fresh_lead(uow, member, cb, Action.WORK_LEAD)
-            await _show(query, lead_views.call_keyboard(lead), "Когда перезвонить?")
+            await show(lead, lead_views.call_keyboard(lead), "Когда перезвонить?")
             return None
         case "c1h" | "c10":
             await _fresh_lead(uow, member, cb, Action.WORK_LEAD)
@@ -133,11 +150,11 @@ async def _act(
             return ""
         case "edt":
             lead = await _fresh_lead(uow, member, cb, Action.WORK_LEAD)
-            await _show(query, lead_views.edit_keyboard(lead), "Что изменить?")
+            await show(lead, lead_views.edit_keyboard(lead), "Что изменить?")
             return None
         case "jnk":
             lead = await _fresh_lead(uow, member, cb, Action.WORK_LEAD)
-            await _show(query, lead_views.junk_keyboard(lead), "Почему некачественный?")
+            await show(lead, lead_views.junk_keyboard(lead), "Почему некачественный?")
             return None
         case "jr":
             reason = _junk_reason(cb.t)
@@ -146,14 +163,12 @@ async def _act(
         case "cnv":
             lead = await _fresh_lead(uow, member, cb, Action.WORK_LEAD)
             matches = (await conversion.duplicates_of(uow, lead)).companies
-            await _show(query, lead_views.convert_keyboard(lead, matches), "Как конвертировать?")
+            await show(lead, lead_views.convert_keyboard(lead, matches), "Как конвертировать?")
             return None
         case "cnn" | "cne":
             lead = await _fresh_lead(uow, member, cb, Action.WORK_LEAD)
             note = await _conversion_note(uow, lead, cb.v if cb.a == "cne" else None)
-            await _show(
-                query, lead_views.confirm_keyboard(lead, cb.v if cb.a == "cne" else 0), note
-            )
+            await show(lead, lead_views.confirm_keyboard(lead, cb.v if cb.a == "cne" else 0), note)
             return None
         case "cok":
             deal = await conversion.convert_lead(uow, member, cb.id, cb.v or None, expected, now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, delete, func, or_, select, update
@@ -24,6 +25,7 @@ from domain.model import (
 from domain.ports import LeadQuery
 from domain.statuses import OPEN_STAGES, LeadStatus
 from storage.base import SqlRepository
+from storage.outbox_store import coalesce_card_edits
 from storage.tables import (
     CompanyRow,
     ContactRow,
@@ -467,6 +469,9 @@ class SqlOutboxRepository:
         await self._session.flush()
         self._on_add()
 
+    async def drop_card_edits(self, member_id: int, lead_id: int, now: datetime) -> None:
+        await self._session.execute(coalesce_card_edits(member_id, lead_id, now))
+
 
 class SqlLeadCardRepository(SqlRepository):
     async def holders(self, lead_id: int) -> list[int]:
@@ -476,6 +481,14 @@ class SqlLeadCardRepository(SqlRepository):
             .order_by(LeadCardRow.member_id)
         )
         return list(rows)
+
+    async def is_live(self, lead_id: int, member_id: int, message_id: int) -> bool:
+        found = await self._session.scalar(
+            select(LeadCardRow.message_id).where(
+                LeadCardRow.lead_id == lead_id, LeadCardRow.member_id == member_id
+            )
+        )
+        return found == message_id
 
 
 class SqlDraftRepository(SqlRepository):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Update, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import NotificationKind
@@ -33,6 +33,24 @@ class Pending:
     text: str | None
     fresh: bool
     attempts: int
+
+
+def coalesce_card_edits(member_id: int, lead_id: int, now: datetime, after_id: int = 0) -> Update:
+    """Mark done the waiting edits of one member's card of one lead (those after `after_id`):
+    whoever draws the card now draws the lead as it is."""
+    return (
+        update(OutboxRow)
+        .where(
+            OutboxRow.member_id == member_id,
+            OutboxRow.lead_id == lead_id,
+            OutboxRow.kind == NotificationKind.CARD.value,
+            OutboxRow.fresh.is_(False),
+            OutboxRow.sent_at.is_(None),
+            OutboxRow.claimed_until.is_(None),
+            OutboxRow.id > after_id,
+        )
+        .values(sent_at=now, last_error="coalesced")
+    )
 
 
 class OutboxStore:
@@ -102,18 +120,9 @@ class OutboxStore:
 
     async def coalesce_cards(self, pending: Pending, now: datetime) -> None:
         """Later edits of the same card are done by this one: it draws the lead as it is now."""
+        assert pending.lead_id is not None
         await self._session.execute(
-            update(OutboxRow)
-            .where(
-                OutboxRow.member_id == pending.member_id,
-                OutboxRow.lead_id == pending.lead_id,
-                OutboxRow.kind == NotificationKind.CARD.value,
-                OutboxRow.fresh.is_(False),
-                OutboxRow.sent_at.is_(None),
-                OutboxRow.claimed_until.is_(None),
-                OutboxRow.id > pending.id,
-            )
-            .values(sent_at=now, last_error="coalesced")
+            coalesce_card_edits(pending.member_id, pending.lead_id, now, after_id=pending.id)
         )
 
     async def release(self, row_id: int) -> None:

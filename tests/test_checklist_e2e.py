@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -337,3 +338,22 @@ async def answer_field_company(bot: RunningBot, member: Any, lead_id: int) -> No
         await leads.edit_field(
             uow, member, lead_id, LeadField.COMPANY, "ООО Ленты", bot.app.clock.now()
         )
+
+
+async def test_a_card_menu_is_not_replaced_by_a_refresh_that_was_waiting(
+    bot_factory: Any, fake: Any, admin: Any
+) -> None:
+    """The CI failure of 2026-12-01: an answer's card refresh, held back by the one message
+    a second to a chat, landed after a press on the card and took its menu away."""
+    bot = await bot_factory(telegram_chat_interval_seconds=3)
+    team = await seed_team(bot, fake, admin)
+    lead_id = await new_assigned_lead(bot, team, team.anna)
+    anna = team.anna.user
+    card = await card_of(anna, lead_id)  # the outbox's last message to Anna: 3 s to the next
+    await anna.press("Чек-лист", card)
+    await answer(anna, "Коробки")  # the card's refresh (1/12) now waits for Anna's chat
+    await anna.press("Перенести звонок", card)
+    assert card.buttons()[0] == "Через час"
+    assert "📋 Чек-лист 1/12" in card.text  # the menu is drawn on the card as it is now
+    await asyncio.sleep(3.5)
+    assert card.buttons()[0] == "Через час"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from domain.checklist import Checklist
 from domain.model import Company, Deal, Lead, Member
@@ -38,3 +39,19 @@ async def card_context(uow: UnitOfWork, lead: Lead, viewer: Member) -> CardConte
     duplicates = await duplicates_of(uow, lead) if not lead.status.is_final else Duplicates([], [])
     checklist = await uow.checklists.get(lead.checklist_id) if lead.checklist_id else None
     return CardContext(lead, viewer, responsible, assigned_by, duplicates, deal, company, checklist)
+
+
+async def menu_card(
+    uow: UnitOfWork, lead: Lead, viewer: Member, message_id: int, now: datetime
+) -> CardContext | None:
+    """A menu (whom to assign, when to call, ...) opened on the viewer's live card: the card
+    is redrawn with it as the lead is now, so the edits still waiting for that card are done
+    and none comes later to replace the menu with the plain card. None when the message is
+    not the live card (a reminder, say): only its buttons change."""
+    assert lead.id is not None and viewer.id is not None
+    if not await uow.lead_cards.is_live(lead.id, viewer.id, message_id):
+        return None
+    await uow.outbox.drop_card_edits(viewer.id, lead.id, now)
+    context = await card_context(uow, lead, viewer)
+    await uow.commit()
+    return context

@@ -7,6 +7,9 @@
   5xx: the row is retried with backoff. 403: the member blocked the bot; he is flagged, his
   supervisors are told, and his messages are dropped until he writes again.
 - A card is rendered from the lead as it is at delivery time, and edited in place.
+- One process sends at a time: the sender holds a lease in the database and renews it; the
+  senders of other processes stand by and take over when it is released or runs out. So the
+  pacing holds for the whole bot, however many processes run.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import time
+import uuid
 from collections import deque
 from datetime import datetime, timedelta
 from html import escape
@@ -36,6 +42,7 @@ from domain.services.cards import card_context
 from domain.services.timers import supervisors_of
 from handlers import escalation_views, lead_views
 from handlers.lead_callbacks import LeadCb
+from storage.leases import Leases
 from storage.outbox_store import Head, OutboxStore, Pending
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 
@@ -46,6 +53,9 @@ BATCH = 100
 MAX_BACKOFF_SECONDS = 300
 MAX_ATTEMPTS_ON_BUG = 5
 RATE_WINDOW = 1.05  # seconds: a margin over Telegram's one second
+LEASE = "outbox-sender"
+LEASE_TERM = timedelta(seconds=20)
+LEASE_CHECK_SECONDS = 2.0  # the holder renews, a standby looks, this often
 
 
 class MemberBlocked(Exception):
@@ -75,14 +85,39 @@ class OutboxSender:
         self._paused_until = 0.0
         self._wake = asyncio.Event()
         self._stopping = False
+        self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._lease_task: asyncio.Task[None] | None = None
+        self._holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.leading = False
         self.delivered = 0
 
     def wake(self) -> None:
         self._wake.set()
 
     def start(self) -> None:
+        self._lease_task = asyncio.create_task(self._keep_lease(), name="outbox-lease")
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def _keep_lease(self) -> None:
+        """Hold the sending lease, or stand by for it; apart from the sending loop, so a
+        long wait there (a 429 pause) does not let the lease run out."""
+        while not self._stopping:
+            try:
+                async with self._uow_factory() as uow:
+                    held = await Leases(uow.session).take(
+                        LEASE, self._holder, self._clock.now(), LEASE_TERM
+                    )
+                    await uow.commit()
+                if held != self.leading:
+                    log.info("outbox: %s", "this process sends" if held else "standing by")
+                    self.leading = held
+                    self._wake.set()
+            except Exception:
+                log.exception("outbox: the lease could not be checked")
+                self.leading = False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), LEASE_CHECK_SECONDS)
 
     async def stop(self, grace: float = 0.0) -> None:
         """Finish the message in flight (up to `grace` seconds), then stop; the rest waits in
@@ -90,12 +125,27 @@ class OutboxSender:
         if self._task is None:
             return
         self._stopping = True
+        self._stop.set()
         self._wake.set()
+        # Both loops end by themselves; cancelling one in the middle of a statement could
+        # leave its connection unusable (asyncpg), so that is only the last resort.
+        waiting = [task for task in (self._task, self._lease_task) if task is not None]
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(self._task), grace)
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+            await asyncio.wait_for(asyncio.shield(asyncio.gather(*waiting)), grace)
+        for task in waiting:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._release_lease()
+
+    async def _release_lease(self) -> None:
+        if not self.leading:
+            return
+        self.leading = False
+        with contextlib.suppress(Exception):
+            async with self._uow_factory() as uow:
+                await Leases(uow.session).release(LEASE, self._holder, self._clock.now())
+                await uow.commit()
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -103,9 +153,12 @@ class OutboxSender:
             # Cleared before the round, so a wake-up that comes during it is not lost.
             self._wake.clear()
             try:
-                handled, pause = await self._round()
-                if handled:
-                    continue
+                if not self.leading:
+                    pause = LEASE_CHECK_SECONDS  # another process sends; woken on taking over
+                else:
+                    handled, pause = await self._round()
+                    if handled:
+                        continue
             except Exception:
                 log.exception("outbox: a round failed; retrying")
             with contextlib.suppress(TimeoutError):
@@ -123,7 +176,7 @@ class OutboxSender:
         handled = 0
         wait = POLL_SECONDS
         for head in heads:
-            if self._stopping:
+            if self._stopping or (self._task is not None and not self.leading):
                 break
             ready_in = self._ready_in(head)
             if ready_in > 0:

@@ -67,7 +67,7 @@ class Settings(BaseSettings):
         default=30, gt=0, description="messages a second to Telegram overall, like 30"
     )
     outbox_sender: bool = Field(
-        default=True, description="true or false: whether this process sends the outbox"
+        default=True, description="true or false: whether this process may send the outbox"
     )
     shutdown_grace_seconds: float = Field(
         default=10,

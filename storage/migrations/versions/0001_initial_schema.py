@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 09:54:57.040688
+Create Date: 2026-12-01 11:47:02.923417
 """
 
 from collections.abc import Sequence
@@ -32,6 +32,13 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=255), nullable=True),
         sa.Column("data", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_fsm_states")),
+    )
+    op.create_table(
+        "leases",
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("holder", sa.String(length=100), nullable=False),
+        sa.Column("expires_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_leases")),
     )
     op.create_table(
         "companies",
@@ -539,5 +546,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_companies_name_key"))
 
     op.drop_table("companies")
+    op.drop_table("leases")
     op.drop_table("fsm_states")
     op.drop_table("departments")

@@ -1,0 +1,40 @@
+"""Several processes, one sender: the outbox lease, its hand-over, and Telegram's limits kept."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from tests.support import RunningBot
+from tests.team import seed_team
+from tests.test_shutdown_e2e import owe_text
+from tests.test_timers_e2e import texts
+
+
+async def until(predicate: Any, timeout: float = 6.0) -> None:
+    """For what the fake Telegram does not see: poll."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def test_one_process_sends_and_another_takes_over_when_it_stops(
+    bot_factory: Any, fake: Any, admin: Any, clock: Any, database_url: str
+) -> None:
+    first: RunningBot = await bot_factory(database_url=database_url)
+    team = await seed_team(first, fake, admin)
+    second: RunningBot = await bot_factory(database_url=database_url)  # the same database
+    anna = team.anna
+    assert first.app.outbox.leading
+    await owe_text(second, anna.member_id, "Первое", clock)  # written by either process
+    await fake.wait_for(lambda: texts(anna.user, "Первое"))
+    assert not second.app.outbox.leading and second.app.outbox.delivered == 0
+
+    await first.stop()  # a clean stop gives the lease up at once
+    await until(lambda: second.app.outbox.leading)
+    await owe_text(second, anna.member_id, "Второе", clock)
+    await fake.wait_for(lambda: texts(anna.user, "Второе"))
+    await until(lambda: second.app.outbox.delivered == 1)
+    assert texts(anna.user, "Первое") == ["Первое"]

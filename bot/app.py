@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
@@ -163,12 +164,17 @@ async def _on_shutdown(
 ) -> None:
     # AsyncIOExecutor.shutdown cancels the jobs it runs: stop new runs first, let a running
     # sweep finish its timer, and only then shut the scheduler down.
-    grace = settings.shutdown_grace_seconds
+    # One grace for the whole stop, so a service manager's stop timeout can cover it.
+    deadline = time.monotonic() + settings.shutdown_grace_seconds
+
+    def left() -> float:
+        return max(0.0, deadline - time.monotonic())
+
     if scheduler.running:
         scheduler.pause()
-        await sweep.wait_idle(grace)
+        await sweep.stop(left())
         scheduler.shutdown(wait=False)
     await http.stop()
-    if not await in_flight.wait_idle(grace):
-        log.warning("stopping with updates still in flight after %ss", grace)
-    await outbox.stop(grace)  # what it had not sent stays in the outbox for the next start
+    if not await in_flight.wait_idle(left()):
+        log.warning("stopping with updates still in flight")
+    await outbox.stop(left())  # what it had not sent stays in the outbox for the next start

@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _migrate(url: str) -> int:
+    from alembic.util.exc import CommandError
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -80,7 +81,7 @@ def _migrate(url: str) -> int:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     try:
         upgrade(url)
-    except (OSError, SQLAlchemyError) as error:
+    except (OSError, SQLAlchemyError, CommandError) as error:
         where = make_url(url).render_as_string(hide_password=True)
         reason = str(getattr(error, "orig", None) or error).splitlines()[0]
         print(f"crmbot: cannot migrate the database at {where}: {reason}", file=sys.stderr)
@@ -91,7 +92,8 @@ def _migrate(url: str) -> int:
 def _migrate_in_a_child() -> int:
     """`crmbot migrate` in a process of its own: Alembic's ~10 MB never stay resident in the
     long-running bot. Same environment, same folder, so the same settings."""
-    return subprocess.run([sys.executable, "-m", "bot.cli", "migrate"], check=False).returncode
+    code = subprocess.run([sys.executable, "-m", "bot.cli", "migrate"], check=False).returncode
+    return 128 - code if code < 0 else code  # killed by a signal: the shell's convention
 
 
 if __name__ == "__main__":

@@ -56,6 +56,7 @@ RATE_WINDOW = 1.05  # seconds: a margin over Telegram's one second
 LEASE = "outbox-sender"
 LEASE_TERM = timedelta(seconds=20)
 LEASE_CHECK_SECONDS = 2.0  # the holder renews, a standby looks, this often
+LEASE_SAFE_SECONDS = LEASE_TERM.total_seconds() - 5
 
 
 class MemberBlocked(Exception):
@@ -89,7 +90,7 @@ class OutboxSender:
         self._task: asyncio.Task[None] | None = None
         self._lease_task: asyncio.Task[None] | None = None
         self._holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.leading = False
+        self._lease_valid_until = 0.0  # monotonic
         self.delivered = 0
 
     def wake(self) -> None:
@@ -103,19 +104,23 @@ class OutboxSender:
         """Hold the sending lease, or stand by for it; apart from the sending loop, so a
         long wait there (a 429 pause) does not let the lease run out."""
         while not self._stopping:
+            asked = time.monotonic()
             try:
                 async with self._uow_factory() as uow:
                     held = await Leases(uow.session).take(
                         LEASE, self._holder, self._clock.now(), LEASE_TERM
                     )
                     await uow.commit()
-                if held != self.leading:
-                    log.info("outbox: %s", "this process sends" if held else "standing by")
-                    self.leading = held
-                    self._wake.set()
             except Exception:
                 log.exception("outbox: the lease could not be checked")
-                self.leading = False
+                held = False
+            was = self.leading
+            # Counted from the moment it was asked for, less a margin for clock skew: this
+            # process stops sending before any other may take over, even if renewing stalls.
+            self._lease_valid_until = asked + LEASE_SAFE_SECONDS if held else 0.0
+            if held != was:
+                log.info("outbox: %s", "this process sends" if held else "standing by")
+                self._wake.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), LEASE_CHECK_SECONDS)
 
@@ -138,10 +143,14 @@ class OutboxSender:
                 await task
         await self._release_lease()
 
+    @property
+    def leading(self) -> bool:
+        """Whether this process holds the sending lease now."""
+        return time.monotonic() < self._lease_valid_until
+
     async def _release_lease(self) -> None:
-        if not self.leading:
-            return
-        self.leading = False
+        """Only this holder's row is touched: safe to call whether it holds it or not."""
+        self._lease_valid_until = 0.0
         with contextlib.suppress(Exception):
             async with self._uow_factory() as uow:
                 await Leases(uow.session).release(LEASE, self._holder, self._clock.now())
@@ -226,6 +235,7 @@ class OutboxSender:
             try:
                 await self._deliver(uow, store, pending)
             except asyncio.CancelledError:
+                await uow.rollback()  # its write lock would keep the release waiting
                 await self._release(row_id)
                 raise
             except TelegramRetryAfter as error:
@@ -364,6 +374,7 @@ class OutboxSender:
             await store.remember_card(
                 lead.id or 0, pending.member_id, chat_id, sent, self._clock.now()
             )
+            await uow.commit()  # no write lock may be held across a call to Telegram
             if old is not None and pending.fresh:
                 await self._retire(old)
 

@@ -23,9 +23,12 @@ class TimerSweep:
         self._clock = clock
         self._idle = asyncio.Event()
         self._idle.set()
+        self._stopping = False
 
-    async def wait_idle(self, grace: float) -> None:
-        """On shutdown: let a running sweep finish its timer rather than cut it off."""
+    async def stop(self, grace: float) -> None:
+        """On shutdown: a running sweep finishes the timer it is firing, fires no more (they
+        stay due for the next start), and is waited for up to `grace` seconds."""
+        self._stopping = True
         await asyncio.sleep(0)  # a run the scheduler has just submitted starts first
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._idle.wait(), grace)
@@ -44,6 +47,8 @@ class TimerSweep:
             async with self._uow_factory() as uow:
                 due = await uow.timers.due(self._clock.now(), BATCH)
             for timer_id in due:
+                if self._stopping:
+                    return fired
                 try:
                     async with self._uow_factory() as uow:
                         if await timers.fire(uow, timer_id, self._clock.now()):

@@ -20,38 +20,52 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 10.0
 
 
 def sqlite_file(url: str) -> Path | None:
-    """The file of a file-backed SQLite URL; None for anything else."""
+    """The file of a plain file-backed SQLite URL; None for anything else (URI options
+    such as `?mode=ro` leave the connection to aiosqlite)."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+    if (
+        parsed.get_backend_name() == "sqlite"
+        and parsed.database not in (None, "", ":memory:")
+        and not parsed.query
+    ):
         return Path(parsed.database).expanduser()
     return None
 
 
 def ensure_sqlite_folder(url: str) -> None:
     """Create the folder of a file-backed SQLite database if it is missing."""
-    path = sqlite_file(url)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # No busy_timeout: the inline connection waits out another writer's lock itself,
-    # without stopping the event loop (storage/sqlite_inline.py).
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return on_connect
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    url: str, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT_SECONDS, **kwargs: Any
+) -> AsyncEngine:
+    """`busy_timeout`: how long an SQLite writer waits for another's lock, in seconds."""
     ensure_sqlite_folder(url)
     path = sqlite_file(url)
+    inline = path is not None
     if path is not None:
-        kwargs.setdefault("async_creator", inline_connector(str(path), SQLITE_BUSY_TIMEOUT_SECONDS))
+        kwargs["async_creator"] = inline_connector(str(path), busy_timeout)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        # Inline, SQLite's own busy handler would stop the loop: the connection waits
+        # out locks itself (storage/sqlite_inline.py). aiosqlite waits in its thread.
+        busy_ms = 0 if inline else int(busy_timeout * 1000)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_ms))
     return engine
 
 

@@ -25,7 +25,11 @@ class Leases:
             )
         ).first()
         if current is None:
-            insert = pg_insert if self._session.bind.dialect.name == "postgresql" else sqlite_insert
+            insert = (
+                pg_insert
+                if self._session.get_bind().dialect.name == "postgresql"
+                else sqlite_insert
+            )
             result = await self._session.execute(
                 insert(LeaseRow)
                 .values(name=name, holder=holder, expires_at=now + term)

@@ -26,7 +26,9 @@ from typing import Any
 
 FIRST_WAIT = 0.001
 LONGEST_WAIT = 0.05
-CURABLE = {"SQLITE_BUSY", "SQLITE_LOCKED"}
+# Another connection's lock, or a WAL being recovered: both pass. (SQLITE_LOCKED is a
+# conflict inside one connection and SQLITE_BUSY_SNAPSHOT a stale read: waiting cures neither.)
+CURABLE = {"SQLITE_BUSY", "SQLITE_BUSY_RECOVERY", "SQLITE_BUSY_TIMEOUT"}
 
 
 class InlineCursor:
@@ -61,6 +63,12 @@ class InlineCursor:
         self._cursor.arraysize = value
 
     async def execute(self, sql: str, parameters: Any = ()) -> InlineCursor:
+        conn = self._connection._conn
+        if sql.startswith("SAVEPOINT") and not conn.in_transaction:
+            # sqlite3 begins a transaction only before a write; a SAVEPOINT outside one
+            # would start its own, and releasing it would commit at once what the unit of
+            # work might still roll back.
+            await self._connection.waiting_out_locks(self._cursor.execute, "BEGIN")
         await self._connection.waiting_out_locks(self._cursor.execute, sql, parameters)
         return self
 
@@ -88,10 +96,12 @@ class InlineConnection:
     def __init__(self, conn: sqlite3.Connection, busy_timeout: float) -> None:
         self._conn = conn
         self._busy_timeout = busy_timeout
+        self._closed = False
 
     @property
     def _connection(self) -> sqlite3.Connection | None:
-        return self._conn  # the dialect checks it before commit and rollback
+        # The dialect skips commit and rollback when this is None, as with aiosqlite.
+        return None if self._closed else self._conn
 
     @property
     def isolation_level(self) -> str | None:
@@ -129,9 +139,10 @@ class InlineConnection:
         self._conn.rollback()
 
     async def close(self) -> None:
-        self._conn.close()
+        self.stop()
 
     def stop(self) -> None:
+        self._closed = True
         self._conn.close()
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import create_engine
-from storage.sqlite_inline import InlineConnection, inline_connector
+from storage.sqlite_inline import InlineConnection
 
 
 @pytest.fixture
@@ -74,9 +74,7 @@ async def test_a_lock_held_past_the_timeout_fails_with_database_is_locked(tmp_pa
     holder.execute("PRAGMA journal_mode=WAL")
     holder.execute("CREATE TABLE t (x INTEGER)")
     holder.execute("BEGIN IMMEDIATE")
-    engine = create_engine(
-        f"sqlite+aiosqlite:///{path}", async_creator=inline_connector(path, busy_timeout=0.2)
-    )
+    engine = create_engine(f"sqlite+aiosqlite:///{path}", busy_timeout=0.2)
     try:
         started = time.monotonic()
         with pytest.raises(OperationalError, match="database is locked"):
@@ -104,3 +102,31 @@ async def test_a_stale_snapshot_fails_at_once(engines: tuple[AsyncEngine, AsyncE
             await reader.execute(text("INSERT INTO t VALUES (3)"))
         assert time.monotonic() - started < 1
         await reader.rollback()
+
+
+async def test_a_savepoint_as_the_first_write_stays_inside_the_transaction(
+    engines: tuple[AsyncEngine, AsyncEngine],
+) -> None:
+    """sqlite3 would let the SAVEPOINT start a transaction of its own, and its RELEASE would
+    commit the row at once, whatever the unit of work did next."""
+    first, _ = engines
+    async with first.connect() as connection:
+        async with connection.begin():
+            await connection.execute(text("SELECT 1"))
+            async with connection.begin_nested():
+                await connection.execute(text("INSERT INTO t VALUES (1)"))
+            await connection.rollback()
+        count = (await connection.execute(text("SELECT count(*) FROM t"))).scalar()
+    assert count == 0
+
+
+async def test_a_url_with_options_is_left_to_aiosqlite(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///file:{tmp_path / 'x.sqlite3'}?uri=true")
+    try:
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            assert not isinstance(raw.driver_connection, InlineConnection)
+            busy = (await connection.execute(text("PRAGMA busy_timeout"))).scalar()
+        assert busy == 10_000
+    finally:
+        await engine.dispose()

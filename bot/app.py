@@ -162,14 +162,14 @@ async def _on_shutdown(
     http: HttpServer,
     sweep: TimerSweep,
 ) -> None:
-    # AsyncIOExecutor.shutdown cancels the jobs it runs: stop new runs first, let a running
-    # sweep finish its timer, and only then shut the scheduler down.
     # One grace for the whole stop, so a service manager's stop timeout can cover it.
     deadline = time.monotonic() + settings.shutdown_grace_seconds
 
     def left() -> float:
         return max(0.0, deadline - time.monotonic())
 
+    # AsyncIOExecutor.shutdown cancels the jobs it runs: stop new runs first, let a running
+    # sweep finish its timer, and only then shut the scheduler down.
     if scheduler.running:
         scheduler.pause()
         await sweep.stop(left())

@@ -57,14 +57,13 @@ def create_engine(
     """`busy_timeout`: how long an SQLite writer waits for another's lock, in seconds."""
     ensure_sqlite_folder(url)
     path = sqlite_file(url)
-    inline = path is not None
     if path is not None:
         kwargs["async_creator"] = inline_connector(str(path), busy_timeout)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         # Inline, SQLite's own busy handler would stop the loop: the connection waits
         # out locks itself (storage/sqlite_inline.py). aiosqlite waits in its thread.
-        busy_ms = 0 if inline else int(busy_timeout * 1000)
+        busy_ms = 0 if path is not None else int(busy_timeout * 1000)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_ms))
     return engine
 

@@ -17,8 +17,9 @@ class Leases:
         self._session = session
 
     async def take(self, name: str, holder: str, now: datetime, term: timedelta) -> bool:
-        """Take the lease, or renew it if `holder` has it: one conditional statement, so
-        of two processes exactly one holds it. False while someone else's term runs."""
+        """Take the lease, or renew it if `holder` has it. A read first, then one conditional
+        statement: of two processes asking at once exactly one gets it. False while someone
+        else's term runs."""
         current = (
             await self._session.execute(
                 select(LeaseRow.holder, LeaseRow.expires_at).where(LeaseRow.name == name)

@@ -126,9 +126,13 @@ def resume_keyboard(lead_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[_b("▶️ Продолжить чек-лист", "r", lead_id)]])
 
 
-async def pause_other(state: FSMContext, lead_id: int, message: Message) -> None:
-    """A press on another lead's card while walking a checklist: the walk is paused."""
-    if await state.get_state() != ChecklistForm.answer.state:
+async def pause_other(
+    state: FSMContext, raw_state: str | None, lead_id: int, message: Message
+) -> None:
+    """A press on another lead's card while walking a checklist: the walk is paused.
+    `raw_state` is the state aiogram read for this update (a member's updates are handled
+    one at a time, so it is current)."""
+    if raw_state != ChecklistForm.answer.state:
         return
     walking = (await state.get_data()).get("lead_id")
     if walking is None or walking == lead_id:
@@ -204,6 +208,7 @@ async def button(
     member: Member,
     uow: UnitOfWork,
     state: FSMContext,
+    raw_state: str | None,
     clock: Clock,
     settings: Settings,
 ) -> None:
@@ -211,7 +216,7 @@ async def button(
     now, zone = clock.now(), settings.zone
     message = message_of(query)
     if cb.a == "r":  # resume a paused walk
-        await pause_other(state, cb.id, message)
+        await pause_other(state, raw_state, cb.id, message)
         step = await walk.start(uow, member, cb.id, now)
         await edit_markup(query, None)
         await show(message, step, state, settings)

@@ -73,10 +73,11 @@ async def card_button(
     member: Member,
     uow: UnitOfWork,
     state: FSMContext,
+    raw_state: str | None,
     clock: Clock,
     settings: Settings,
 ) -> None:
-    await pause_other(state, callback_data.id, message_of(query))
+    await pause_other(state, raw_state, callback_data.id, message_of(query))
     try:
         note = await _act(query, callback_data, member, uow, state, clock, settings)
     except StaleState:

@@ -19,24 +19,25 @@ from storage.sqlite_inline import inline_connector
 SQLITE_BUSY_TIMEOUT_SECONDS = 10.0
 
 
-def sqlite_file(url: str) -> Path | None:
-    """The file of a plain file-backed SQLite URL; None for anything else (URI options
-    such as `?mode=ro` leave the connection to aiosqlite)."""
+def _sqlite_path(url: str) -> Path | None:
+    """The file of a file-backed SQLite URL; None for anything else."""
     parsed = make_url(url)
-    if (
-        parsed.get_backend_name() == "sqlite"
-        and parsed.database not in (None, "", ":memory:")
-        and not parsed.query
-    ):
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         return Path(parsed.database).expanduser()
     return None
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a plain file-backed SQLite URL; None for anything else (URI options
+    such as `?mode=ro` leave the connection to aiosqlite)."""
+    return None if make_url(url).query else _sqlite_path(url)
+
+
 def ensure_sqlite_folder(url: str) -> None:
     """Create the folder of a file-backed SQLite database if it is missing."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    path = _sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
 
 
 def _sqlite_pragmas(busy_timeout_ms: int) -> Any:

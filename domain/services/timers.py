@@ -182,38 +182,30 @@ async def _contact_reminder(uow: UnitOfWork, timer: Timer, lead: Lead, now: date
     )
 
 
+async def _escalate_lead(
+    uow: UnitOfWork, rule: Rule, timer: Timer, lead: Lead, now: datetime
+) -> None:
+    """A breach of `rule` by one lead, against its responsible."""
+    escalation = Escalation(
+        rule,
+        lead.department_id,
+        timer.due_at,
+        now,
+        lead.id,
+        [lead.id or 0],
+        lead.responsible_id,
+    )
+    await _escalate(uow, escalation, now)
+
+
 async def _contact_breach(uow: UnitOfWork, timer: Timer, lead: Lead, now: datetime) -> None:
     if _awaits_contact(lead, timer):
-        await _escalate(
-            uow,
-            Escalation(
-                Rule.CONTACT,
-                lead.department_id,
-                timer.due_at,
-                now,
-                lead.id,
-                [lead.id or 0],
-                lead.responsible_id,
-            ),
-            now,
-        )
+        await _escalate_lead(uow, Rule.CONTACT, timer, lead, now)
 
 
 async def _processing_breach(uow: UnitOfWork, timer: Timer, lead: Lead, now: datetime) -> None:
     if not lead.status.is_final:
-        await _escalate(
-            uow,
-            Escalation(
-                Rule.PROCESSING,
-                lead.department_id,
-                timer.due_at,
-                now,
-                lead.id,
-                [lead.id or 0],
-                lead.responsible_id,
-            ),
-            now,
-        )
+        await _escalate_lead(uow, Rule.PROCESSING, timer, lead, now)
 
 
 async def _unassigned(uow: UnitOfWork, timer: Timer, lead: Lead, now: datetime) -> None:

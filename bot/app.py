@@ -95,6 +95,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
         settings.zone,
         rate=settings.telegram_rate_per_second,
         chat_interval=settings.telegram_chat_interval_seconds,
+        rules_clock=clock,
     )
     sweep = TimerSweep(uow_factory, clock)
     uow_factory.on_outbox_commit = outbox.wake

@@ -3,7 +3,8 @@
 - Rows are claimed one by one with a conditional UPDATE: two processes never send one twice.
 - A member's messages go out in order: only the oldest unsent row of each member is eligible.
 - Pacing: at most `rate` messages a second overall, one per `chat_interval` to one chat.
-- 429: the row waits `retry_after` and the whole sender pauses that long. Network errors and
+- 429: the row waits `retry_after` and the whole sender pauses that long (a sender taking
+  over from another process goes on with the pause, read from the row). Network errors and
   5xx: the row is retried with backoff. 403: the member blocked the bot; he is flagged, his
   supervisors are told, and his messages are dropped until he writes again.
 - A card is rendered from the lead as it is at delivery time, and edited in place.
@@ -39,11 +40,11 @@ from aiogram.types import InlineKeyboardMarkup
 from domain.model import Notification, NotificationKind
 from domain.ports import Clock, SystemClock
 from domain.services.cards import card_context
-from domain.services.timers import supervisors_of
+from domain.services.timers import card_reached, supervisors_of
 from handlers import escalation_views, lead_views
 from handlers.lead_callbacks import LeadCb
 from storage.leases import Leases
-from storage.outbox_store import Head, OutboxStore, Pending
+from storage.outbox_store import FLOOD_WAIT, Head, OutboxStore, Pending
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -73,12 +74,14 @@ class OutboxSender:
         rate: float = 30.0,
         chat_interval: float = 1.0,
         clock: Clock | None = None,
+        rules_clock: Clock | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._bot = bot
         self._zone = zone
         # Delivery runs on real time whatever clock the rules use: retries are real waits.
         self._clock = clock or SystemClock()
+        self._rules_clock = rules_clock or self._clock  # the rules' time: R2.15's clock start
         self._rate = max(1, int(rate))
         self._chat_interval = chat_interval
         self._recent: deque[float] = deque()
@@ -105,16 +108,18 @@ class OutboxSender:
         long wait there (a 429 pause) does not let the lease run out."""
         while not self._stopping:
             asked = time.monotonic()
+            was = self.leading
             try:
                 async with self._uow_factory() as uow:
                     held = await Leases(uow.session).take(
                         LEASE, self._holder, self._clock.now(), LEASE_TERM
                     )
+                    if held and not was:
+                        self._inherit_flood_wait(await OutboxStore(uow.session).flood_wait_until())
                     await uow.commit()
             except Exception:
                 log.exception("outbox: the lease could not be checked")
                 held = False
-            was = self.leading
             # Counted from the moment it was asked for, less a margin for clock skew: this
             # process stops sending before any other may take over, even if renewing stalls.
             self._lease_valid_until = asked + LEASE_SAFE_SECONDS if held else 0.0
@@ -123,6 +128,15 @@ class OutboxSender:
                 self._wake.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), LEASE_CHECK_SECONDS)
+
+    def _inherit_flood_wait(self, until: datetime | None) -> None:
+        """Taking over: a 429 pause the previous sender was in goes on here."""
+        if until is None:
+            return
+        seconds = (until - self._clock.now()).total_seconds()
+        if seconds > 0:
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+            log.info("outbox: waiting out Telegram's 429 for %.1f s more", seconds)
 
     async def stop(self, grace: float = 0.0) -> None:
         """Finish the message in flight (up to `grace` seconds), then stop; the rest waits in
@@ -241,7 +255,7 @@ class OutboxSender:
             except TelegramRetryAfter as error:
                 self._paused_until = time.monotonic() + error.retry_after
                 when = self._clock.now() + timedelta(seconds=error.retry_after)
-                await store.retry_at(row_id, when, f"429 retry after {error.retry_after}")
+                await store.retry_at(row_id, when, f"{FLOOD_WAIT} {error.retry_after}")
                 log.warning("outbox: Telegram asks to wait %ss", error.retry_after)
             except (TelegramNetworkError, TelegramServerError) as error:
                 await store.retry_at(row_id, self._backoff(pending.attempts), repr(error))
@@ -374,6 +388,8 @@ class OutboxSender:
             await store.remember_card(
                 lead.id or 0, pending.member_id, chat_id, sent, self._clock.now()
             )
+            if pending.fresh:
+                await card_reached(uow, lead.id or 0, pending.member_id, self._rules_clock.now())
             await uow.commit()  # no write lock may be held across a call to Telegram
             if old is not None and pending.fresh:
                 await self._retire(old)

@@ -104,7 +104,15 @@ class LeadRepository(Protocol):
         """Write `lead` only if nobody wrote it since it was read and the stored status (and
         responsible) are still as expected. One conditional UPDATE: of two concurrent
         writes exactly one wins; the other is told the lead changed.
+        `notified_at` is not written here: see `set_notified`.
         """
+        ...
+
+    async def set_notified(self, lead_id: int, responsible_id: int, at: datetime | None) -> bool:
+        """When the card of the lead reached its responsible (R2.15), or None for a new
+        assignment. Only while `responsible_id` is the responsible, and a time already set is
+        kept. Apart from `update_if` and its version, so that the sender recording a delivery
+        never makes a manager's press at that moment fail as a conflict."""
         ...
 
     async def find(self, query: LeadQuery) -> tuple[list[Lead], int]: ...

@@ -108,6 +108,7 @@ def _lead(row: LeadRow) -> Lead:
         assigned_by_id=row.assigned_by_id,
         created_at=row.created_at,
         assigned_at=row.assigned_at,
+        notified_at=row.notified_at,
         first_contact_at=row.first_contact_at,
         next_contact_at=row.next_contact_at,
         junk_reason=row.junk_reason,
@@ -176,6 +177,15 @@ class SqlLeadRepository(SqlRepository):
             return False
         lead.version += 1
         return True
+
+    async def set_notified(self, lead_id: int, responsible_id: int, at: datetime | None) -> bool:
+        statement = update(LeadRow).where(
+            LeadRow.id == lead_id, LeadRow.responsible_id == responsible_id
+        )
+        if at is not None:
+            statement = statement.where(LeadRow.notified_at.is_(None))
+        result = await self._session.execute(statement.values(notified_at=at).returning(LeadRow.id))
+        return result.first() is not None
 
     def _where(self, query: LeadQuery) -> list[Any]:
         where: list[Any] = []

@@ -6,11 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Update, or_, select, update
+from sqlalchemy import Update, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import NotificationKind
 from storage.tables import EscalationCardRow, LeadCardRow, MemberRow, OutboxRow
+
+# How a row Telegram answered 429 is marked: its not_before is when Telegram lets us send.
+FLOOD_WAIT = "429 retry after"
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,15 @@ class OutboxStore:
             update(OutboxRow)
             .where(OutboxRow.id == row_id)
             .values(not_before=when, claimed_until=None, last_error=error[:500])
+        )
+
+    async def flood_wait_until(self) -> datetime | None:
+        """Until when Telegram's last 429 told this bot to wait, as the rows it refused
+        remember it: a sender taking over from another waits it out too."""
+        return await self._session.scalar(
+            select(func.max(OutboxRow.not_before)).where(
+                OutboxRow.sent_at.is_(None), OutboxRow.last_error.startswith(FLOOD_WAIT)
+            )
         )
 
     async def block(self, member_id: int, now: datetime) -> bool:

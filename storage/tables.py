@@ -118,6 +118,7 @@ class LeadRow(Base):
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime]
     assigned_at: Mapped[datetime | None]
+    notified_at: Mapped[datetime | None]
     first_contact_at: Mapped[datetime | None]
     next_contact_at: Mapped[datetime | None]
     junk_reason: Mapped[str | None] = mapped_column(String(500))

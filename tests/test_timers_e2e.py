@@ -16,7 +16,7 @@ from handlers.escalation_views import EscalationCb
 from storage.tables import EscalationRow, MemberRow, PenaltyRow
 from tests.fake_telegram import TelegramUser
 from tests.support import RunningBot
-from tests.team import Team, card_of, post_lead, seed_team
+from tests.team import Team, card_of, card_reached, post_lead, seed_team
 from tests.test_lead_flow_e2e import assign, events
 
 SWEEPS = 0.5  # several sweeps: long enough for a second firing to show up if it could
@@ -51,6 +51,7 @@ async def escalations(bot: RunningBot, rule: str | None = None) -> list[Escalati
 async def new_assigned_lead(bot: RunningBot, team: Team, to: Any, name: str = "Иван") -> int:
     _, body = await post_lead(bot, {"source": "WEB", "name": name, "phone": "+79121112233"})
     await assign(team, body["id"], team.office, to)
+    await card_reached(bot, body["id"])
     return int(body["id"])
 
 
@@ -129,6 +130,7 @@ async def test_reassignment_restarts_the_clock(
     await fake.wait_for(lambda: "Сменить ответственного" in boss_card.buttons())
     await team.boss.user.press("Сменить ответственного", boss_card)
     await team.boss.user.press("Бобров Борис", boss_card)  # at 09:12
+    await card_reached(running_bot, lead_id)
 
     clock.advance(minutes=5)  # 09:17: Anna's 15 minutes are over, but the lead is not hers
     await asyncio.sleep(SWEEPS)
@@ -139,6 +141,37 @@ async def test_reassignment_restarts_the_clock(
     await fake.wait_for(lambda: texts(team.boss.user, "🚨"))
     rows = await escalations(running_bot, "R2.15")
     assert [(row.responsible_id, row.lead_id) for row in rows] == [(team.boris.member_id, lead_id)]
+
+
+async def test_the_clock_starts_when_the_card_reaches_the_manager(
+    running_bot: RunningBot, team: Team, fake: Any, clock: Any
+) -> None:
+    """R2.15 counts from the notification: a card held up on its way (Telegram down, a 429)
+    eats none of the manager's minutes."""
+    anna, boss = team.anna.user, team.boss.user
+    _, body = await post_lead(
+        running_bot, {"source": "WEB", "name": "Иван", "phone": "+79121112233"}
+    )
+    lead_id = body["id"]
+    held = fake.hold("sendMessage", anna.id)
+    await assign(team, lead_id, team.office, team.anna)  # 09:00
+    await fake.wait_for(lambda: held.waiting == 1)
+
+    clock.advance(minutes=20)  # 09:20: past his 15 minutes, but he has not been told yet
+    await asyncio.sleep(SWEEPS)
+    assert await escalations(running_bot) == []
+    held.release()
+    assert await card_reached(running_bot, lead_id) == clock.now()
+    await card_of(anna, lead_id)
+
+    clock.advance(minutes=10)  # 09:30: two thirds of his 15 minutes
+    await fake.wait_for(lambda: texts(anna, "⏰"))
+    clock.advance(minutes=5)  # 09:35
+    await fake.wait_for(lambda: texts(boss, "🚨"))
+    await asyncio.sleep(SWEEPS)
+    assert len(texts(anna, "⏰")) == 1 and len(texts(boss, "🚨")) == 1
+    [row] = await escalations(running_bot, "R2.15")
+    assert row.due_at == clock.now()
 
 
 async def test_due_while_stopped_fires_once_after_start(

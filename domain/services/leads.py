@@ -199,6 +199,7 @@ async def assign_lead(
     check_move(lead.status, LeadStatus.ASSIGNED, may_move_back=False)
     lead.status = LeadStatus.ASSIGNED
     lead.status_changed_at = lead.assigned_at = now
+    lead.notified_at = None
     lead.responsible_id = manager.id
     lead.assigned_by_id = actor.id
     if not await uow.leads.update_if(
@@ -206,6 +207,7 @@ async def assign_lead(
     ):
         current = await load_lead(uow, lead_id)
         raise StaleState(f"Уже назначен: {await member_name(uow, current.responsible_id)}.")
+    await uow.leads.set_notified(lead_id, manager.id or 0, None)
     await record(uow, lead, actor, now, "assigned", "responsible", None, manager.full_name)
     await record(
         uow, lead, actor, now, "status", "status", LeadStatus.NEW.label, LeadStatus.ASSIGNED.label
@@ -255,10 +257,12 @@ async def reassign_lead(
     lead.responsible_id = manager.id
     lead.assigned_by_id = actor.id
     lead.assigned_at = now
+    lead.notified_at = None
     if not await uow.leads.update_if(
         lead, expected_status=lead.status, expected_responsible=previous
     ):
         raise StaleState("Лид только что изменился: откройте карточку заново.")
+    await uow.leads.set_notified(lead_id, manager.id or 0, None)
     await record(
         uow, lead, actor, now, "reassigned", "responsible", previous_name, manager.full_name
     )

@@ -60,7 +60,10 @@ async def plan_new_lead(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
 
 
 async def plan_contact(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
-    """R2.15: the clock starts when the responsible is told; a new responsible, a new clock."""
+    """R2.15: the clock starts when the responsible is told; a new responsible, a new clock.
+
+    Planned at assignment as if the card reached him at once; `card_reached` plans it again
+    from the moment Telegram took the card."""
     assert lead.id is not None
     await uow.timers.cancel(lead.id, (*CONTACT_KINDS, TimerKind.UNASSIGNED), now)
     if lead.status is not LeadStatus.ASSIGNED or lead.first_contact_at is not None:
@@ -68,6 +71,24 @@ async def plan_contact(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
     policy = await uow.sla.policy(lead.department_id)
     for kind in CONTACT_KINDS:
         await _add(uow, lead, kind, _due(kind, lead, policy, now), now, lead.responsible_id)
+
+
+async def card_reached(uow: UnitOfWork, lead_id: int, member_id: int, now: datetime) -> None:
+    """The new card of a lead reached `member_id`. If he is its responsible and has not been
+    told before, R2.15's clock starts now: a card held up (Telegram down, a 429, the
+    one-message-a-second pacing) does not eat into his minutes."""
+    lead = await uow.leads.get(lead_id)
+    if (
+        lead is None
+        or lead.responsible_id != member_id
+        or lead.notified_at is not None
+        or lead.status is not LeadStatus.ASSIGNED
+        or lead.first_contact_at is not None
+    ):
+        return
+    if await uow.leads.set_notified(lead_id, member_id, now):
+        lead.notified_at = now
+        await plan_contact(uow, lead, now)
 
 
 async def contacted(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
@@ -92,7 +113,7 @@ def _due(kind: TimerKind, lead: Lead, policy: SlaPolicy, now: datetime) -> datet
     if kind is TimerKind.UNASSIGNED:
         return policy.schedule.add(lead.created_at, policy.unassigned)
     share = REMINDER_SHARE if kind is TimerKind.CONTACT_REMINDER else 1.0
-    return policy.schedule.add(lead.assigned_at or now, policy.contact * share)
+    return policy.schedule.add(lead.notified_at or lead.assigned_at or now, policy.contact * share)
 
 
 async def replan_department(uow: UnitOfWork, department_id: int, now: datetime) -> int:
@@ -158,8 +179,11 @@ async def _escalate(uow: UnitOfWork, escalation: Escalation, now: datetime) -> E
 
 
 def _awaits_contact(lead: Lead, timer: Timer) -> bool:
+    """R2.15's clock runs for this timer: the card reached the responsible (a card still on
+    its way plans the clock again when it gets there) and he has not made contact yet."""
     return (
-        lead.status is LeadStatus.ASSIGNED
+        lead.notified_at is not None
+        and lead.status is LeadStatus.ASSIGNED
         and lead.first_contact_at is None
         and lead.responsible_id == timer.member_id
     )

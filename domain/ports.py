@@ -162,7 +162,11 @@ class PipelineRepository(Protocol):
 
 
 class OutboxRepository(Protocol):
-    async def add(self, notification: Notification) -> None: ...
+    async def add(self, notification: Notification) -> None:
+        """Owe a message; it is written when the unit of work commits, and a member's
+        messages go out in the order their transactions commit."""
+        ...
+
     async def drop_card_edits(self, member_id: int, lead_id: int, now: datetime) -> None:
         """The member's card of the lead is being drawn now: the edits still waiting for it
         are done by that (one already on its way is not stopped)."""

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import normalize
 from domain.errors import DuplicateExternalId, InvalidInput
@@ -19,13 +18,11 @@ from domain.model import (
     LeadDraft,
     LeadEvent,
     LeadSource,
-    Notification,
     Pipeline,
 )
 from domain.ports import LeadQuery
 from domain.statuses import OPEN_STAGES, LeadStatus
 from storage.base import SqlRepository
-from storage.outbox_store import coalesce_card_edits
 from storage.tables import (
     CompanyRow,
     ContactRow,
@@ -34,7 +31,6 @@ from storage.tables import (
     LeadDraftRow,
     LeadEventRow,
     LeadRow,
-    OutboxRow,
     PipelineRow,
 )
 
@@ -457,30 +453,6 @@ class SqlPipelineRepository(SqlRepository):
             is_default=row.is_default,
             stages=tuple(row.stages),
         )
-
-
-class SqlOutboxRepository:
-    def __init__(self, session: AsyncSession, on_add: Any) -> None:
-        self._session = session
-        self._on_add = on_add
-
-    async def add(self, notification: Notification) -> None:
-        self._session.add(
-            OutboxRow(
-                member_id=notification.member_id,
-                kind=notification.kind.value,
-                lead_id=notification.lead_id,
-                text=notification.text,
-                fresh=notification.fresh,
-                created_at=notification.created_at,
-                escalation_id=notification.escalation_id,
-            )
-        )
-        await self._session.flush()
-        self._on_add()
-
-    async def drop_card_edits(self, member_id: int, lead_id: int, now: datetime) -> None:
-        await self._session.execute(coalesce_card_edits(member_id, lead_id, now))
 
 
 class SqlLeadCardRepository(SqlRepository):

@@ -16,9 +16,9 @@ from storage.lead_repositories import (
     SqlLeadCardRepository,
     SqlLeadEventRepository,
     SqlLeadRepository,
-    SqlOutboxRepository,
     SqlPipelineRepository,
 )
+from storage.outbox_repository import SqlOutboxRepository
 from storage.repositories import (
     SqlDepartmentRepository,
     SqlInvitationRepository,
@@ -90,6 +90,7 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         assert self._session is not None
+        await self.outbox.write()
         await self._session.commit()
         if self._outbox_written:
             self._outbox_written = False
@@ -98,6 +99,7 @@ class SqlUnitOfWork:
     async def rollback(self) -> None:
         assert self._session is not None
         await self._session.rollback()
+        self.outbox.discard()
         self._outbox_written = False
 
 

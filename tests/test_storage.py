@@ -10,16 +10,16 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.errors import InvitationInvalid, NotAllowed
-from domain.model import Department, Member, Profile, Role
+from domain.model import Department, Member, Notification, NotificationKind, Profile, Role
 from domain.services import onboarding
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import alembic_config, downgrade_engine, upgrade_engine
-from storage.tables import Base
+from storage.tables import Base, OutboxRow
 from storage.uow import SqlUnitOfWorkFactory
 
 NOW = datetime(2026, 12, 1, 6, 30, tzinfo=UTC)
@@ -150,6 +150,71 @@ async def test_invitation_is_single_use_even_under_concurrency(
         invitation = await uow.invitations.by_token(token)
     assert {m.telegram_id for m in everyone} == {1, joined[0].telegram_id}
     assert invitation is not None and invitation.used_by == joined[0].id
+
+
+async def two_members(uow_factory: SqlUnitOfWorkFactory) -> tuple[int, int]:
+    admin, department = await seed_admin(uow_factory)
+    async with uow_factory() as uow:
+        issued = await onboarding.issue_invitation(uow, admin, Role.MANAGER, department.id, NOW)
+        manager = await onboarding.accept_invitation(
+            uow, issued.invitation.token, 100, PROFILE, NOW
+        )
+    assert admin.id is not None and manager.id is not None
+    return admin.id, manager.id
+
+
+def owed(member_id: int, text: str) -> Notification:
+    return Notification(member_id, NotificationKind.TEXT, NOW, text=text)
+
+
+async def outbox_texts(uow_factory: SqlUnitOfWorkFactory, member_id: int) -> list[str | None]:
+    """In the order the sender delivers them."""
+    async with uow_factory() as uow:
+        rows = await uow.session.scalars(
+            select(OutboxRow.text).where(OutboxRow.member_id == member_id).order_by(OutboxRow.id)
+        )
+        return list(rows)
+
+
+async def test_a_members_messages_keep_the_order_their_transactions_commit_in(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    member_id, _ = await two_members(uow_factory)
+    async with uow_factory() as first, uow_factory() as second:
+        await first.outbox.add(owed(member_id, "начато первым"))
+        await second.outbox.add(owed(member_id, "начато вторым"))
+        await second.commit()
+        await first.commit()
+    assert await outbox_texts(uow_factory, member_id) == ["начато вторым", "начато первым"]
+
+
+async def test_transactions_owing_to_the_same_members_commit_together(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    """Each member's rows are written under his lock: taken in one order, they never
+    deadlock, whatever order the messages were owed in."""
+    a, b = await two_members(uow_factory)
+    async with uow_factory() as first, uow_factory() as second:
+        for uow, members in ((first, (a, b)), (second, (b, a))):
+            for member_id in members:
+                await uow.outbox.add(owed(member_id, f"{members[0]}→{member_id}"))
+        await asyncio.wait_for(asyncio.gather(first.commit(), second.commit()), 10)
+    for member_id in (a, b):
+        assert sorted(await outbox_texts(uow_factory, member_id)) == sorted(
+            [f"{a}→{member_id}", f"{b}→{member_id}"]
+        )
+
+
+async def test_a_rolled_back_unit_of_work_owes_nothing(uow_factory: SqlUnitOfWorkFactory) -> None:
+    member_id, _ = await two_members(uow_factory)
+    async with uow_factory() as uow:
+        await uow.outbox.add(owed(member_id, "отменено"))
+        await uow.rollback()
+        await uow.outbox.add(owed(member_id, "после отката"))
+        await uow.commit()
+    async with uow_factory() as uow:
+        await uow.outbox.add(owed(member_id, "без commit"))
+    assert await outbox_texts(uow_factory, member_id) == ["после отката"]
 
 
 async def test_expired_invitation_cannot_be_accepted(uow_factory: SqlUnitOfWorkFactory) -> None:

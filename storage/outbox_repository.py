@@ -1,0 +1,78 @@
+"""The outbox as the use cases see it: messages owed, written when their transaction commits.
+
+A member's messages go out in the order of their rows' ids. A PostgreSQL sequence hands ids
+out as rows are inserted, not as transactions commit: two transactions writing to one member
+at once could commit in the other order, and his messages would then go out in an order that
+depends on when the sender happened to look. So rows wait in the unit of work and are written
+right before it commits, member by member in id order, each member's under a transaction lock
+of his: one member's ids follow the order in which their transactions commit. The locks are
+the last ones such a transaction takes and are always taken in one order, so they cannot
+deadlock. SQLite has one writer at a time, which gives that order by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.model import Notification, NotificationKind
+from storage.outbox_store import coalesce_card_edits
+from storage.tables import OutboxRow
+
+# pg_advisory_xact_lock(OUTBOX_LOCKS, member_id): the first key keeps these locks apart
+# from any other use of advisory locks on the database.
+OUTBOX_LOCKS = 0x6F75_7462  # "outb"
+
+
+def _is_card_edit(notification: Notification, member_id: int, lead_id: int) -> bool:
+    return (
+        notification.kind is NotificationKind.CARD
+        and not notification.fresh
+        and (notification.member_id, notification.lead_id) == (member_id, lead_id)
+    )
+
+
+class SqlOutboxRepository:
+    def __init__(self, session: AsyncSession, on_add: Callable[[], None]) -> None:
+        self._session = session
+        self._on_add = on_add
+        self._owed: list[Notification] = []
+
+    async def add(self, notification: Notification) -> None:
+        self._owed.append(notification)
+        self._on_add()
+
+    async def drop_card_edits(self, member_id: int, lead_id: int, now: datetime) -> None:
+        self._owed = [n for n in self._owed if not _is_card_edit(n, member_id, lead_id)]
+        await self._session.execute(coalesce_card_edits(member_id, lead_id, now))
+
+    def discard(self) -> None:
+        """The transaction rolled back: nothing is owed."""
+        self._owed = []
+
+    async def write(self) -> None:
+        """Write what is owed; the unit of work calls this right before it commits."""
+        owed, self._owed = self._owed, []
+        if not owed:
+            return
+        if self._session.get_bind().dialect.name == "postgresql":
+            for member_id in sorted({n.member_id for n in owed}):
+                await self._session.execute(
+                    select(func.pg_advisory_xact_lock(OUTBOX_LOCKS, member_id))
+                )
+        self._session.add_all(
+            OutboxRow(
+                member_id=n.member_id,
+                kind=n.kind.value,
+                lead_id=n.lead_id,
+                text=n.text,
+                fresh=n.fresh,
+                created_at=n.created_at,
+                escalation_id=n.escalation_id,
+            )
+            for n in owed
+        )
+        await self._session.flush()

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import Notification, NotificationKind
@@ -63,16 +63,18 @@ class SqlOutboxRepository:
                 await self._session.execute(
                     select(func.pg_advisory_xact_lock(OUTBOX_LOCKS, member_id))
                 )
-        self._session.add_all(
-            OutboxRow(
-                member_id=n.member_id,
-                kind=n.kind.value,
-                lead_id=n.lead_id,
-                text=n.text,
-                fresh=n.fresh,
-                created_at=n.created_at,
-                escalation_id=n.escalation_id,
-            )
-            for n in owed
+        await self._session.execute(
+            insert(OutboxRow),
+            [
+                {
+                    "member_id": n.member_id,
+                    "kind": n.kind.value,
+                    "lead_id": n.lead_id,
+                    "text": n.text,
+                    "fresh": n.fresh,
+                    "created_at": n.created_at,
+                    "escalation_id": n.escalation_id,
+                }
+                for n in owed
+            ],
         )
-        await self._session.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import Update, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from domain import normalize
@@ -116,6 +116,30 @@ def _lead(row: LeadRow) -> Lead:
     )
 
 
+def _conditional_update(responsible: Any) -> Update:
+    """update_if's statement, built once per kind of responsible check: building one (two
+    dozen values coerced into bind parameters) cost more than running it. It does not
+    synchronise the session's copy of the row (a search per statement); update_if expires it."""
+    statement = update(LeadRow).where(
+        LeadRow.id == bindparam("w_id"),
+        LeadRow.version == bindparam("w_version"),
+        LeadRow.status == bindparam("w_status"),
+    )
+    if responsible is None:
+        statement = statement.where(LeadRow.responsible_id.is_(None))
+    elif responsible is not ANY:
+        statement = statement.where(LeadRow.responsible_id == bindparam("w_responsible"))
+    columns = (*_MUTABLE, "company_key", "version")
+    return (
+        statement.values({name: bindparam(name) for name in columns})
+        .returning(LeadRow.id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+_UPDATE_IF = {kind: _conditional_update(kind) for kind in (ANY, None, "responsible")}
+
+
 def _values(lead: Lead) -> dict[str, Any]:
     values = {name: getattr(lead, name) for name in _MUTABLE}
     values["status"] = lead.status.value
@@ -157,21 +181,26 @@ class SqlLeadRepository(SqlRepository):
     ) -> bool:
         """Write the lead if nobody changed it since it was read (its version) and its
         status (and responsible) are as expected: one conditional UPDATE."""
-        statement = update(LeadRow).where(
-            LeadRow.id == lead.id,
-            LeadRow.version == lead.version,
-            LeadRow.status == expected_status.value,
-        )
-        if expected_responsible is None:
-            statement = statement.where(LeadRow.responsible_id.is_(None))
-        elif expected_responsible is not ANY:
-            statement = statement.where(LeadRow.responsible_id == expected_responsible)
-        result = await self._session.execute(
-            statement.values(**_values(lead), version=lead.version + 1).returning(LeadRow.id)
-        )
+        params = {
+            **_values(lead),
+            "version": lead.version + 1,
+            "w_id": lead.id,
+            "w_version": lead.version,
+            "w_status": expected_status.value,
+        }
+        if expected_responsible is ANY or expected_responsible is None:
+            statement = _UPDATE_IF[expected_responsible]
+        else:
+            statement = _UPDATE_IF["responsible"]
+            params["w_responsible"] = expected_responsible
+        result = await self._session.execute(statement, params)
         if result.first() is None:
             return False
         lead.version += 1
+        # The statement leaves the session's copy as it was: the next read loads it afresh.
+        loaded = self._session.identity_map.get(self._session.identity_key(LeadRow, lead.id))
+        if loaded is not None:
+            self._session.expire(loaded)
         return True
 
     async def set_notified(self, lead_id: int, responsible_id: int, at: datetime | None) -> bool:

@@ -15,8 +15,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.errors import InvitationInvalid, NotAllowed
-from domain.model import Department, Member, Notification, NotificationKind, Profile, Role
-from domain.services import onboarding
+from domain.lead_fields import LeadField
+from domain.model import (
+    Department,
+    LeadSource,
+    Member,
+    Notification,
+    NotificationKind,
+    Profile,
+    Role,
+)
+from domain.ports import LeadQuery
+from domain.services import leads, onboarding
+from domain.statuses import LeadStatus
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import alembic_config, downgrade_engine, upgrade_engine
 from storage.tables import Base, OutboxRow
@@ -150,6 +161,37 @@ async def test_invitation_is_single_use_even_under_concurrency(
         invitation = await uow.invitations.by_token(token)
     assert {m.telegram_id for m in everyone} == {1, joined[0].telegram_id}
     assert invitation is not None and invitation.used_by == joined[0].id
+
+
+async def test_a_conditional_lead_write_is_read_back_in_the_same_unit_of_work(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    _, department = await seed_admin(uow_factory)
+    async with uow_factory() as uow:
+        intake = await leads.create_lead(
+            uow,
+            values={LeadField.NAME: "Иван"},
+            source=LeadSource.WEB,
+            department_id=department.id or 0,
+            creator=None,
+            now=NOW,
+        )
+    async with uow_factory() as uow:
+        [listed], _ = await uow.leads.find(LeadQuery(department_id=department.id))
+        lead = await uow.leads.get(intake.lead.id or 0)
+        assert lead is not None and listed.version == lead.version == 0
+        lead.title = "Переименован"
+        assert await uow.leads.update_if(lead, expected_status=LeadStatus.NEW)
+        [listed], _ = await uow.leads.find(LeadQuery(department_id=department.id))
+        assert (listed.title, listed.version) == ("Переименован", 1)
+        lead.version = 0  # as read before the write: a second writer with it loses
+        assert not await uow.leads.update_if(lead, expected_status=LeadStatus.NEW)
+        assert not await uow.leads.update_if(
+            listed, expected_status=LeadStatus.NEW, expected_responsible=7
+        )
+        assert await uow.leads.update_if(
+            listed, expected_status=LeadStatus.NEW, expected_responsible=None
+        )
 
 
 async def two_members(uow_factory: SqlUnitOfWorkFactory) -> tuple[int, int]:

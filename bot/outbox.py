@@ -40,7 +40,7 @@ from aiogram.types import InlineKeyboardMarkup
 from domain.model import Notification, NotificationKind
 from domain.ports import Clock, SystemClock
 from domain.services.cards import card_context
-from domain.services.timers import card_reached, supervisors_of
+from domain.services.timers import card_settled, supervisors_of
 from handlers import escalation_views, lead_views
 from handlers.lead_callbacks import LeadCb
 from storage.leases import Leases
@@ -246,6 +246,7 @@ class OutboxSender:
             if pending is None:
                 return False  # another sender has it
             self._chat_ready[pending.member_id] = time.monotonic() + self._chat_interval
+            settled = True  # done with: delivered, or it never will be
             try:
                 await self._deliver(uow, store, pending)
             except asyncio.CancelledError:
@@ -257,8 +258,10 @@ class OutboxSender:
                 when = self._clock.now() + timedelta(seconds=error.retry_after)
                 await store.retry_at(row_id, when, f"{FLOOD_WAIT} {error.retry_after}")
                 log.warning("outbox: Telegram asks to wait %ss", error.retry_after)
+                settled = False
             except (TelegramNetworkError, TelegramServerError) as error:
                 await store.retry_at(row_id, self._backoff(pending.attempts), repr(error))
+                settled = False
             except MemberBlocked:
                 await store.sent(row_id, self._clock.now(), "blocked")
             except TelegramForbiddenError as error:
@@ -274,9 +277,14 @@ class OutboxSender:
                     await store.sent(row_id, self._clock.now(), f"gave up: {error!r}")
                 else:
                     await store.retry_at(row_id, self._backoff(pending.attempts), repr(error))
+                    settled = False
             else:
                 await store.sent(row_id, self._clock.now())
                 self.delivered += 1
+            if settled and pending.kind is NotificationKind.CARD and pending.fresh:
+                await card_settled(
+                    uow, pending.lead_id or 0, pending.member_id, self._rules_clock.now()
+                )
             await uow.commit()
             return True
 
@@ -388,8 +396,6 @@ class OutboxSender:
             await store.remember_card(
                 lead.id or 0, pending.member_id, chat_id, sent, self._clock.now()
             )
-            if pending.fresh:
-                await card_reached(uow, lead.id or 0, pending.member_id, self._rules_clock.now())
             await uow.commit()  # no write lock may be held across a call to Telegram
             if old is not None and pending.fresh:
                 await self._retire(old)

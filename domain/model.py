@@ -158,7 +158,7 @@ class Lead:
     creator_id: int | None = None
     assigned_by_id: int | None = None
     assigned_at: datetime | None = None
-    notified_at: datetime | None = None  # R2.15: when the responsible's card reached him
+    notified_at: datetime | None = None  # R2.15: his card reached him (or failed for good)
     first_contact_at: datetime | None = None
     next_contact_at: datetime | None = None
     junk_reason: str | None = None

@@ -109,10 +109,11 @@ class LeadRepository(Protocol):
         ...
 
     async def set_notified(self, lead_id: int, responsible_id: int, at: datetime | None) -> bool:
-        """When the card of the lead reached its responsible (R2.15), or None for a new
-        assignment. Only while `responsible_id` is the responsible, and a time already set is
-        kept. Apart from `update_if` and its version, so that the sender recording a delivery
-        never makes a manager's press at that moment fail as a conflict."""
+        """When the card of the lead reached its responsible, or failed for good (R2.15's
+        clock starts), or None for a new assignment. Only while `responsible_id` is the
+        responsible, and a time already set is kept. Apart from `update_if` and its version,
+        so that the sender recording a delivery never makes a manager's press at that moment
+        fail as a conflict."""
         ...
 
     async def find(self, query: LeadQuery) -> tuple[list[Lead], int]: ...

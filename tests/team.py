@@ -92,14 +92,14 @@ async def card_of(user: TelegramUser, lead_id: int) -> Any:
     return await user.fake.wait_for(find)
 
 
-async def card_reached(bot: RunningBot, lead_id: int, timeout: float = 5.0) -> datetime:
-    """When the lead's card reached its responsible and R2.15's clock started, once it has
-    (the sender records it right after Telegram took the card)."""
+async def contact_clock_started(bot: RunningBot, lead_id: int, timeout: float = 5.0) -> datetime:
+    """When R2.15's clock of the lead started, once it has: the sender records it right after
+    Telegram took the responsible's card (or refused it for good)."""
     deadline = time.monotonic() + timeout
     while True:
         async with bot.app.uow_factory() as uow:
             lead = await uow.leads.get(lead_id)
         if lead is not None and lead.notified_at is not None:
             return lead.notified_at
-        assert time.monotonic() < deadline, f"lead #{lead_id}: no card reached its responsible"
+        assert time.monotonic() < deadline, f"lead #{lead_id}: its contact clock has not started"
         await asyncio.sleep(0.02)

@@ -16,7 +16,7 @@ from handlers.escalation_views import EscalationCb
 from storage.tables import EscalationRow, MemberRow, PenaltyRow
 from tests.fake_telegram import TelegramUser
 from tests.support import RunningBot
-from tests.team import Team, card_of, card_reached, post_lead, seed_team
+from tests.team import Team, card_of, contact_clock_started, post_lead, seed_team
 from tests.test_lead_flow_e2e import assign, events
 
 SWEEPS = 0.5  # several sweeps: long enough for a second firing to show up if it could
@@ -51,7 +51,7 @@ async def escalations(bot: RunningBot, rule: str | None = None) -> list[Escalati
 async def new_assigned_lead(bot: RunningBot, team: Team, to: Any, name: str = "Иван") -> int:
     _, body = await post_lead(bot, {"source": "WEB", "name": name, "phone": "+79121112233"})
     await assign(team, body["id"], team.office, to)
-    await card_reached(bot, body["id"])
+    await contact_clock_started(bot, body["id"])
     return int(body["id"])
 
 
@@ -130,7 +130,7 @@ async def test_reassignment_restarts_the_clock(
     await fake.wait_for(lambda: "Сменить ответственного" in boss_card.buttons())
     await team.boss.user.press("Сменить ответственного", boss_card)
     await team.boss.user.press("Бобров Борис", boss_card)  # at 09:12
-    await card_reached(running_bot, lead_id)
+    await contact_clock_started(running_bot, lead_id)
 
     clock.advance(minutes=5)  # 09:17: Anna's 15 minutes are over, but the lead is not hers
     await asyncio.sleep(SWEEPS)
@@ -161,7 +161,7 @@ async def test_the_clock_starts_when_the_card_reaches_the_manager(
     await asyncio.sleep(SWEEPS)
     assert await escalations(running_bot) == []
     held.release()
-    assert await card_reached(running_bot, lead_id) == clock.now()
+    assert await contact_clock_started(running_bot, lead_id) == clock.now()
     await card_of(anna, lead_id)
 
     clock.advance(minutes=10)  # 09:30: two thirds of his 15 minutes
@@ -172,6 +172,26 @@ async def test_the_clock_starts_when_the_card_reaches_the_manager(
     assert len(texts(anna, "⏰")) == 1 and len(texts(boss, "🚨")) == 1
     [row] = await escalations(running_bot, "R2.15")
     assert row.due_at == clock.now()
+
+
+async def test_a_card_that_cannot_reach_the_manager_still_starts_the_clock(
+    running_bot: RunningBot, team: Team, fake: Any, clock: Any
+) -> None:
+    """He blocked the bot: his card never arrives, but the breach still reaches the
+    supervisor, who also learns why."""
+    anna, boss = team.anna.user, team.boss.user
+    fake.fail(403, chat_id=anna.id)
+    lead_id = await new_assigned_lead(running_bot, team, team.anna)  # 09:00
+    await fake.wait_for(lambda: texts(boss, "⚠️ Аннова Анна заблокировал"))
+    clock.advance(minutes=15)
+    card = await fake.wait_for(lambda: texts(boss, "🚨"))
+    assert card[0].splitlines()[:2] == [
+        "🚨 Нарушение R2.15: не связался с клиентом вовремя",
+        f"Лид #{lead_id} «Иван (сайт)» · Назначен ответственный",
+    ]
+    await asyncio.sleep(SWEEPS)
+    assert len(texts(boss, "🚨")) == 1
+    assert [row.lead_id for row in await escalations(running_bot, "R2.15")] == [lead_id]
 
 
 async def test_due_while_stopped_fires_once_after_start(

@@ -62,7 +62,7 @@ async def plan_new_lead(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
 async def plan_contact(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
     """R2.15: the clock starts when the responsible is told; a new responsible, a new clock.
 
-    Planned at assignment as if the card reached him at once; `card_reached` plans it again
+    Planned at assignment as if the card reached him at once; `card_settled` plans it again
     from the moment Telegram took the card."""
     assert lead.id is not None
     await uow.timers.cancel(lead.id, (*CONTACT_KINDS, TimerKind.UNASSIGNED), now)
@@ -73,10 +73,12 @@ async def plan_contact(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
         await _add(uow, lead, kind, _due(kind, lead, policy, now), now, lead.responsible_id)
 
 
-async def card_reached(uow: UnitOfWork, lead_id: int, member_id: int, now: datetime) -> None:
-    """The new card of a lead reached `member_id`. If he is its responsible and has not been
-    told before, R2.15's clock starts now: a card held up (Telegram down, a 429, the
-    one-message-a-second pacing) does not eat into his minutes."""
+async def card_settled(uow: UnitOfWork, lead_id: int, member_id: int, now: datetime) -> None:
+    """The new card of a lead reached `member_id`, or never will (he blocked the bot, left,
+    or Telegram refused it). If he is its responsible and this is the first such card since
+    his assignment, R2.15's clock starts now: a card held up (Telegram down, a 429, the
+    one-message-a-second pacing) does not eat into his minutes, and one that cannot reach him
+    still lets the breach reach his supervisor."""
     lead = await uow.leads.get(lead_id)
     if (
         lead is None
@@ -179,8 +181,9 @@ async def _escalate(uow: UnitOfWork, escalation: Escalation, now: datetime) -> E
 
 
 def _awaits_contact(lead: Lead, timer: Timer) -> bool:
-    """R2.15's clock runs for this timer: the card reached the responsible (a card still on
-    its way plans the clock again when it gets there) and he has not made contact yet."""
+    """R2.15's clock runs for this timer: the card reached the responsible or never will (a
+    card still on its way plans the clock again when it is done) and he has not made
+    contact yet."""
     return (
         lead.notified_at is not None
         and lead.status is LeadStatus.ASSIGNED

@@ -63,7 +63,7 @@ async def plan_contact(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
     """R2.15: the clock starts when the responsible is told; a new responsible, a new clock.
 
     Planned at assignment as if the card reached him at once; `card_settled` plans it again
-    from the moment Telegram took the card."""
+    from the moment his card is done with (taken by Telegram, or given up for good)."""
     assert lead.id is not None
     await uow.timers.cancel(lead.id, (*CONTACT_KINDS, TimerKind.UNASSIGNED), now)
     if lead.status is not LeadStatus.ASSIGNED or lead.first_contact_at is not None:

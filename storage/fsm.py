@@ -9,11 +9,10 @@ from typing import Any
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StorageKey
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.tables import FsmStateRow
+from storage.upsert import upsert_insert
 
 StateType = str | State | None
 
@@ -28,8 +27,7 @@ class SqlStorage(BaseStorage):
     def __init__(self, engine: AsyncEngine, key_builder: KeyBuilder | None = None) -> None:
         self._engine = engine
         self._key_builder = key_builder or DefaultKeyBuilder(with_destiny=True)
-        insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-        self._insert = insert
+        self._insert = upsert_insert(engine.dialect.name)
 
     def _key(self, key: StorageKey) -> str:
         return self._key_builder.build(key)

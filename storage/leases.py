@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.tables import LeaseRow
+from storage.upsert import upsert_insert
 
 
 class Leases:
@@ -26,11 +25,7 @@ class Leases:
             )
         ).first()
         if current is None:
-            insert = (
-                pg_insert
-                if self._session.get_bind().dialect.name == "postgresql"
-                else sqlite_insert
-            )
+            insert = upsert_insert(self._session.get_bind().dialect.name)
             result = await self._session.execute(
                 insert(LeaseRow)
                 .values(name=name, holder=holder, expires_at=now + term)

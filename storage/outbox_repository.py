@@ -28,6 +28,7 @@ OUTBOX_LOCKS = 0x6F75_7462  # "outb"
 
 
 def _is_card_edit(notification: Notification, member_id: int, lead_id: int) -> bool:
+    """What `coalesce_card_edits` marks done among written rows, among those still owed."""
     return (
         notification.kind is NotificationKind.CARD
         and not notification.fresh

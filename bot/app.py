@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.http import HttpServer, build_http_app
 from bot.outbox import OutboxSender
 from bot.settings import Settings, token_of
+from bot.telegram_types import warm_up
 from domain.ports import Clock, SystemClock
 from domain.services.checklist import ensure_default as ensure_default_checklist
 from handlers import routers, views
@@ -49,6 +50,7 @@ class App:
     async def start_polling(self, *, handle_signals: bool = True) -> None:
         """Long polling until SIGINT/SIGTERM (or `stop_polling`); cleans up on the way out."""
         try:
+            warm_up()
             await self.bot.delete_webhook(drop_pending_updates=False)
             await self.dispatcher.start_polling(
                 self.bot, handle_signals=handle_signals, close_bot_session=True

@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     if migrated != 0:
         return migrated
 
+    from bot.telegram_types import defer_builds
+
+    defer_builds()  # before the first import of aiogram
     from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
     from bot.app import build_app

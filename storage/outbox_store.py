@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Update, func, or_, select, update
+from sqlalchemy import Select, Update, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import NotificationKind
@@ -56,49 +56,67 @@ def coalesce_card_edits(member_id: int, lead_id: int, now: datetime, after_id: i
     )
 
 
+def _heads() -> Select[Any]:
+    first = (
+        select(func.min(OutboxRow.id).label("id"))
+        .where(OutboxRow.sent_at.is_(None))
+        .group_by(OutboxRow.member_id)
+        .order_by(func.min(OutboxRow.id))
+        .limit(bindparam("limit"))
+        .subquery()
+    )
+    return (
+        select(OutboxRow.id, OutboxRow.member_id, OutboxRow.not_before, OutboxRow.claimed_until)
+        .join(first, OutboxRow.id == first.c.id)
+        .order_by(OutboxRow.id)
+    )
+
+
+# Built once, with bind parameters: the sender runs them for every message, and building
+# one cost more than running it. No session holds a copy of these rows to synchronise.
+_HEADS = _heads()
+_CLAIM = (
+    update(OutboxRow)
+    .where(
+        OutboxRow.id == bindparam("w_id"),
+        OutboxRow.sent_at.is_(None),
+        or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < bindparam("now")),
+    )
+    .values(claimed_until=bindparam("until"), attempts=OutboxRow.attempts + 1)
+    .returning(
+        OutboxRow.id,
+        OutboxRow.member_id,
+        OutboxRow.kind,
+        OutboxRow.lead_id,
+        OutboxRow.escalation_id,
+        OutboxRow.text,
+        OutboxRow.fresh,
+        OutboxRow.attempts,
+    )
+    .execution_options(synchronize_session=False)
+)
+_SENT = (
+    update(OutboxRow)
+    .where(OutboxRow.id == bindparam("w_id"))
+    .values(sent_at=bindparam("now"), claimed_until=None, last_error=bindparam("error"))
+    .execution_options(synchronize_session=False)
+)
+
+
 class OutboxStore:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def heads(self, limit: int, scan: int = 2000) -> list[Head]:
-        """The first unsent row of each member among the oldest `scan`, oldest first."""
-        rows = await self._session.execute(
-            select(OutboxRow.id, OutboxRow.member_id, OutboxRow.not_before, OutboxRow.claimed_until)
-            .where(OutboxRow.sent_at.is_(None))
-            .order_by(OutboxRow.id)
-            .limit(scan)
-        )
-        seen: set[int] = set()
-        result = []
-        for row in rows:
-            if row.member_id in seen:
-                continue
-            seen.add(row.member_id)
-            result.append(Head(row.id, row.member_id, row.not_before, row.claimed_until))
-            if len(result) >= limit:
-                break
-        return result
+    async def heads(self, limit: int) -> list[Head]:
+        """The first unsent row of each member, oldest first: one member's backlog, however
+        long, never hides the others' messages."""
+        rows = await self._session.execute(_HEADS, {"limit": limit})
+        return [Head(row.id, row.member_id, row.not_before, row.claimed_until) for row in rows]
 
     async def claim(self, row_id: int, now: datetime, hold: timedelta) -> Pending | None:
         """One conditional UPDATE: of two senders exactly one gets the row."""
         result = await self._session.execute(
-            update(OutboxRow)
-            .where(
-                OutboxRow.id == row_id,
-                OutboxRow.sent_at.is_(None),
-                or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
-            )
-            .values(claimed_until=now + hold, attempts=OutboxRow.attempts + 1)
-            .returning(
-                OutboxRow.id,
-                OutboxRow.member_id,
-                OutboxRow.kind,
-                OutboxRow.lead_id,
-                OutboxRow.escalation_id,
-                OutboxRow.text,
-                OutboxRow.fresh,
-                OutboxRow.attempts,
-            )
+            _CLAIM, {"w_id": row_id, "now": now, "until": now + hold}
         )
         row = result.first()
         if row is None:
@@ -116,9 +134,7 @@ class OutboxStore:
 
     async def sent(self, row_id: int, now: datetime, error: str | None = None) -> None:
         await self._session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == row_id)
-            .values(sent_at=now, claimed_until=None, last_error=error and error[:500])
+            _SENT, {"w_id": row_id, "now": now, "error": error and error[:500]}
         )
 
     async def coalesce_cards(self, pending: Pending, now: datetime) -> None:

@@ -188,6 +188,14 @@ class OutboxRow(Base):
             sqlite_where=text("sent_at IS NULL"),
             postgresql_where=text("sent_at IS NULL"),
         ),
+        # Each member's oldest unsent row, read from the index alone (the sender's heads).
+        Index(
+            "ix_outbox_unsent_by_member",
+            "member_id",
+            "id",
+            sqlite_where=text("sent_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

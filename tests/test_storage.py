@@ -30,6 +30,7 @@ from domain.services import leads, onboarding
 from domain.statuses import LeadStatus
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import alembic_config, downgrade_engine, upgrade_engine
+from storage.outbox_store import OutboxStore
 from storage.tables import Base, OutboxRow
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -245,6 +246,34 @@ async def test_transactions_owing_to_the_same_members_commit_together(
         assert sorted(await outbox_texts(uow_factory, member_id)) == sorted(
             [f"{a}→{member_id}", f"{b}→{member_id}"]
         )
+
+
+async def test_one_members_long_backlog_does_not_hide_the_others_messages(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    """The sender takes each member's oldest row per round: a supervisor owed thousands of
+    messages still leaves the manager's one in the round."""
+    boss, manager = await two_members(uow_factory)
+    async with uow_factory() as uow:
+        for n in range(2500):
+            await uow.outbox.add(owed(boss, f"эскалация {n}"))
+        await uow.outbox.add(owed(manager, "новый лид"))
+        await uow.commit()
+    async with uow_factory() as uow:
+        heads = await OutboxStore(uow.session).heads(200)
+        first = {
+            member_id: await uow.session.scalar(
+                select(OutboxRow.id)
+                .where(OutboxRow.member_id == member_id)
+                .order_by(OutboxRow.id)
+                .limit(1)
+            )
+            for member_id in (boss, manager)
+        }
+    assert [(head.member_id, head.id) for head in heads] == [
+        (boss, first[boss]),
+        (manager, first[manager]),
+    ]
 
 
 async def test_a_rolled_back_unit_of_work_owes_nothing(uow_factory: SqlUnitOfWorkFactory) -> None:

@@ -129,11 +129,11 @@ async def _act(
             return None
         case "pick":
             lead = await leads.assign_lead(uow, member, cb.id, cb.v, now)
-            return f"Назначен: {await leads.member_name(uow, lead.responsible_id)}"
+            return await leads.assigned_note(uow, lead, "Назначен")
         case "rpk":
             previous = int(cb.t) if cb.t.isdigit() else None
             lead = await leads.reassign_lead(uow, member, cb.id, cb.v, previous, now)
-            return f"Ответственный: {await leads.member_name(uow, lead.responsible_id)}"
+            return await leads.assigned_note(uow, lead, "Ответственный")
         case "call":
             lead = await _fresh_lead(uow, member, cb, Action.WORK_LEAD)
             await show(lead, lead_views.call_keyboard(lead), "Когда перезвонить?")

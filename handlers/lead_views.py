@@ -223,7 +223,7 @@ def back_row(lead: Lead) -> list[InlineKeyboardButton]:
 
 
 def picker(lead: Lead, members: list[Member], page: int, *, action: str) -> InlineKeyboardMarkup:
-    """The managers as buttons, paged (R2.11)."""
+    """The managers as buttons, paged (R2.11); 🚫 marks one who blocked the bot."""
     pages = max(1, -(-len(members) // PICKER_PAGE))
     page = min(max(0, page), pages - 1)
     chunk = members[page * PICKER_PAGE : (page + 1) * PICKER_PAGE]
@@ -231,7 +231,7 @@ def picker(lead: Lead, members: list[Member], page: int, *, action: str) -> Inli
     rows = [
         [
             button(
-                m.full_name[:60],
+                ("🚫 " if m.blocked_at else "") + m.full_name[:60],
                 LeadCb(
                     a=pick,
                     id=lead.id or 0,

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from domain.statuses import LeadStatus
 from handlers.lead_callbacks import LeadCb
-from storage.tables import CompanyRow, ContactRow, DealRow, LeadEventRow, LeadRow
+from storage.tables import (
+    CompanyRow,
+    ContactRow,
+    DealRow,
+    LeadEventRow,
+    LeadRow,
+    MemberRow,
+)
 from tests.support import RunningBot
 from tests.team import Team, card_of, post_lead, seed_team
 
@@ -63,6 +71,29 @@ async def assign(team: Team, lead_id: int, by: Any, to: Any) -> None:
     await by.user.press("Назначить", card)
     answer = await by.user.press(to.name, card)
     assert answer["text"] == f"Назначен: {to.name}"
+
+
+async def test_assigning_to_a_manager_who_blocked_the_bot_warns(
+    running_bot: RunningBot, team: Team
+) -> None:
+    async with running_bot.app.uow_factory() as uow:
+        await uow.session.execute(
+            update(MemberRow)
+            .where(MemberRow.id == team.anna.member_id)
+            .values(blocked_at=datetime(2026, 12, 1, tzinfo=UTC))
+        )
+        await uow.commit()
+    status, body = await post_lead(running_bot, ROMASHKA)
+    assert status == 201
+    card = await card_of(team.boss.user, body["id"])
+    await team.boss.user.press("Назначить", card)
+    assert card.buttons()[:2] == ["🚫 Аннова Анна", "Бобров Борис"]
+    answer = await team.boss.user.press("🚫 Аннова Анна", card)
+    assert answer["text"] == (
+        "Назначен: Аннова Анна. ⚠️ Он заблокировал бота: карточка к нему не придёт, "
+        "сообщите ему сами."
+    )
+    assert (await lead_row(running_bot, body["id"])).responsible_id == team.anna.member_id
 
 
 async def test_web_lead_to_deal(running_bot: RunningBot, team: Team, fake: Any) -> None:

@@ -55,6 +55,17 @@ async def member_name(uow: UnitOfWork, member_id: int | None) -> str:
     return member.full_name if member else f"#{member_id}"
 
 
+async def assigned_note(uow: UnitOfWork, lead: Lead, prefix: str) -> str:
+    """The answer to an assignment: who got the lead, and whether the bot can reach him."""
+    responsible = await uow.members.get(lead.responsible_id) if lead.responsible_id else None
+    if responsible is None:
+        return f"{prefix}: {await member_name(uow, lead.responsible_id)}"
+    note = f"{prefix}: {responsible.full_name}"
+    if responsible.blocked_at is not None:
+        note += ". ⚠️ Он заблокировал бота: карточка к нему не придёт, сообщите ему сами."
+    return note
+
+
 async def record(
     uow: UnitOfWork,
     lead: Lead,

@@ -4,13 +4,15 @@
 pydantic builds a validator for each, every one holding its own copy of the nested types it
 reaches: 165 MB of what was a 203 MB bot, for types it never meets. aiogram already declares
 them `defer_build=True`; only that loop forces the builds. `defer_builds()` lets the import run
-with the loop's rebuilds held back: each type keeps the loop's namespace, so pydantic resolves its
-forward references when the type is first validated or serialised, exactly as the loop would
-have, and builds only that type.
+with the loop's rebuilds held back and leaves the loop's namespace where pydantic looks when a
+type is first validated or serialised, so it resolves the forward references as the loop would
+have and builds only that type.
 """
 
 from __future__ import annotations
 
+import builtins
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,25 +20,44 @@ from typing import Any
 
 from pydantic import BaseModel
 
+log = logging.getLogger(__name__)
+
+# The builtins aiogram's annotations name, looked up ahead of whatever the frame that first
+# uses a type happens to call its locals.
+_BUILTINS = {name: getattr(builtins, name) for name in ("list", "dict", "str", "int", "float")}
+_namespace: dict[str, Any] = {}
+
 
 def defer_builds() -> None:
     """Import aiogram's types with their validators left to be built on first use.
 
-    Call it before anything imports aiogram (`crmbot run`, the tests and the benchmarks do);
-    afterwards it does nothing.
+    Call it before anything imports aiogram (`crmbot run`, the tests and the benchmarks do).
     """
-    if "aiogram.types" in sys.modules:
+    if "aiogram.types" in sys.modules and not _namespace:
+        log.warning("aiogram was imported first: its types are all built, at 165 MB")
         return
-    with _rebuilds_held_back() as namespace:
-        import aiogram.types
+    if not _namespace:
+        with _rebuilds_held_back(_namespace):
+            import aiogram.types  # noqa: F401
+    _share(_namespace)
+
+
+def _share(namespace: dict[str, Any]) -> None:
+    """Where pydantic resolves a name: the class's parent namespace when it builds an aiogram
+    model, the module's globals when it builds a model of ours that holds aiogram types."""
     import aiogram.methods
+    import aiogram.types
     from aiogram.methods.base import Request, Response
 
-    # The methods are built as their classes are made, and those that reach a type fail there
-    # for want of the types' namespace; they are built again on first use, this time with it.
-    # Response[...] made later inherits Response's.
-    for model in (Request, Response, *vars(aiogram.methods).values()):
-        if isinstance(model, type) and issubclass(model, BaseModel):
+    models = [Request, Response]  # Response[...] made later inherits Response's
+    for package in (aiogram.types, aiogram.methods):
+        models += [m for m in vars(package).values() if isinstance(m, type)]
+        for name, module in list(sys.modules.items()):
+            if name.startswith(f"{package.__name__}.") and module is not None:
+                for key, value in namespace.items():
+                    vars(module).setdefault(key, value)
+    for model in models:
+        if issubclass(model, BaseModel):
             model.__pydantic_parent_namespace__ = namespace
 
 
@@ -60,23 +81,22 @@ def warm_up() -> None:
 
 
 @contextmanager
-def _rebuilds_held_back() -> Iterator[dict[str, Any]]:
-    """Hold back the rebuilds that name a types namespace; yields that namespace, once filled."""
+def _rebuilds_held_back(namespace: dict[str, Any]) -> Iterator[None]:
+    """Hold back the rebuilds of aiogram.types' closing loop, and fill `namespace` with the
+    namespace it names."""
     original = BaseModel.__dict__["model_rebuild"]
-    held: dict[str, Any] = {}
 
     def hold_back(cls: type[BaseModel], **kwargs: Any) -> bool | None:
-        namespace = kwargs.get("_types_namespace")
-        if namespace is None or kwargs.get("force"):
+        names = kwargs.get("_types_namespace")
+        called_from = sys._getframe(1).f_globals.get("__name__")
+        if names is None or kwargs.get("force") or called_from != "aiogram.types":
             return original.__func__(cls, **kwargs)
-        # What pydantic's first-use rebuild reads besides the caller's frame (see
-        # BaseModel.model_rebuild). One dict for all the types: pydantic only reads it.
-        cls.__pydantic_parent_namespace__ = namespace
-        held.update(namespace)
+        if not namespace:
+            namespace.update(_BUILTINS, **names)
         return None
 
     BaseModel.model_rebuild = classmethod(hold_back)  # type: ignore[method-assign,assignment]
     try:
-        yield held
+        yield
     finally:
         BaseModel.model_rebuild = original  # type: ignore[method-assign]

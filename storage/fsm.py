@@ -8,13 +8,14 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StorageKey
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.tables import FsmStateRow
 from storage.upsert import upsert_insert
 
 StateType = str | State | None
+_STATE = select(FsmStateRow.state).where(FsmStateRow.key == bindparam("key"))  # every update
 
 
 class SqlStorage(BaseStorage):
@@ -57,9 +58,7 @@ class SqlStorage(BaseStorage):
 
     async def get_state(self, key: StorageKey) -> str | None:
         async with self._engine.connect() as connection:
-            return await connection.scalar(
-                select(FsmStateRow.state).where(FsmStateRow.key == self._key(key))
-            )
+            return await connection.scalar(_STATE, {"key": self._key(key)})
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         await self._upsert(key, data=json.dumps(dict(data), ensure_ascii=False, sort_keys=True))

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from domain.model import Department, Invitation, Member, Role
 from storage.base import SqlRepository
 from storage.tables import DepartmentRow, InvitationRow, MemberRow
 
 
-def _member(row: MemberRow) -> Member:
+def _member(row: Any) -> Member:
+    """From a MemberRow, or a row of the members table's columns."""
     return Member(
         id=row.id,
         telegram_id=row.telegram_id,
@@ -41,6 +43,13 @@ def _invitation(row: InvitationRow) -> Invitation:
     )
 
 
+# Every update looks its sender up: the statement is built once, and reads plain columns
+# (no ORM object to track for a lookup the unit of work then lets go of).
+_BY_TELEGRAM_ID = select(MemberRow.__table__).where(
+    MemberRow.telegram_id == bindparam("telegram_id")
+)
+
+
 class SqlMemberRepository(SqlRepository):
     async def add(self, member: Member) -> Member:
         row = MemberRow(
@@ -63,9 +72,7 @@ class SqlMemberRepository(SqlRepository):
         return _member(row) if row else None
 
     async def by_telegram_id(self, telegram_id: int) -> Member | None:
-        row = await self._session.scalar(
-            select(MemberRow).where(MemberRow.telegram_id == telegram_id)
-        )
+        row = (await self._session.execute(_BY_TELEGRAM_ID, {"telegram_id": telegram_id})).first()
         return _member(row) if row else None
 
     async def in_department(self, department_id: int) -> list[Member]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import builtins
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,13 +53,23 @@ def _share(namespace: dict[str, Any]) -> None:
     models = [Request, Response]  # Response[...] made later inherits Response's
     for package in (aiogram.types, aiogram.methods):
         models += [m for m in vars(package).values() if isinstance(m, type)]
-        for name, module in list(sys.modules.items()):
-            if name.startswith(f"{package.__name__}.") and module is not None:
-                for key, value in namespace.items():
-                    vars(module).setdefault(key, value)
     for model in models:
-        if issubclass(model, BaseModel):
-            model.__pydantic_parent_namespace__ = namespace
+        if not issubclass(model, BaseModel):
+            continue
+        model.__pydantic_parent_namespace__ = namespace
+        module = vars(sys.modules[model.__module__])
+        for name in _names_in(model):
+            if name in namespace:
+                module.setdefault(name, namespace[name])
+
+
+def _names_in(model: type[BaseModel]) -> set[str]:
+    """The names its own annotations use (aiogram's are strings: `from __future__`)."""
+    names: set[str] = set()
+    for annotation in vars(model).get("__annotations__", {}).values():
+        if isinstance(annotation, str):
+            names.update(re.findall(r"[A-Za-z_]\w*", annotation))
+    return names
 
 
 def warm_up() -> None:

@@ -81,7 +81,9 @@ class OutboxSender:
         self._zone = zone
         # Delivery runs on real time whatever clock the rules use: retries are real waits.
         self._clock = clock or SystemClock()
-        self._rules_clock = rules_clock or self._clock  # the rules' time: R2.15's clock start
+        # The rules' time: R2.15's clock start, and the "now" a card or an escalation is
+        # drawn at, as the handlers draw theirs.
+        self._rules_clock = rules_clock or self._clock
         self._rate = max(1, int(rate))
         self._chat_interval = chat_interval
         self._recent: deque[float] = deque()
@@ -388,7 +390,7 @@ class OutboxSender:
         if lead is None:
             return
         context = await card_context(uow, lead, member)  # type: ignore[arg-type]
-        text = lead_views.card_text(context, self._clock.now(), self._zone)
+        text = lead_views.card_text(context, self._rules_clock.now(), self._zone)
         keyboard = lead_views.card_keyboard(context)
         old = await store.card(lead.id or 0, pending.member_id)
         sent = await self._edit_or_send(chat_id, None if pending.fresh else old, text, keyboard)
@@ -420,7 +422,7 @@ class OutboxSender:
         if escalation.responsible_id is not None:
             responsible = await uow.members.get(escalation.responsible_id)
         text = escalation_views.escalation_text(
-            escalation, lead, responsible, self._clock.now(), self._zone
+            escalation, lead, responsible, self._rules_clock.now(), self._zone
         )
         keyboard = escalation_views.escalation_keyboard(escalation)
         where = await store.escalation_card(escalation.id or 0, pending.member_id)

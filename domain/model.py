@@ -276,6 +276,15 @@ class Notification:
     id: int | None = None
 
 
+@dataclass(frozen=True)
+class PressedCard:
+    """The live card a member pressed a button on, when the press's answer redraws it
+    itself: the change owes him no edit of it through the outbox."""
+
+    member_id: int
+    message_id: int
+
+
 @dataclass
 class LeadDraft:
     """A lead offered from a forwarded message or a shared contact, before it is created."""

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from html import escape
 
 from aiogram import Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -17,7 +18,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.settings import Settings
 from domain.errors import InvalidInput, StaleState
 from domain.lead_fields import LeadField
-from domain.model import JunkReason, Lead, Member
+from domain.model import JunkReason, Lead, Member, PressedCard
 from domain.permissions import Action, require
 from domain.ports import Clock, UnitOfWork
 from domain.services import cards, conversion, leads
@@ -78,6 +79,10 @@ async def card_button(
     settings: Settings,
 ) -> None:
     await pause_other(state, raw_state, callback_data.id, message_of(query))
+    redraws = callback_data.a in CHANGE_THE_LEAD and member.id is not None
+    if redraws:
+        assert member.id is not None
+        uow.pressed_card = PressedCard(member.id, message_of(query).message_id)
     try:
         note = await _act(query, callback_data, member, uow, state, clock, settings)
     except StaleState:
@@ -86,6 +91,34 @@ async def card_button(
         raise
     if note is not None:
         await query.answer(note[:200])
+    if redraws:
+        await _redraw(query, uow, member, callback_data.id, clock.now(), settings)
+
+
+# The presses that change the lead: their answer redraws the presser's own card (the other
+# copies go by the outbox).
+CHANGE_THE_LEAD = frozenset({"go", "pick", "rpk", "c1h", "c10", "jr", "cok"})
+
+
+async def _redraw(
+    query: CallbackQuery,
+    uow: UnitOfWork,
+    member: Member,
+    lead_id: int,
+    now: datetime,
+    settings: Settings,
+) -> None:
+    context = await cards.drawn_by_press(uow, lead_id, member, message_of(query).message_id)
+    if context is None:
+        return
+    try:
+        await edit_text(
+            query,
+            lead_views.card_text(context, now, settings.zone),
+            lead_views.card_keyboard(context),
+        )
+    except TelegramAPIError:
+        await leads.refresh_card(uow, member, lead_id, now)  # the outbox tries again
 
 
 async def _act(

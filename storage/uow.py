@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.model import PressedCard
 from domain.sla import DEFAULT_SLA, SlaDefaults
 from storage.lead_repositories import (
     SqlCompanyRepository,
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
         self._sla_defaults = sla_defaults
         self._session: AsyncSession | None = None
         self._outbox_written = False
+        self.pressed_card: PressedCard | None = None
 
     def _mark_outbox(self) -> None:
         self._outbox_written = True

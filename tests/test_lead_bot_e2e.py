@@ -7,11 +7,14 @@ from typing import Any
 
 import pytest
 
+from domain.model import Notification, NotificationKind
 from handlers.lead_callbacks import LeadCb
 from tests.fake_telegram import TelegramUser
 from tests.support import RunningBot
 from tests.team import Team, card_of, post_lead, seed_team
 from tests.test_lead_flow_e2e import assign, lead_row
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -308,3 +311,46 @@ async def test_lists_and_board(team: Team, running_bot: RunningBot, fake: Any) -
     menu = await open_leads_menu(boss)
     await boss.press("Канбан", menu)
     assert "Не обработан: 1" in menu.text
+
+
+async def annas_card(running_bot: RunningBot, team: Team) -> tuple[int, Any]:
+    """A new lead assigned to Anna, and her card of it."""
+    _, body = await post_lead(running_bot, {"source": "WEB", "name": "Иван"})
+    await assign(team, body["id"], team.office, team.anna)
+    return body["id"], await card_of(team.anna.user, body["id"])
+
+
+async def test_the_pressers_card_is_redrawn_by_the_press_not_behind_his_outbox(
+    team: Team, running_bot: RunningBot, fake: Any
+) -> None:
+    """A message to him held up on its way (Telegram slow, a 429, the pacing of his chat)
+    does not hold up the card he pressed on: the press's answer redraws it."""
+    _, card = await annas_card(running_bot, team)
+    anna = team.anna.user
+    held = fake.hold("sendMessage", anna.id)
+    async with running_bot.app.uow_factory() as uow:
+        await uow.outbox.add(
+            Notification(team.anna.member_id, NotificationKind.TEXT, NOW, text="Напоминание")
+        )
+        await uow.commit()
+    await fake.wait_for(lambda: held.waiting == 1)
+
+    answer = await anna.press("В работу", card)
+    assert answer["text"] == "Статус: В работе"
+    await fake.wait_for(lambda: "● В работе" in card.text, timeout=2)
+    assert held.waiting == 1  # the text is still on its way
+    held.release()
+    await fake.wait_for(lambda: any(m.text == "Напоминание" for m in anna.messages))
+
+
+async def test_a_redraw_telegram_refuses_goes_by_the_outbox(
+    team: Team, running_bot: RunningBot, fake: Any
+) -> None:
+    lead_id, card = await annas_card(running_bot, team)
+    anna = team.anna.user
+    fake.fail(500, method="editMessageText", times=1, chat_id=anna.id)
+
+    answer = await anna.press("В работу", card)
+    assert answer["text"] == "Статус: В работе"
+    await fake.wait_for(lambda: "● В работе" in card.text)
+    assert (await lead_row(running_bot, lead_id)).status == "IN_PROCESS"

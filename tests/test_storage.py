@@ -24,6 +24,7 @@ from domain.model import (
     NotificationKind,
     Profile,
     Role,
+    TimerKind,
 )
 from domain.ports import LeadQuery
 from domain.services import leads, onboarding
@@ -193,6 +194,48 @@ async def test_a_conditional_lead_write_is_read_back_in_the_same_unit_of_work(
         assert await uow.leads.update_if(
             listed, expected_status=LeadStatus.NEW, expected_responsible=None
         )
+
+
+async def test_a_press_waits_for_the_lead_before_it_touches_its_timers(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    """The sender's `card_settled` writes the lead, then re-plans its timers. A press that
+    cancelled the timers first and wrote the lead after would deadlock with it on PostgreSQL:
+    every use case writes its lead first."""
+    boss_id, manager_id = await two_members(uow_factory)
+    async with uow_factory() as uow:
+        boss, manager = await uow.members.get(boss_id), await uow.members.get(manager_id)
+    assert boss is not None and manager is not None and manager.department_id is not None
+    async with uow_factory() as uow:
+        intake = await leads.create_lead(
+            uow,
+            values={LeadField.NAME: "Иван"},
+            source=LeadSource.WEB,
+            department_id=manager.department_id,
+            creator=None,
+            now=NOW,
+        )
+    lead_id = intake.lead.id or 0
+    async with uow_factory() as uow:
+        await leads.assign_lead(uow, boss, lead_id, manager_id, NOW)
+
+    async with uow_factory() as sender:
+        assert await sender.leads.set_notified(lead_id, manager_id, NOW)  # the lead's row
+
+        async def press() -> None:
+            async with uow_factory() as uow:
+                await leads.move_lead(
+                    uow, manager, lead_id, LeadStatus.IN_PROCESS, LeadStatus.ASSIGNED, NOW
+                )
+
+        pressing = asyncio.create_task(press())
+        await asyncio.sleep(0.5)  # the press is waiting, for the lead's row
+        await asyncio.wait_for(sender.timers.cancel(lead_id, (TimerKind.CONTACT_BREACH,), NOW), 5)
+        await sender.commit()
+    await asyncio.wait_for(pressing, 10)
+    async with uow_factory() as uow:
+        lead = await uow.leads.get(lead_id)
+    assert lead is not None and lead.status is LeadStatus.IN_PROCESS
 
 
 async def two_members(uow_factory: SqlUnitOfWorkFactory) -> tuple[int, int]:

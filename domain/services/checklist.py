@@ -23,7 +23,7 @@ from domain.model import Lead, Member
 from domain.permissions import Action, require
 from domain.ports import UnitOfWork
 from domain.services import timers
-from domain.services.leads import load_lead, record, save_lead
+from domain.services.leads import load_lead, publish, record, save_lead, write_lead
 from domain.statuses import LeadStatus, check_move
 
 MAX_FILE_BYTES = 256 * 1024
@@ -138,9 +138,10 @@ async def _store(
         None if old is None else answer_text(question, old, zone),
         answer_text(question, value, zone),
     )
+    await write_lead(uow, lead, stale=STALE)
     if question.field == "next_contact" and value is not None:
         await timers.plan_call(uow, lead, now)  # R2.5: the reminder comes from this row
-    await _save(uow, lead, now)
+    await publish(uow, lead, now)
     return Step(lead, step.checklist, lead.checklist_cursor)
 
 
@@ -220,10 +221,11 @@ async def finish(uow: UnitOfWork, actor: Member, lead_id: int, now: datetime) ->
         lead.status_changed_at = now
         lead.first_contact_at = lead.first_contact_at or now
         await record(uow, lead, actor, now, "status", "status", old.label, lead.status.label)
-        if old is LeadStatus.ASSIGNED:
-            await timers.contacted(uow, lead, now)
     await record(uow, lead, actor, now, "checklist_done", None, None, step.checklist.name)
-    return await save_lead(uow, lead, now, was=old, stale=STALE)
+    await write_lead(uow, lead, was=old, stale=STALE)
+    if old is LeadStatus.ASSIGNED:
+        await timers.contacted(uow, lead, now)
+    return await publish(uow, lead, now)
 
 
 async def replace_checklist(

@@ -11,7 +11,7 @@ from domain.model import Company, Contact, Deal, Lead, Member, Pipeline
 from domain.permissions import Action, require
 from domain.ports import UnitOfWork
 from domain.services import timers
-from domain.services.leads import load_lead, record, save_lead
+from domain.services.leads import load_lead, publish, record, write_lead
 from domain.statuses import LeadStatus, check_move
 
 DEFAULT_PIPELINE_NAME = "Продажи"
@@ -116,8 +116,9 @@ async def convert_lead(
     await record(
         uow, lead, actor, now, "converted", "deal", None, f"сделка #{deal.id}, {company.name}"
     )
+    await write_lead(uow, lead, was=old)
     await timers.closed(uow, lead, now)
-    await save_lead(uow, lead, now, was=old)
+    await publish(uow, lead, now)
     return deal
 
 

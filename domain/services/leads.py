@@ -93,16 +93,25 @@ async def record(
 async def push_cards(
     uow: UnitOfWork, lead: Lead, now: datetime, fresh_for: Iterable[int] = ()
 ) -> None:
-    """Refresh the lead's card for every holder; send a new card to `fresh_for`."""
+    """Refresh the lead's card for every holder; send a new card to `fresh_for`. The card a
+    press was made on is left to the press's answer (`uow.pressed_card`)."""
     assert lead.id is not None
     fresh = set(fresh_for)
     for member_id in fresh:
         await uow.outbox.add(
             Notification(member_id, NotificationKind.CARD, now, lead_id=lead.id, fresh=True)
         )
+    pressed = uow.pressed_card
     for member_id in await uow.lead_cards.holders(lead.id):
-        if member_id not in fresh:
-            await uow.outbox.add(Notification(member_id, NotificationKind.CARD, now, lead.id))
+        if member_id in fresh:
+            continue
+        if (
+            pressed is not None
+            and pressed.member_id == member_id
+            and await uow.lead_cards.is_live(lead.id, member_id, pressed.message_id)
+        ):
+            continue
+        await uow.outbox.add(Notification(member_id, NotificationKind.CARD, now, lead.id))
 
 
 async def tell(
@@ -322,15 +331,34 @@ async def move_lead(
     if old is LeadStatus.ASSIGNED and lead.first_contact_at is None:
         lead.first_contact_at = now  # "В работу": the client was contacted (R2.15)
     await record(uow, lead, actor, now, "status", "status", old.label, target.label)
+    await write_lead(uow, lead, was=old)
     if old is LeadStatus.ASSIGNED:
         await timers.contacted(uow, lead, now)
-    return await save_lead(uow, lead, now, was=old)
+    return await publish(uow, lead, now)
 
 
 async def _edit(uow: UnitOfWork, actor: Member, lead_id: int) -> Lead:
     lead = await load_lead(uow, lead_id)
     require(actor, Action.WORK_LEAD, lead=lead)
     _require_open(lead)
+    return lead
+
+
+async def write_lead(
+    uow: UnitOfWork, lead: Lead, *, was: LeadStatus | None = None, stale: str = STALE
+) -> None:
+    """Write the lead if nobody wrote it since it was read and its status is still `was`
+    (default: unchanged). A use case writes its lead before its timers: every transaction
+    that touches both (the sender's `card_settled` too) then locks the lead's row first, so
+    two never wait for each other in opposite orders (a deadlock on PostgreSQL)."""
+    if not await uow.leads.update_if(lead, expected_status=was or lead.status):
+        raise StaleState(stale)
+
+
+async def publish(uow: UnitOfWork, lead: Lead, now: datetime) -> Lead:
+    """Refresh every copy of the written lead's card, and commit."""
+    await push_cards(uow, lead, now)
+    await uow.commit()
     return lead
 
 
@@ -342,13 +370,9 @@ async def save_lead(
     was: LeadStatus | None = None,
     stale: str = STALE,
 ) -> Lead:
-    """Write the lead if nobody wrote it since it was read and its status is still `was`
-    (default: unchanged), refresh every copy of its card, and commit."""
-    if not await uow.leads.update_if(lead, expected_status=was or lead.status):
-        raise StaleState(stale)
-    await push_cards(uow, lead, now)
-    await uow.commit()
-    return lead
+    """`write_lead`, then `publish`: for a change that touches no timer."""
+    await write_lead(uow, lead, was=was, stale=stale)
+    return await publish(uow, lead, now)
 
 
 async def plan_call(
@@ -370,8 +394,9 @@ async def plan_call(
         old.isoformat() if old else None,
         when.isoformat(),
     )
+    await write_lead(uow, lead)
     await timers.plan_call(uow, lead, now)
-    return await save_lead(uow, lead, now)
+    return await publish(uow, lead, now)
 
 
 async def edit_field(
@@ -419,8 +444,9 @@ async def mark_junk(
     lead.junk_reason = text
     await record(uow, lead, actor, now, "status", "status", old.label, LeadStatus.JUNK.label)
     await record(uow, lead, actor, now, "junk", "junk_reason", None, text)
+    await write_lead(uow, lead, was=old)
     await timers.closed(uow, lead, now)
-    return await save_lead(uow, lead, now, was=old)
+    return await publish(uow, lead, now)
 
 
 async def open_card(uow: UnitOfWork, actor: Member, lead_id: int, now: datetime) -> Lead:
@@ -498,6 +524,8 @@ async def called(
     await record(uow, lead, actor, now, "called")
     if old is not lead.status:
         await record(uow, lead, actor, now, "status", "status", old.label, lead.status.label)
+    await write_lead(uow, lead, was=old)
+    if old is not lead.status:
         await timers.contacted(uow, lead, now)
     await timers.plan_call(uow, lead, now)
-    return await save_lead(uow, lead, now, was=old)
+    return await publish(uow, lead, now)

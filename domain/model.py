@@ -276,13 +276,15 @@ class Notification:
     id: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class PressedCard:
-    """The live card a member pressed a button on, when the press's answer redraws it
-    itself: the change owes him no edit of it through the outbox."""
+    """The live card a member pressed a button on: when nothing else is on its way to him
+    for that lead, the change leaves its redraw to the press's answer (`owed` is then set)
+    instead of the outbox."""
 
     member_id: int
     message_id: int
+    owed: bool = False
 
 
 @dataclass

@@ -112,7 +112,9 @@ class LeadRepository(Protocol):
     async def set_notified(self, lead_id: int, responsible_id: int, at: datetime | None) -> bool:
         """When the card of the lead reached its responsible, or failed for good (R2.15's
         clock starts), or None for a new assignment. Only while `responsible_id` is the
-        responsible, and a time already set is kept. Apart from `update_if` and its version,
+        responsible, and a time already set is kept; a time is set only while the lead still
+        awaits its first contact (a press that got there first wins). Apart from `update_if`
+        and its version,
         so that the sender recording a delivery never makes a manager's press at that moment
         fail as a conflict."""
         ...
@@ -172,6 +174,11 @@ class OutboxRepository(Protocol):
     async def drop_card_edits(self, member_id: int, lead_id: int, now: datetime) -> None:
         """The member's card of the lead is being drawn now: the edits still waiting for it
         are done by that (one already on its way is not stopped)."""
+        ...
+
+    async def owes_card(self, member_id: int, lead_id: int) -> bool:
+        """Whether a card of the lead is still to go to the member (an edit or a new card,
+        written or owed in this unit of work, on its way or not)."""
         ...
 
 

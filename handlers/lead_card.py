@@ -6,6 +6,7 @@ or forged press changes nothing, says why, and re-draws the member's card.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from html import escape
 
@@ -30,6 +31,8 @@ from handlers.filters import HasText, IsMember
 from handlers.lead_callbacks import LeadCb
 from handlers.replies import edit_markup, edit_text, message_of
 from handlers.states import LeadInput
+
+log = logging.getLogger(__name__)
 
 
 def _status(code: str) -> LeadStatus | None:
@@ -79,9 +82,7 @@ async def card_button(
     settings: Settings,
 ) -> None:
     await pause_other(state, raw_state, callback_data.id, message_of(query))
-    redraws = callback_data.a in CHANGE_THE_LEAD and member.id is not None
-    if redraws:
-        assert member.id is not None
+    if callback_data.a in CHANGE_THE_LEAD and member.id is not None:
         uow.pressed_card = PressedCard(member.id, message_of(query).message_id)
     try:
         note = await _act(query, callback_data, member, uow, state, clock, settings)
@@ -89,10 +90,11 @@ async def card_button(
         await uow.rollback()
         await leads.refresh_card(uow, member, callback_data.id, clock.now())
         raise
+    # The redraw first: the change is committed, and nothing else will draw this card.
+    if uow.pressed_card is not None and uow.pressed_card.owed:
+        await _redraw(query, uow, member, callback_data.id, clock.now(), settings)
     if note is not None:
         await query.answer(note[:200])
-    if redraws:
-        await _redraw(query, uow, member, callback_data.id, clock.now(), settings)
 
 
 # The presses that change the lead: their answer redraws the presser's own card (the other
@@ -108,17 +110,20 @@ async def _redraw(
     now: datetime,
     settings: Settings,
 ) -> None:
-    context = await cards.drawn_by_press(uow, lead_id, member, message_of(query).message_id)
-    if context is None:
-        return
     try:
-        await edit_text(
-            query,
-            lead_views.card_text(context, now, settings.zone),
-            lead_views.card_keyboard(context),
-        )
-    except TelegramAPIError:
-        await leads.refresh_card(uow, member, lead_id, now)  # the outbox tries again
+        context = await cards.drawn_by_press(uow, lead_id, member, message_of(query).message_id)
+        if context is not None:
+            await edit_text(
+                query,
+                lead_views.card_text(context, now, settings.zone),
+                lead_views.card_keyboard(context),
+            )
+            return
+    except Exception as error:
+        if not isinstance(error, TelegramAPIError):
+            log.exception("the card of lead %s was not redrawn", lead_id)
+        await uow.rollback()
+    await leads.refresh_card(uow, member, lead_id, now)  # the outbox draws it, then
 
 
 async def _act(

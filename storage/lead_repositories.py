@@ -208,7 +208,11 @@ class SqlLeadRepository(SqlRepository):
             LeadRow.id == lead_id, LeadRow.responsible_id == responsible_id
         )
         if at is not None:
-            statement = statement.where(LeadRow.notified_at.is_(None))
+            statement = statement.where(
+                LeadRow.notified_at.is_(None),
+                LeadRow.status == LeadStatus.ASSIGNED.value,
+                LeadRow.first_contact_at.is_(None),
+            )
         result = await self._session.execute(statement.values(notified_at=at).returning(LeadRow.id))
         return result.first() is not None
 

@@ -50,6 +50,24 @@ class SqlOutboxRepository:
         self._owed = [n for n in self._owed if not _is_card_edit(n, member_id, lead_id)]
         await self._session.execute(coalesce_card_edits(member_id, lead_id, now))
 
+    async def owes_card(self, member_id: int, lead_id: int) -> bool:
+        if any(
+            n.kind is NotificationKind.CARD and (n.member_id, n.lead_id) == (member_id, lead_id)
+            for n in self._owed
+        ):
+            return True
+        found = await self._session.scalar(
+            select(OutboxRow.id)
+            .where(
+                OutboxRow.member_id == member_id,
+                OutboxRow.lead_id == lead_id,
+                OutboxRow.kind == NotificationKind.CARD.value,
+                OutboxRow.sent_at.is_(None),
+            )
+            .limit(1)
+        )
+        return found is not None
+
     def discard(self) -> None:
         """The transaction rolled back: nothing is owed."""
         self._owed = []

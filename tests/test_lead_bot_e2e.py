@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -352,5 +353,38 @@ async def test_a_redraw_telegram_refuses_goes_by_the_outbox(
 
     answer = await anna.press("В работу", card)
     assert answer["text"] == "Статус: В работе"
+    await fake.wait_for(lambda: "● В работе" in card.text)
+    assert (await lead_row(running_bot, lead_id)).status == "IN_PROCESS"
+
+
+async def test_a_card_edit_already_on_its_way_is_not_overtaken_by_the_press(
+    team: Team, running_bot: RunningBot, fake: Any
+) -> None:
+    """An edit of her card drawn before the press and still on its way: the press leaves its
+    redraw to the outbox, behind it, so the card ends as the lead is."""
+    lead_id, card = await annas_card(running_bot, team)
+    anna = team.anna.user
+    held = fake.hold("editMessageText", anna.id)
+    async with running_bot.app.uow_factory() as uow:
+        await uow.outbox.add(Notification(team.anna.member_id, NotificationKind.CARD, NOW, lead_id))
+        await uow.commit()
+    await fake.wait_for(lambda: held.waiting == 1)  # drawn as «Назначен», not yet in the chat
+
+    answer = await anna.press("В работу", card)
+    assert answer["text"] == "Статус: В работе"
+    held.release()
+    await fake.wait_for(lambda: "● В работе" in card.text)
+    await asyncio.sleep(0.5)
+    assert "● В работе" in card.text
+
+
+async def test_the_card_is_redrawn_even_when_the_answer_to_the_press_fails(
+    team: Team, running_bot: RunningBot, fake: Any
+) -> None:
+    """The change is committed before the press is answered: an answer Telegram refuses (a
+    press too old, after the bot was down) still leaves the card as the lead is."""
+    lead_id, card = await annas_card(running_bot, team)
+    fake.fail(400, method="answerCallbackQuery", times=1)
+    await fake.user_presses(team.anna.user.user, card, "В работу")
     await fake.wait_for(lambda: "● В работе" in card.text)
     assert (await lead_row(running_bot, lead_id)).status == "IN_PROCESS"

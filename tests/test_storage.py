@@ -196,12 +196,8 @@ async def test_a_conditional_lead_write_is_read_back_in_the_same_unit_of_work(
         )
 
 
-async def test_a_press_waits_for_the_lead_before_it_touches_its_timers(
-    uow_factory: SqlUnitOfWorkFactory,
-) -> None:
-    """The sender's `card_settled` writes the lead, then re-plans its timers. A press that
-    cancelled the timers first and wrote the lead after would deadlock with it on PostgreSQL:
-    every use case writes its lead first."""
+async def assigned_lead(uow_factory: SqlUnitOfWorkFactory) -> tuple[Member, int]:
+    """A lead the admin assigned to the manager: the manager, and the lead's id."""
     boss_id, manager_id = await two_members(uow_factory)
     async with uow_factory() as uow:
         boss, manager = await uow.members.get(boss_id), await uow.members.get(manager_id)
@@ -215,9 +211,19 @@ async def test_a_press_waits_for_the_lead_before_it_touches_its_timers(
             creator=None,
             now=NOW,
         )
-    lead_id = intake.lead.id or 0
     async with uow_factory() as uow:
-        await leads.assign_lead(uow, boss, lead_id, manager_id, NOW)
+        await leads.assign_lead(uow, boss, intake.lead.id or 0, manager_id, NOW)
+    return manager, intake.lead.id or 0
+
+
+async def test_a_press_waits_for_the_lead_before_it_touches_its_timers(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    """The sender's `card_settled` writes the lead, then re-plans its timers. A press that
+    cancelled the timers first and wrote the lead after would deadlock with it on PostgreSQL:
+    every use case writes its lead first."""
+    manager, lead_id = await assigned_lead(uow_factory)
+    manager_id = manager.id or 0
 
     async with uow_factory() as sender:
         assert await sender.leads.set_notified(lead_id, manager_id, NOW)  # the lead's row
@@ -236,6 +242,24 @@ async def test_a_press_waits_for_the_lead_before_it_touches_its_timers(
     async with uow_factory() as uow:
         lead = await uow.leads.get(lead_id)
     assert lead is not None and lead.status is LeadStatus.IN_PROCESS
+
+
+async def test_a_card_reaching_a_manager_who_already_pressed_starts_no_clock(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    """The sender records the card's arrival after he pressed «В работу»: no R2.15 timer."""
+    manager, lead_id = await assigned_lead(uow_factory)
+    manager_id = manager.id or 0
+    async with uow_factory() as uow:
+        await leads.move_lead(
+            uow, manager, lead_id, LeadStatus.IN_PROCESS, LeadStatus.ASSIGNED, NOW
+        )
+    async with uow_factory() as uow:
+        assert not await uow.leads.set_notified(lead_id, manager_id, NOW)
+        lead = await uow.leads.get(lead_id)
+        pending = await uow.timers.pending(lead_id)
+    assert lead is not None and lead.notified_at is None
+    assert TimerKind.CONTACT_BREACH not in {timer.kind for timer in pending}
 
 
 async def two_members(uow_factory: SqlUnitOfWorkFactory) -> tuple[int, int]:

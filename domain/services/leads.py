@@ -94,7 +94,9 @@ async def push_cards(
     uow: UnitOfWork, lead: Lead, now: datetime, fresh_for: Iterable[int] = ()
 ) -> None:
     """Refresh the lead's card for every holder; send a new card to `fresh_for`. The card a
-    press was made on is left to the press's answer (`uow.pressed_card`)."""
+    press was made on is left to the press's answer (`uow.pressed_card`), unless a card of
+    the lead is still on its way to him: two writers of one message could then land in the
+    wrong order."""
     assert lead.id is not None
     fresh = set(fresh_for)
     for member_id in fresh:
@@ -109,7 +111,9 @@ async def push_cards(
             pressed is not None
             and pressed.member_id == member_id
             and await uow.lead_cards.is_live(lead.id, member_id, pressed.message_id)
+            and not await uow.outbox.owes_card(member_id, lead.id)
         ):
+            pressed.owed = True
             continue
         await uow.outbox.add(Notification(member_id, NotificationKind.CARD, now, lead.id))
 

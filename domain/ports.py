@@ -62,7 +62,8 @@ class DepartmentRepository(Protocol):
     async def all(self) -> list[Department]: ...
 
     async def lock(self, department_id: int) -> None:
-        """Hold the department's row to the end of the transaction (PostgreSQL: FOR UPDATE)."""
+        """Hold the department's row against other holders to the end of the transaction
+        (PostgreSQL: FOR NO KEY UPDATE)."""
         ...
 
 

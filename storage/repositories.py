@@ -138,9 +138,14 @@ class SqlDepartmentRepository(SqlRepository):
         return Department(id=row.id, name=row.name) if row else None
 
     async def lock(self, department_id: int) -> None:
-        # SQLite ignores FOR UPDATE: its writers are serialised anyway.
+        # FOR NO KEY UPDATE: it serialises the holders of this lock, but not with the many
+        # transactions that only reference the department (a row inserted with its id takes
+        # a KEY SHARE lock on it); FOR UPDATE waited for those, and could close a deadlock
+        # with /settings re-planning the timers. SQLite ignores it: its writers are serialised.
         await self._session.execute(
-            select(DepartmentRow.id).where(DepartmentRow.id == department_id).with_for_update()
+            select(DepartmentRow.id)
+            .where(DepartmentRow.id == department_id)
+            .with_for_update(key_share=True)
         )
 
     async def all(self) -> list[Department]:

@@ -24,6 +24,7 @@ from domain.model import (
     NotificationKind,
     Profile,
     Role,
+    Timer,
     TimerKind,
 )
 from domain.ports import LeadQuery
@@ -260,6 +261,23 @@ async def test_a_card_reaching_a_manager_who_already_pressed_starts_no_clock(
         pending = await uow.timers.pending(lead_id)
     assert lead is not None and lead.notified_at is None
     assert TimerKind.CONTACT_BREACH not in {timer.kind for timer in pending}
+
+
+async def test_the_department_lock_does_not_wait_for_a_row_that_only_names_the_department(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    """R2.14's fire locks the pool's department after claiming its timer. /settings inserts
+    timers of the department (a key-share lock on its row) and then re-plans that timer: had
+    the fire's lock waited for the key-share lock, the two would deadlock on PostgreSQL."""
+    manager, lead_id = await assigned_lead(uow_factory)
+    department_id = manager.department_id or 0
+    async with uow_factory() as settings, uow_factory() as fire:
+        await settings.timers.add(
+            Timer(TimerKind.PROCESSING_BREACH, lead_id, department_id, NOW, NOW)
+        )
+        await asyncio.wait_for(fire.departments.lock(department_id), 5)
+        await fire.commit()
+        await settings.commit()
 
 
 async def two_members(uow_factory: SqlUnitOfWorkFactory) -> tuple[int, int]:

@@ -115,9 +115,8 @@ class LeadRepository(Protocol):
         clock starts), or None for a new assignment. Only while `responsible_id` is the
         responsible, and a time already set is kept; a time is set only while the lead still
         awaits its first contact (a press that got there first wins). Apart from `update_if`
-        and its version,
-        so that the sender recording a delivery never makes a manager's press at that moment
-        fail as a conflict."""
+        and its version, so that the sender recording a delivery never makes a manager's
+        press at that moment fail as a conflict."""
         ...
 
     async def find(self, query: LeadQuery) -> tuple[list[Lead], int]: ...

@@ -111,7 +111,7 @@ async def _redraw(
     settings: Settings,
 ) -> None:
     try:
-        context = await cards.drawn_by_press(uow, lead_id, member, message_of(query).message_id)
+        context = await cards.drawn_by_press(uow, lead_id, member)
         if context is not None:
             await edit_text(
                 query,

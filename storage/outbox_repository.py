@@ -27,13 +27,14 @@ from storage.tables import OutboxRow
 OUTBOX_LOCKS = 0x6F75_7462  # "outb"
 
 
+def _is_card(notification: Notification, member_id: int, lead_id: int) -> bool:
+    addressed = (notification.member_id, notification.lead_id) == (member_id, lead_id)
+    return addressed and notification.kind is NotificationKind.CARD
+
+
 def _is_card_edit(notification: Notification, member_id: int, lead_id: int) -> bool:
     """What `coalesce_card_edits` marks done among written rows, among those still owed."""
-    return (
-        notification.kind is NotificationKind.CARD
-        and not notification.fresh
-        and (notification.member_id, notification.lead_id) == (member_id, lead_id)
-    )
+    return _is_card(notification, member_id, lead_id) and not notification.fresh
 
 
 class SqlOutboxRepository:
@@ -51,10 +52,7 @@ class SqlOutboxRepository:
         await self._session.execute(coalesce_card_edits(member_id, lead_id, now))
 
     async def owes_card(self, member_id: int, lead_id: int) -> bool:
-        if any(
-            n.kind is NotificationKind.CARD and (n.member_id, n.lead_id) == (member_id, lead_id)
-            for n in self._owed
-        ):
+        if any(_is_card(n, member_id, lead_id) for n in self._owed):
             return True
         found = await self._session.scalar(
             select(OutboxRow.id)

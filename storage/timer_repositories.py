@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +42,8 @@ _CLAIM = (
         TimerRow.member_id,
         TimerRow.due_at,
         TimerRow.created_at,
+        TimerRow.fired_at,
+        TimerRow.cancelled_at,
     )
     .execution_options(synchronize_session=False)
 )
@@ -56,7 +59,8 @@ _CANCEL = (
 )
 
 
-def _timer(row: TimerRow) -> Timer:
+def _timer(row: Any) -> Timer:
+    """From a TimerRow, or a row of the timers table's columns."""
     return Timer(
         id=row.id,
         kind=TimerKind(row.kind),
@@ -102,18 +106,7 @@ class SqlTimerRepository(SqlRepository):
     async def claim(self, timer_id: int, now: datetime) -> Timer | None:
         result = await self._session.execute(_CLAIM, {"w_id": timer_id, "now": now})
         row = result.first()
-        if row is None:
-            return None
-        return Timer(
-            id=row.id,
-            kind=TimerKind(row.kind),
-            lead_id=row.lead_id,
-            department_id=row.department_id,
-            member_id=row.member_id,
-            due_at=row.due_at,
-            created_at=row.created_at,
-            fired_at=now,
-        )
+        return _timer(row) if row else None
 
     async def pending(self, lead_id: int) -> list[Timer]:
         rows = await self._session.scalars(

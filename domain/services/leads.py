@@ -525,11 +525,10 @@ async def called(
         lead.status_changed_at = now
         lead.first_contact_at = lead.first_contact_at or now
     lead.next_contact_at = None
+    await write_lead(uow, lead, was=old)
     await record(uow, lead, actor, now, "called")
     if old is not lead.status:
         await record(uow, lead, actor, now, "status", "status", old.label, lead.status.label)
-    await write_lead(uow, lead, was=old)
-    if old is not lead.status:
         await timers.contacted(uow, lead, now)
     await timers.plan_call(uow, lead, now)
     return await publish(uow, lead, now)

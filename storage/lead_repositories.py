@@ -172,6 +172,17 @@ class SqlLeadRepository(SqlRepository):
         row = await self._session.get(LeadRow, lead_id, populate_existing=True)
         return _lead(row) if row else None
 
+    async def lock(self, lead_id: int) -> Lead | None:
+        # FOR NO KEY UPDATE, the lock of a use case's UPDATE of the lead: not the KEY SHARE
+        # of a row inserted with its id. SQLite ignores it: its writers are serialised.
+        row = await self._session.scalar(
+            select(LeadRow)
+            .where(LeadRow.id == lead_id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+        return _lead(row) if row else None
+
     async def by_external_id(self, external_id: str) -> Lead | None:
         row = await self._session.scalar(select(LeadRow).where(LeadRow.external_id == external_id))
         return _lead(row) if row else None

@@ -28,7 +28,7 @@ from domain.model import (
     TimerKind,
 )
 from domain.ports import LeadQuery
-from domain.services import leads, onboarding
+from domain.services import leads, onboarding, timers
 from domain.statuses import LeadStatus
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import alembic_config, downgrade_engine, upgrade_engine
@@ -278,6 +278,63 @@ async def test_the_department_lock_does_not_wait_for_a_row_that_only_names_the_d
         await asyncio.wait_for(fire.departments.lock(department_id), 5)
         await fire.commit()
         await settings.commit()
+
+
+async def pending_kinds(uow_factory: SqlUnitOfWorkFactory, lead_id: int) -> set[TimerKind]:
+    async with uow_factory() as uow:
+        return {timer.kind for timer in await uow.timers.pending(lead_id)}
+
+
+async def test_a_press_during_settings_cancels_the_clocks_they_re_planned(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    """/settings re-plans a lead's R2.15 clocks while its manager presses «В работу». Had the
+    press not waited for the lead, it would have cancelled only the old clocks, and the new
+    ones would run on after his first contact (and on PostgreSQL the two could deadlock on
+    the timers, each cancelling them in its own order)."""
+    manager, lead_id = await assigned_lead(uow_factory)
+    assert set(timers.CONTACT_KINDS) <= await pending_kinds(uow_factory, lead_id)
+
+    async def press() -> None:
+        async with uow_factory() as uow:
+            await leads.move_lead(
+                uow, manager, lead_id, LeadStatus.IN_PROCESS, LeadStatus.ASSIGNED, NOW
+            )
+
+    async with uow_factory() as settings:
+        assert await timers.replan_department(settings, manager.department_id or 0, NOW)
+        pressing = asyncio.create_task(press())
+        await asyncio.sleep(0.5)  # the press is waiting, for the lead
+        await settings.commit()
+    await asyncio.wait_for(pressing, 10)
+    assert not set(timers.CONTACT_KINDS) & await pending_kinds(uow_factory, lead_id)
+
+
+async def test_settings_never_plan_again_a_clock_that_fired_meanwhile(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    """A fire claims its timer without the lead; /settings, re-planning the lead's clocks at
+    that moment, must not start that clock again: the breach would be escalated twice."""
+    manager, lead_id = await assigned_lead(uow_factory)
+
+    async def replan() -> None:
+        async with uow_factory() as settings:
+            await timers.replan_department(settings, manager.department_id or 0, NOW)
+            await settings.commit()
+
+    async with uow_factory() as fire:
+        (breach,) = [
+            timer
+            for timer in await fire.timers.pending(lead_id)
+            if timer.kind is TimerKind.CONTACT_BREACH
+        ]
+        assert await fire.timers.claim(breach.id or 0, NOW)
+        replanning = asyncio.create_task(replan())
+        await asyncio.sleep(0.5)  # /settings read the breach as pending, and waits for it
+        await fire.commit()
+    await asyncio.wait_for(replanning, 10)
+    kinds = await pending_kinds(uow_factory, lead_id)
+    assert TimerKind.CONTACT_BREACH not in kinds and TimerKind.CONTACT_REMINDER in kinds
 
 
 async def two_members(uow_factory: SqlUnitOfWorkFactory) -> tuple[int, int]:

@@ -121,17 +121,23 @@ def _due(kind: TimerKind, lead: Lead, policy: SlaPolicy, now: datetime) -> datet
 async def replan_department(uow: UnitOfWork, department_id: int, now: datetime) -> int:
     """New durations for a department (/settings): the clocks still running are counted
     again from their start with the new values; what already fired stays fired.
-    Returns how many timers were re-planned."""
+    Returns how many timers were re-planned.
+
+    Each lead is locked first, as every use case writes its lead before its timers: a press
+    on it waits, then sees the new timers (none is left running after «В работу»), and the
+    two never hold each other's timers. A timer fired meanwhile (a fire claims it without
+    the lead) is not cancelled, so it is not planned again either."""
     policy = await uow.sla.policy(department_id)
     replanned = 0
     for lead_id in await uow.timers.leads_with_pending(department_id, RULE_KINDS):
-        lead = await uow.leads.get(lead_id)
+        lead = await uow.leads.lock(lead_id)
         if lead is None:
             continue
         for timer in await uow.timers.pending(lead_id):
             if timer.kind not in RULE_KINDS:
                 continue
-            await uow.timers.cancel(lead_id, (timer.kind,), now)
+            if not await uow.timers.cancel(lead_id, (timer.kind,), now):
+                continue
             await _add(
                 uow, lead, timer.kind, _due(timer.kind, lead, policy, now), now, timer.member_id
             )

@@ -138,6 +138,12 @@ def _conditional_update(responsible: Any) -> Update:
 
 
 _UPDATE_IF = {kind: _conditional_update(kind) for kind in (ANY, None, "responsible")}
+_LOCK = (
+    update(LeadRow)
+    .where(LeadRow.id == bindparam("w_id"))
+    .values(version=LeadRow.version)
+    .returning(LeadRow)
+)
 
 
 def _values(lead: Lead) -> dict[str, Any]:
@@ -173,13 +179,11 @@ class SqlLeadRepository(SqlRepository):
         return _lead(row) if row else None
 
     async def lock(self, lead_id: int) -> Lead | None:
-        # FOR NO KEY UPDATE, the lock of a use case's UPDATE of the lead: not the KEY SHARE
-        # of a row inserted with its id. SQLite ignores it: its writers are serialised.
+        # An UPDATE that changes nothing: on PostgreSQL the lock of a use case's own UPDATE
+        # of the lead (not the KEY SHARE of a row inserted with its id); on SQLite the write
+        # lock, which a SELECT FOR UPDATE would not take (it begins no transaction there).
         row = await self._session.scalar(
-            select(LeadRow)
-            .where(LeadRow.id == lead_id)
-            .with_for_update(key_share=True)
-            .execution_options(populate_existing=True)
+            _LOCK, {"w_id": lead_id}, execution_options={"populate_existing": True}
         )
         return _lead(row) if row else None
 

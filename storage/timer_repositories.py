@@ -24,6 +24,7 @@ from storage.tables import (
     PenaltyRow,
     TimerRow,
 )
+from storage.upsert import upsert_insert
 
 _PENDING = (TimerRow.fired_at.is_(None), TimerRow.cancelled_at.is_(None))
 
@@ -251,7 +252,7 @@ class SqlSlaRepository:
         self._defaults = defaults
 
     async def policy(self, department_id: int) -> SlaPolicy:
-        row = await self._session.get(DepartmentSettingsRow, department_id)
+        row = await self._session.get(DepartmentSettingsRow, department_id, populate_existing=True)
         if row is None:
             return self._defaults
         policy = self._defaults
@@ -266,12 +267,15 @@ class SqlSlaRepository:
         return policy
 
     async def set_minutes(self, department_id: int, name: str, minutes: float) -> None:
-        row = await self._session.get(DepartmentSettingsRow, department_id)
-        if row is None:
-            row = DepartmentSettingsRow(department_id=department_id)
-            self._session.add(row)
-        setattr(row, name, minutes)
-        await self._session.flush()
+        """An upsert: two supervisors' first values at once both land, and it always writes,
+        so a change of the department's durations holds its row (and on SQLite the write
+        lock) before anything is re-planned, even when the value is the one stored."""
+        insert = upsert_insert(self._session.get_bind().dialect.name)
+        await self._session.execute(
+            insert(DepartmentSettingsRow)
+            .values(department_id=department_id, **{name: minutes})
+            .on_conflict_do_update(index_elements=["department_id"], set_={name: minutes}),
+        )
 
 
 class SqlChecklistRepository(SqlRepository):

@@ -337,6 +337,57 @@ async def test_settings_never_plan_again_a_clock_that_fired_meanwhile(
     assert TimerKind.CONTACT_BREACH not in kinds and TimerKind.CONTACT_REMINDER in kinds
 
 
+async def test_a_locked_lead_holds_off_its_other_writers(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    """`leads.lock` as a unit of work's first statement: on SQLite too, where a SELECT
+    begins no transaction, a press on the lead waits until the holder is done."""
+    manager, lead_id = await assigned_lead(uow_factory)
+
+    async def press() -> None:
+        async with uow_factory() as uow:
+            await leads.move_lead(
+                uow, manager, lead_id, LeadStatus.IN_PROCESS, LeadStatus.ASSIGNED, NOW
+            )
+
+    async with uow_factory() as holder:
+        locked = await holder.leads.lock(lead_id)
+        assert locked is not None and locked.status is LeadStatus.ASSIGNED
+        pressing = asyncio.create_task(press())
+        await asyncio.sleep(0.5)
+        assert not pressing.done()
+        await holder.commit()
+    await asyncio.wait_for(pressing, 10)
+    async with uow_factory() as uow:
+        lead = await uow.leads.get(lead_id)
+    assert lead is not None and lead.status is LeadStatus.IN_PROCESS
+
+
+async def test_two_supervisors_first_settings_of_a_department_both_land(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    """The department has no values of its own yet, and two supervisors set one each at the
+    same moment: both are kept, neither gets an error."""
+    manager, _ = await assigned_lead(uow_factory)
+    department_id = manager.department_id or 0
+
+    async def second() -> None:
+        async with uow_factory() as uow:
+            await uow.sla.set_minutes(department_id, "processing_deadline_minutes", 90)
+            await uow.commit()
+
+    async with uow_factory() as first:
+        await first.sla.set_minutes(department_id, "contact_sla_minutes", 20)
+        setting = asyncio.create_task(second())
+        await asyncio.sleep(0.5)
+        await first.commit()
+    await asyncio.wait_for(setting, 10)
+    async with uow_factory() as uow:
+        policy = await uow.sla.policy(department_id)
+    assert policy.contact == timedelta(minutes=20)
+    assert policy.processing == timedelta(minutes=90)
+
+
 async def two_members(uow_factory: SqlUnitOfWorkFactory) -> tuple[int, int]:
     admin, department = await seed_admin(uow_factory)
     async with uow_factory() as uow:

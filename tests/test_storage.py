@@ -217,6 +217,14 @@ async def assigned_lead(uow_factory: SqlUnitOfWorkFactory) -> tuple[Member, int]
     return manager, intake.lead.id or 0
 
 
+async def press_in_work(uow_factory: SqlUnitOfWorkFactory, manager: Member, lead_id: int) -> None:
+    """The manager presses «В работу» on his assigned lead."""
+    async with uow_factory() as uow:
+        await leads.move_lead(
+            uow, manager, lead_id, LeadStatus.IN_PROCESS, LeadStatus.ASSIGNED, NOW
+        )
+
+
 async def test_a_press_waits_for_the_lead_before_it_touches_its_timers(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
@@ -229,13 +237,7 @@ async def test_a_press_waits_for_the_lead_before_it_touches_its_timers(
     async with uow_factory() as sender:
         assert await sender.leads.set_notified(lead_id, manager_id, NOW)  # the lead's row
 
-        async def press() -> None:
-            async with uow_factory() as uow:
-                await leads.move_lead(
-                    uow, manager, lead_id, LeadStatus.IN_PROCESS, LeadStatus.ASSIGNED, NOW
-                )
-
-        pressing = asyncio.create_task(press())
+        pressing = asyncio.create_task(press_in_work(uow_factory, manager, lead_id))
         await asyncio.sleep(0.5)  # the press is waiting, for the lead's row
         await asyncio.wait_for(sender.timers.cancel(lead_id, (TimerKind.CONTACT_BREACH,), NOW), 5)
         await sender.commit()
@@ -295,15 +297,9 @@ async def test_a_press_during_settings_cancels_the_clocks_they_re_planned(
     manager, lead_id = await assigned_lead(uow_factory)
     assert set(timers.CONTACT_KINDS) <= await pending_kinds(uow_factory, lead_id)
 
-    async def press() -> None:
-        async with uow_factory() as uow:
-            await leads.move_lead(
-                uow, manager, lead_id, LeadStatus.IN_PROCESS, LeadStatus.ASSIGNED, NOW
-            )
-
     async with uow_factory() as settings:
         assert await timers.replan_department(settings, manager.department_id or 0, NOW)
-        pressing = asyncio.create_task(press())
+        pressing = asyncio.create_task(press_in_work(uow_factory, manager, lead_id))
         await asyncio.sleep(0.5)  # the press is waiting, for the lead
         await settings.commit()
     await asyncio.wait_for(pressing, 10)
@@ -344,16 +340,10 @@ async def test_a_locked_lead_holds_off_its_other_writers(
     begins no transaction, a press on the lead waits until the holder is done."""
     manager, lead_id = await assigned_lead(uow_factory)
 
-    async def press() -> None:
-        async with uow_factory() as uow:
-            await leads.move_lead(
-                uow, manager, lead_id, LeadStatus.IN_PROCESS, LeadStatus.ASSIGNED, NOW
-            )
-
     async with uow_factory() as holder:
         locked = await holder.leads.lock(lead_id)
         assert locked is not None and locked.status is LeadStatus.ASSIGNED
-        pressing = asyncio.create_task(press())
+        pressing = asyncio.create_task(press_in_work(uow_factory, manager, lead_id))
         await asyncio.sleep(0.5)
         assert not pressing.done()
         await holder.commit()

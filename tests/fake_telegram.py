@@ -61,6 +61,11 @@ ALLOWED_TAGS = {
 }
 
 
+# How long a test waits for the bot before it fails. A wait ends as soon as the bot has done
+# it, so the bound only matters on a loaded machine, where 5 s has been seen to run out.
+BOT_WAIT = 10.0
+
+
 class TelegramError(Exception):
     def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
@@ -356,7 +361,7 @@ class FakeTelegram:
         )
         return callback_id
 
-    async def wait_for(self, predicate: Any, timeout: float = 5.0) -> Any:
+    async def wait_for(self, predicate: Any, timeout: float = BOT_WAIT) -> Any:
         """Wait until `predicate()` is truthy (checked at every change); return its value."""
         deadline = time.monotonic() + timeout
         async with self._changed:
@@ -720,20 +725,20 @@ class TelegramUser:
         }
         await self.fake.user_sends(self.user, contact=contact)
 
-    async def reply(self, timeout: float = 5.0) -> ChatMessage:
+    async def reply(self, timeout: float = BOT_WAIT) -> ChatMessage:
         """The next message from the bot not read yet."""
         await self.fake.wait_for(lambda: len(self.messages) > self._read, timeout)
         message = self.messages[self._read]
         self._read += 1
         return message
 
-    async def ask(self, text: str, timeout: float = 5.0) -> ChatMessage:
+    async def ask(self, text: str, timeout: float = BOT_WAIT) -> ChatMessage:
         """Send text and return the bot's first answer."""
         await self.send(text)
         return await self.reply(timeout)
 
     async def press(
-        self, label: str, message: ChatMessage | None = None, timeout: float = 5.0
+        self, label: str, message: ChatMessage | None = None, timeout: float = BOT_WAIT
     ) -> dict[str, Any]:
         """Press an inline button by its label; returns the callback answer once given."""
         self._read = len(self.messages)
@@ -742,7 +747,7 @@ class TelegramUser:
         return await self._answer(callback_id, timeout)
 
     async def press_data(
-        self, data: str, message: ChatMessage, timeout: float = 5.0
+        self, data: str, message: ChatMessage, timeout: float = BOT_WAIT
     ) -> dict[str, Any]:
         self._read = len(self.messages)
         callback_id = await self.fake.user_sends_callback(self.user, message, data)

@@ -12,7 +12,7 @@ import aiohttp
 
 from domain.model import Profile, Role
 from domain.services import onboarding
-from tests.fake_telegram import FakeTelegram, TelegramUser
+from tests.fake_telegram import BOT_WAIT, FakeTelegram, TelegramUser
 from tests.support import INTAKE_TOKEN, RunningBot
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -92,7 +92,9 @@ async def card_of(user: TelegramUser, lead_id: int) -> Any:
     return await user.fake.wait_for(find)
 
 
-async def contact_clock_started(bot: RunningBot, lead_id: int, timeout: float = 5.0) -> datetime:
+async def contact_clock_started(
+    bot: RunningBot, lead_id: int, timeout: float = BOT_WAIT
+) -> datetime:
     """When R2.15's clock of the lead started, once it has: the sender records it right after
     Telegram took the responsible's card (or refused it for good)."""
     deadline = time.monotonic() + timeout

@@ -189,8 +189,8 @@ class OutboxRepository(Protocol):
 
 
 class LeadCardRepository(Protocol):
-    async def holders(self, lead_id: int) -> list[int]:
-        """The members who have a card of this lead in their chat."""
+    async def holders(self, lead_id: int) -> dict[int, int]:
+        """The members who have a card of this lead in their chat, each with its message."""
         ...
 
     async def is_live(self, lead_id: int, member_id: int, message_id: int) -> bool:

@@ -504,13 +504,13 @@ class SqlPipelineRepository(SqlRepository):
 
 
 class SqlLeadCardRepository(SqlRepository):
-    async def holders(self, lead_id: int) -> list[int]:
-        rows = await self._session.scalars(
-            select(LeadCardRow.member_id)
+    async def holders(self, lead_id: int) -> dict[int, int]:
+        rows = await self._session.execute(
+            select(LeadCardRow.member_id, LeadCardRow.message_id)
             .where(LeadCardRow.lead_id == lead_id)
             .order_by(LeadCardRow.member_id)
         )
-        return list(rows)
+        return {member_id: message_id for member_id, message_id in rows}
 
     async def is_live(self, lead_id: int, member_id: int, message_id: int) -> bool:
         found = await self._session.scalar(

@@ -31,9 +31,16 @@ class CardContext:
         return may(self.viewer, action, lead=self.lead)
 
 
+async def _member(uow: UnitOfWork, member_id: int | None, viewer: Member) -> Member | None:
+    """Most often the viewer himself (his own lead, or one he assigned): no read for him."""
+    if member_id is None:
+        return None
+    return viewer if member_id == viewer.id else await uow.members.get(member_id)
+
+
 async def card_context(uow: UnitOfWork, lead: Lead, viewer: Member) -> CardContext:
-    responsible = await uow.members.get(lead.responsible_id) if lead.responsible_id else None
-    assigned_by = await uow.members.get(lead.assigned_by_id) if lead.assigned_by_id else None
+    responsible = await _member(uow, lead.responsible_id, viewer)
+    assigned_by = await _member(uow, lead.assigned_by_id, viewer)
     deal = await uow.deals.get(lead.deal_id) if lead.deal_id else None
     company = await uow.companies.get(deal.company_id) if deal and deal.company_id else None
     duplicates = await duplicates_of(uow, lead) if not lead.status.is_final else Duplicates([], [])

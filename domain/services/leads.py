@@ -104,13 +104,12 @@ async def push_cards(
             Notification(member_id, NotificationKind.CARD, now, lead_id=lead.id, fresh=True)
         )
     pressed = uow.pressed_card
-    for member_id in await uow.lead_cards.holders(lead.id):
+    for member_id, message_id in (await uow.lead_cards.holders(lead.id)).items():
         if member_id in fresh:
             continue
         if (
             pressed is not None
-            and pressed.member_id == member_id
-            and await uow.lead_cards.is_live(lead.id, member_id, pressed.message_id)
+            and (pressed.member_id, pressed.message_id) == (member_id, message_id)
             and not await uow.outbox.owes_card(member_id, lead.id)
         ):
             pressed.owed = True

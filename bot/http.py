@@ -40,8 +40,9 @@ def _authorised(request: web.Request) -> bool:
         return False
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
+    # surrogatepass: a header of bytes that are not UTF-8 reaches here with surrogates in it.
     return scheme.lower() == "bearer" and hmac.compare_digest(
-        given.strip().encode(), token.get_secret_value().encode()
+        given.strip().encode("utf-8", "surrogatepass"), token.get_secret_value().encode()
     )
 
 
@@ -61,7 +62,9 @@ def validate(body: object) -> tuple[dict[LeadField, str], Any, str | None, dict[
     if external_id is not None:
         if not isinstance(external_id, str) or not external_id.strip():
             errors["external_id"] = "ожидается непустая строка"
-        elif len(external_id) > EXTERNAL_ID_MAX:
+        elif not external_id.strip().isprintable():
+            errors["external_id"] = "только печатные символы"
+        elif len(external_id.strip()) > EXTERNAL_ID_MAX:
             errors["external_id"] = f"не длиннее {EXTERNAL_ID_MAX} символов"
         else:
             external_id = external_id.strip()
@@ -82,6 +85,8 @@ async def post_lead(request: web.Request) -> web.Response:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return _reply(422, errors={"body": "это не JSON"})
+    except RecursionError:  # thousands of nested arrays fit in the size limit
+        return _reply(422, errors={"body": "слишком глубокая вложенность"})
     values, source, external_id, errors = validate(body)
     if errors:
         return _reply(422, errors=errors)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,6 +19,7 @@ from domain.lead_fields import LeadField, clean_field
 from domain.timeparse import parse_local_datetime
 
 TEXT_MAX = 1000
+NUMBER_MAX = 10**12  # a trillion: past any volume or budget, and exact as a float
 MAX_QUESTIONS = 40
 MAX_CHOICES = 12
 CHOICE_MAX = 40  # a button label
@@ -241,6 +243,10 @@ def parse_answer(question: Question, raw: str, now: datetime, zone: ZoneInfo) ->
                 value = float(cleaned)
             except ValueError:
                 raise InvalidInput(question.key, "Напишите число, например 150 или 1,5.") from None
+            if not math.isfinite(value) or value > NUMBER_MAX:
+                raise InvalidInput(
+                    question.key, f"Число не больше {NUMBER_MAX:,}.".replace(",", " ")
+                )
             if value < 0:
                 raise InvalidInput(question.key, "Число не может быть отрицательным.")
             return int(value) if value.is_integer() else value

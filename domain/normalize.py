@@ -59,6 +59,7 @@ def _is_legal_form(text: str) -> bool:
 
 def company_name(raw: str) -> str:
     """`ОАО «ВТБ24»` -> `ВТБ24 ОАО`: no quotes, the legal form after the name (R2.7)."""
+    raw = visible(raw, "company", "Компания")
     name = _fold(_BRACKETED_FORM.sub(r" \1 ", _QUOTES.sub(" ", raw)))
     body, form = _split_legal_form(name)
     body = _fold(body)
@@ -111,9 +112,28 @@ def email(raw: str) -> str:
     return result.normalized
 
 
+# Nothing a person means to type: control characters (NUL, escape, bell...), and the
+# invisible ones that could make an empty name look filled or reorder a card's text (zero
+# widths, byte-order mark, bidirectional overrides). The joiners emoji and some scripts are
+# written with (U+200C, U+200D) stay.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u200b\u200e\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def visible(raw: str, field: str, label: str) -> str:
+    """What was typed, without the characters nobody types on purpose. A lone surrogate
+    (possible in JSON, never in real text) is refused: no database can store it."""
+    if _SURROGATE.search(raw):
+        raise InvalidInput(field, f"{label}: недопустимые символы.")
+    return _INVISIBLE.sub("", raw)
+
+
 def plain_text(raw: str, field: str, label: str, max_length: int) -> str:
     """Free text: spaces folded, not empty, not longer than `max_length`."""
-    text = _SPACES.sub(" ", raw).strip()
+    text = _SPACES.sub(" ", visible(raw, field, label)).strip()
     if not text:
         raise InvalidInput(field, f"{label}: пустое значение, напишите текстом.")
     if len(text) > max_length:

@@ -134,20 +134,42 @@ def card_text(ctx: CardContext, now: datetime, zone: ZoneInfo) -> str:
                 lines.append(f"  • {escape(question.text[:60])}: {escape(shown)}")
     if lead.title_is_auto and not lead.status.is_final:
         lines.append("✏️ Название создано автоматически — переименуйте лид.")
-    if lead.comment:
-        label = "Комментарий: "
-        room = CARD_LIMIT - visible_length("\n".join(lines)) - len(label) - 1
-        comment = lead.comment if len(lead.comment) <= room else lead.comment[: room - 1] + "…"
-        lines.append(f"{label}{escape(comment)}")
-    return "\n".join(lines)
+    return _fitted(lines, lead.comment)
 
 
 _TAG = re.compile(r"<[^>]+>")
+CUT_NOTE = "… (карточка сокращена)"
+COMMENT_LABEL = "Комментарий: "
 
 
 def visible_length(html: str) -> int:
-    """Telegram's 4096 counts the text as shown: tags dropped, entities as one character."""
-    return len(unescape(_TAG.sub("", html)))
+    """Telegram's 4096 counts the text as shown (tags dropped, an entity one character), in
+    UTF-16 units: an emoji counts twice."""
+    return len(unescape(_TAG.sub("", html)).encode("utf-16-le")) // 2
+
+
+def _clipped(text: str, room: int) -> str:
+    """`text` in at most `room` UTF-16 units, with an ellipsis when cut."""
+    if len(text.encode("utf-16-le")) // 2 <= room:
+        return text
+    kept = text.encode("utf-16-le")[: 2 * (room - 1)].decode("utf-16-le", "ignore")
+    return kept + "…"
+
+
+def _fitted(lines: list[str], comment: str | None) -> str:
+    """The card within Telegram's limit whatever its lead holds: the comment takes the room
+    left; lines past the limit (many duplicates, a long checklist) give way from the end.
+    Each line is whole HTML, so dropping one never leaves a tag open."""
+    cut = False
+    while len(lines) > 2 and visible_length("\n".join(lines)) > CARD_LIMIT - len(CUT_NOTE) - 1:
+        lines.pop()
+        cut = True
+    room = CARD_LIMIT - visible_length("\n".join(lines)) - len(COMMENT_LABEL) - 1
+    if cut:
+        lines.append(CUT_NOTE)
+    elif comment and room > 1:
+        lines.append(f"{COMMENT_LABEL}{escape(_clipped(comment, room))}")
+    return "\n".join(lines)
 
 
 def _deals(count: int) -> str:

@@ -95,6 +95,11 @@ class _HtmlChecker(HTMLParser):
         self.text.append(data)
 
 
+def utf16_length(text: str) -> int:
+    """Telegram's lengths count UTF-16 units: an emoji counts twice."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def plain_text(text: str, parse_mode: str | None) -> str:
     if parse_mode != "HTML":
         return text
@@ -587,7 +592,7 @@ class FakeTelegram:
         self._chat_exists(chat_id)
         html = params.get("text", "")
         text = plain_text(html, params.get("parse_mode"))
-        if not 1 <= len(text) <= TEXT_LIMIT:
+        if not 1 <= utf16_length(text) <= TEXT_LIMIT:
             raise TelegramError(
                 400,
                 "Bad Request: message is too long"
@@ -609,7 +614,7 @@ class FakeTelegram:
         message = self._find(params)
         html = params.get("text", "")
         text = plain_text(html, params.get("parse_mode"))
-        if not 1 <= len(text) <= TEXT_LIMIT:
+        if not 1 <= utf16_length(text) <= TEXT_LIMIT:
             raise TelegramError(400, "Bad Request: message is too long")
         keyboard = self._keyboard(message.chat_id, params.get("reply_markup"))
         if text == message.text and keyboard == message.inline_keyboard:

@@ -100,6 +100,7 @@ def test_json_files_too() -> None:
     [
         ("volume", "10 000", 10000),
         ("volume", "1,5", 1.5),
+        ("budget", "1e12", 10**12),
         ("budget", "150 000 руб.", 150000),
         ("company", 'ооо "сладкая жизнь"', "сладкая жизнь ООО"),
         ("email", "Ivan@Example.RU", "Ivan@example.ru"),
@@ -118,6 +119,10 @@ def test_answers_through_the_normalisers(key: str, raw: str, expected: object) -
     [
         ("volume", "много"),
         ("budget", "-5"),
+        ("volume", "nan"),
+        ("volume", "inf"),
+        ("budget", "1e999"),
+        ("budget", "1e308"),
         ("email", "ivan@"),
         ("website", "not a site"),
         ("next_contact", "вчера"),

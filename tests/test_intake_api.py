@@ -35,6 +35,33 @@ async def test_without_the_token_nothing_is_taken(api: RunningBot, token: str | 
     assert await rows(api, LeadRow) == 0
 
 
+async def test_a_token_of_bytes_that_are_not_utf8_is_refused(api: RunningBot) -> None:
+    settings = api.app.settings
+    body = b'{"source": "WEB", "name": "Ivan"}'
+    request = (
+        b"POST /api/v1/leads HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+        b"Authorization: Bearer \xd0\xb9\xff\r\nContent-Type: application/json\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
+    reader, writer = await asyncio.open_connection(settings.http_host, settings.http_port)
+    writer.write(request)
+    status_line = await reader.readline()
+    writer.close()
+    assert status_line.split()[1] == b"401"
+    assert await rows(api, LeadRow) == 0
+
+
+async def test_control_characters_are_dropped_from_what_is_kept(api: RunningBot) -> None:
+    status, body = await post_lead(
+        api, {"source": "WEB", "name": "Ив\u0000ан\u200b", "comment": "тест\x1b[31m \u202eконец"}
+    )
+    assert status == 201
+    async with api.app.uow_factory() as uow:
+        lead = await uow.leads.get(body["id"])
+    assert lead is not None
+    assert (lead.contact_name, lead.comment) == ("Иван", "тест[31m конец")
+
+
 async def test_intake_is_closed_without_a_configured_token(bot_factory: Any) -> None:
     bot = await bot_factory(intake_token=None)
     from tests.support import INTAKE_TOKEN
@@ -80,6 +107,24 @@ async def test_too_large_a_body(api: RunningBot) -> None:
         (
             {"source": "WEB", "name": "Иван", "external_id": ""},
             {"external_id": "ожидается непустая строка"},
+        ),
+        # What no database stores, or nobody types on purpose.
+        ({"source": "WEB", "name": "\ud800"}, {"name": "Имя контакта: недопустимые символы."}),
+        (
+            {"source": "WEB", "name": "Иван", "external_id": "crm\u0000-1"},
+            {"external_id": "только печатные символы"},
+        ),
+        (
+            {"source": "WEB", "name": "Иван", "external_id": "\udfff"},
+            {"external_id": "только печатные символы"},
+        ),
+        (
+            {"source": "WEB", "name": "\u200b\u202e"},
+            {"name": "Имя контакта: пустое значение, напишите текстом."},
+        ),
+        (
+            b'{"source": "WEB", "name": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+            {"body": "слишком глубокая вложенность"},
         ),
     ],
 )

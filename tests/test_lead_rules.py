@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from domain.checklist import Checklist, Kind, Question
 from domain.errors import DomainError, NotAllowed
 from domain.lead_fields import LeadField
-from domain.model import JunkReason, LeadSource, Member, Profile, Role
+from domain.model import Company, JunkReason, LeadSource, Member, Profile, Role
 from domain.services import conversion, leads, onboarding
 from domain.services.cards import card_context
+from domain.services.conversion import CompanyMatch, Duplicates
 from domain.statuses import LeadStatus
 from handlers import lead_views
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import upgrade_engine
 from storage.uow import SqlUnitOfWorkFactory
-from tests.fake_telegram import plain_text
+from tests.fake_telegram import plain_text, utf16_length
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -206,3 +209,25 @@ async def test_duplicates_and_the_card_limit(world: tuple) -> None:
     assert f"⚠️ возможный дубль лида #{first}" in shown
     assert len(shown) <= 4096 and shown.endswith("…")
     assert "<&><&>" in shown
+
+    # Emoji count twice in Telegram's 4096 (UTF-16 units): the comment is clipped to that.
+    emoji = replace(context, lead=replace(lead, comment="😀" * 4000))
+    shown = plain_text(lead_views.card_text(emoji, NOW, ZoneInfo("Europe/Moscow")), "HTML")
+    assert 4000 < utf16_length(shown) <= 4096 and shown.endswith("😀…")
+
+    # Whatever a lead piles up (many duplicates, a long checklist, the longest names), the
+    # card stays within the limit, in whole lines, and says it was shortened.
+    questions = tuple(Question(f"q{n}", "В" * 200, Kind.TEXT) for n in range(30))
+    piled = replace(
+        context,
+        lead=replace(lead, checklist_answers={q.key: "О" * 1000 for q in questions}),
+        duplicates=Duplicates(
+            list(range(1, 21)), [CompanyMatch(Company("К" * 200, id=n), 3) for n in range(10)]
+        ),
+        checklist=Checklist("Большой", questions),
+    )
+    shown = plain_text(lead_views.card_text(piled, NOW, ZoneInfo("Europe/Moscow")), "HTML")
+    assert utf16_length(shown) <= 4096
+    assert shown.startswith(f"#{lead.id} · ") and shown.endswith(lead_views.CUT_NOTE)
+    assert "⚠️ повторный клиент: " + "К" * 200 + ", 3 сделки" in shown
+    assert "Комментарий" not in shown

@@ -14,6 +14,7 @@ _PATTERN = re.compile(
 )
 _WORD_DAYS = {"сегодня": 0, "завтра": 1, "послезавтра": 2}
 ROLL_OVER_DAYS = 31  # a date without a year further back than this means next year
+FURTHEST_AHEAD = timedelta(days=2 * 366)  # further is a typo (31.12.9999), not a plan
 EXAMPLE = "Например: 05.12 14:30, завтра 11:00 или 16:00."
 
 
@@ -27,12 +28,11 @@ def parse_local_datetime(raw: str, now: datetime, zone: ZoneInfo) -> datetime:
         at = time(int(match["hour"]), int(match["minute"]))
         if match["word"]:
             day = today + timedelta(days=_WORD_DAYS[match["word"]])
+        elif match["day"] and match["year"]:
+            year = int(match["year"])
+            day = date(year + 2000 if year < 100 else year, int(match["month"]), int(match["day"]))
         elif match["day"]:
-            year = int(match["year"]) if match["year"] else today.year
-            year = year + 2000 if year < 100 else year
-            day = date(year, int(match["month"]), int(match["day"]))
-            if not match["year"] and (today - day).days > ROLL_OVER_DAYS:
-                day = day.replace(year=day.year + 1)  # "05.01" typed in December
+            day = _day_without_year(int(match["day"]), int(match["month"]), today)
         else:
             day = today
     except ValueError:
@@ -40,7 +40,22 @@ def parse_local_datetime(raw: str, now: datetime, zone: ZoneInfo) -> datetime:
     moment = datetime.combine(day, at, zone)
     if moment <= now:
         raise InvalidInput("when", "Это время уже прошло: укажите время в будущем.")
+    if moment - now > FURTHEST_AHEAD:
+        raise InvalidInput("when", "Это больше чем через два года: проверьте год.")
     return moment.astimezone(now.tzinfo)
+
+
+def _day_without_year(day: int, month: int, today: date) -> date:
+    """The first such date not long past: `05.01` typed in December is next January, and
+    `29.02` the next leap year's. ValueError when there is no such date at all (31.02)."""
+    for year in range(today.year, today.year + 5):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if (today - candidate).days <= ROLL_OVER_DAYS:
+            return candidate
+    raise ValueError(f"no date {day:02}.{month:02}")
 
 
 def tomorrow_at(hour: int, now: datetime, zone: ZoneInfo) -> datetime:

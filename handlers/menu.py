@@ -31,7 +31,8 @@ async def not_ready(message: Message) -> None:
     await message.answer(views.NOT_READY[message.text or ""])
 
 
-async def profile_needs_text(message: Message) -> None:
+async def needs_text(message: Message) -> None:
+    """A sticker, a photo or a voice note in the middle of a conversation: it still waits."""
     await message.answer("Ответьте, пожалуйста, текстом на вопрос выше или нажмите /cancel.")
 
 
@@ -57,7 +58,8 @@ def router() -> Router:
 
 def fallback_router() -> Router:
     router = Router(name="fallback")
-    router.message.register(profile_needs_text, StateFilter(ProfileForm))
+    router.message.register(needs_text, StateFilter(ProfileForm))
+    router.message.register(needs_text, ~StateFilter(None), IsMember())
     router.message.register(unknown, IsMember())
     router.callback_query.register(unknown_button)
     return router

@@ -298,6 +298,7 @@ class FakeTelegram:
         text: str | None = None,
         contact: dict[str, Any] | None = None,
         document: tuple[str, bytes] | None = None,
+        sticker: str | None = None,
     ) -> ChatMessage:
         message = ChatMessage(
             message_id=next(self._message_ids),
@@ -328,6 +329,17 @@ class FakeTelegram:
                 "file_unique_id": f"u{file_id}",
                 "file_name": document[0],
                 "file_size": len(document[1]),
+            }
+        if sticker is not None:
+            payload["sticker"] = {
+                "file_id": f"sticker{message.message_id}",
+                "file_unique_id": f"usticker{message.message_id}",
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "emoji": sticker,
             }
         await self._push_update({"message": payload})
         return message
@@ -716,6 +728,10 @@ class TelegramUser:
     async def send(self, text: str) -> None:
         self._read = len(self.messages)
         await self.fake.user_sends(self.user, text=text)
+
+    async def send_sticker(self, emoji: str) -> None:
+        self._read = len(self.messages)
+        await self.fake.user_sends(self.user, sticker=emoji)
 
     async def send_file(self, filename: str, content: bytes) -> None:
         self._read = len(self.messages)

@@ -59,6 +59,10 @@ async def test_manager_types_a_lead_and_becomes_responsible(
     await anna.press("Новый лид", menu)
     assert anna.last.text.startswith("Новый лид. Название лида")
     await anna.ask("Ромашка: 100 коробок")
+    await anna.send_sticker("👍")  # not an answer: the question stands
+    assert (await anna.reply()).text == (
+        "Ответьте, пожалуйста, текстом на вопрос выше или нажмите /cancel."
+    )
     assert (await anna.ask("оао «ромашка»")).text == "Контактное лицо: имя и фамилия?"
     await anna.press("Пропустить", anna.last)
     refused = await anna.ask("12-34")

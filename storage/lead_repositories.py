@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Update, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import Update, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from domain import normalize
@@ -138,6 +138,9 @@ def _conditional_update(responsible: Any) -> Update:
 
 
 _UPDATE_IF = {kind: _conditional_update(kind) for kind in (ANY, None, "responsible")}
+# Run on every press: built once, read as plain rows (no ORM object to track).
+_GET = select(LeadRow.__table__).where(LeadRow.id == bindparam("w_id"))
+_ADD_EVENT = insert(LeadEventRow.__table__)
 _LOCK = (
     update(LeadRow)
     .where(LeadRow.id == bindparam("w_id"))
@@ -175,7 +178,7 @@ class SqlLeadRepository(SqlRepository):
         return lead
 
     async def get(self, lead_id: int) -> Lead | None:
-        row = await self._session.get(LeadRow, lead_id, populate_existing=True)
+        row = (await self._session.execute(_GET, {"w_id": lead_id})).first()
         return _lead(row) if row else None
 
     async def lock(self, lead_id: int) -> Lead | None:
@@ -308,18 +311,18 @@ class SqlLeadRepository(SqlRepository):
 
 class SqlLeadEventRepository(SqlRepository):
     async def add(self, event: LeadEvent) -> None:
-        self._session.add(
-            LeadEventRow(
-                lead_id=event.lead_id,
-                at=event.at,
-                actor_id=event.actor_id,
-                kind=event.kind,
-                field_name=event.field_name,
-                old_value=event.old_value,
-                new_value=event.new_value,
-            )
+        await self._session.execute(
+            _ADD_EVENT,
+            {
+                "lead_id": event.lead_id,
+                "at": event.at,
+                "actor_id": event.actor_id,
+                "kind": event.kind,
+                "field_name": event.field_name,
+                "old_value": event.old_value,
+                "new_value": event.new_value,
+            },
         )
-        await self._session.flush()
 
     async def latest(self, lead_id: int, limit: int) -> list[LeadEvent]:
         rows = await self._session.scalars(

@@ -25,6 +25,7 @@ from domain.errors import InvalidInput, StaleState
 from domain.model import Member
 from domain.ports import Clock, UnitOfWork
 from domain.services import checklist as walk
+from handlers.callbacks import Num
 from handlers.filters import HasText, IsMember
 from handlers.lead_callbacks import LeadCb
 from handlers.replies import edit_markup, message_of
@@ -37,9 +38,9 @@ SUMMARY_LIMIT = 4000
 class ChkCb(CallbackData, prefix="ck"):
     a: str  # c choose, t toggle, m multi done, s skip, b back, p pause, x cancel,
     #         r resume, e edit answer i, f finish
-    id: int  # lead id
-    i: int = 0  # question index
-    v: int = 0  # choice index
+    id: Num  # lead id
+    i: Num = 0  # question index
+    v: Num = 0  # choice index
 
 
 def _b(text: str, a: str, lead_id: int, i: int = 0, v: int = 0) -> InlineKeyboardButton:
@@ -153,7 +154,7 @@ async def start_command(
     settings: Settings,
 ) -> None:
     args = (command.args or "").strip().lstrip("#")
-    if not args.isdigit():
+    if not (args.isascii() and args.isdigit() and len(args) <= 9):
         raise InvalidInput("lead", "Напишите номер лида: /checklist 12")
     step = await walk.start(uow, member, int(args), clock.now())
     await show(message, step, state, settings)

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from pydantic import Field
 
 from domain.model import Escalation, Lead, Member, Rule
 from domain.sla import minutes_text
+from handlers.callbacks import Num
 from handlers.lead_callbacks import LeadCb
 from handlers.lead_views import local
 
 
 class EscalationCb(CallbackData, prefix="es"):
     a: str  # "rem" remind, "rea" pick a manager (page v), "rpk" hand over to v, "pen" penalty
-    id: int  # escalation id
-    v: int = 0
+    id: Num  # escalation id
+    v: Num = 0
 
 
 class SettingCb(CallbackData, prefix="st"):
@@ -27,8 +30,9 @@ class SettingCb(CallbackData, prefix="st"):
 
 class CallCb(CallbackData, prefix="cl"):
     a: str  # "done": called
-    id: int  # lead id
-    at: int = 0  # the agreed time (epoch seconds): a reminder for an older time is stale
+    id: Num  # lead id
+    at: Annotated[int, Field(ge=1, le=2**40)]  # the agreed time (epoch seconds): a reminder
+    # for an older time is stale
 
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:

@@ -77,7 +77,7 @@ async def penalty_comment(
 async def call_button(
     query: CallbackQuery, callback_data: CallCb, member: Member, uow: UnitOfWork, clock: Clock
 ) -> None:
-    agreed = datetime.fromtimestamp(callback_data.at, UTC) if callback_data.at else None
+    agreed = datetime.fromtimestamp(callback_data.at, UTC)
     lead = await leads.called(uow, member, callback_data.id, agreed, clock.now())
     await edit_markup(query, None)
     await query.answer(f"Отмечено: позвонил. Статус: {lead.status.label}")
@@ -104,7 +104,7 @@ async def penalties(
     if member.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise NotAllowed("Взыскания видят руководитель отдела и администратор.")
     args = (command.args or "0").strip()
-    if not args.isdigit() or int(args) > 36:
+    if not (args.isascii() and args.isdigit() and len(args) <= 2) or int(args) > 36:
         raise InvalidInput("period", "Напишите /penalties или /penalties 1 (прошлый месяц).")
     now = clock.now().astimezone(settings.zone)
     start, end = _month(now, int(args))

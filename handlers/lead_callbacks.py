@@ -2,25 +2,27 @@
 
 from aiogram.filters.callback_data import CallbackData
 
+from handlers.callbacks import Num
+
 
 class LeadCb(CallbackData, prefix="ld"):
     a: str  # action code, see handlers/leads.py
-    id: int  # lead id
+    id: Num  # lead id
     s: str = ""  # the status the card showed: a press on a stale card is refused
     t: str = ""  # target: a status, a field, a junk reason
-    v: int = 0  # a number: page, member id, company id
+    v: Num = 0  # a number: page, member id, company id
 
 
 class LeadListCb(CallbackData, prefix="ll"):
     k: str  # list kind: "my", "dep", "new", "mgr", "board"
     s: str = ""  # status filter
-    m: int = 0  # manager id
-    p: int = 0  # page
+    m: Num = 0  # manager id
+    p: Num = 0  # page
 
 
 class DraftCb(CallbackData, prefix="dr"):
     a: str  # "ok" create, "no" drop
-    id: int
+    id: Num
 
 
 class FormCb(CallbackData, prefix="fm"):

@@ -17,7 +17,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.settings import Settings
-from domain.errors import InvalidInput, StaleState
+from domain.errors import InvalidInput, NotAllowed, StaleState
 from domain.lead_fields import LeadField
 from domain.model import JunkReason, Lead, Member, PressedCard
 from domain.permissions import Action, require
@@ -47,8 +47,10 @@ async def _fresh_lead(uow: UnitOfWork, member: Member, cb: LeadCb, action: Actio
     lead = await leads.load_lead(uow, cb.id)
     require(member, action, lead=lead)
     expected = _status(cb.s)
-    if expected is not None and lead.status is not expected:
+    if lead.status.is_final or (expected is not None and lead.status is not expected):
         raise StaleState(f"Лид уже в статусе «{lead.status.label}».")
+    if action is Action.ASSIGN_LEAD and lead.status is not LeadStatus.NEW:
+        raise StaleState("Лид уже назначен.")
     return lead
 
 
@@ -147,7 +149,8 @@ async def _act(
             await leads.open_card(uow, member, cb.id, now)
             return ""
         case "crd":
-            await leads.refresh_card(uow, member, cb.id, now)
+            if not await leads.refresh_card(uow, member, cb.id, now):
+                raise NotAllowed("Карточка этого лида вам недоступна.")
             return ""
         case "go":
             target = _status(cb.t)

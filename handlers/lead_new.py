@@ -20,13 +20,14 @@ from aiogram.types import (
 )
 
 from bot.settings import Settings
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, StaleState
 from domain.lead_fields import LeadField, clean_field, reachability_error
 from domain.model import LeadSource, Member
 from domain.ports import Clock, UnitOfWork
 from domain.services import leads
 from handlers.filters import HasText, IsMember
 from handlers.lead_callbacks import DraftCb, FormCb
+from handlers.replies import edit_markup
 from handlers.states import NewLeadForm
 
 # The conversation: state, the field it fills, the question, whether it may be skipped.
@@ -43,6 +44,7 @@ STEPS: tuple[tuple[State, LeadField, str, bool], ...] = (
     (NewLeadForm.email, LeadField.EMAIL, "E-mail клиента?", True),
     (NewLeadForm.comment, LeadField.COMMENT, "Комментарий: что нужно клиенту?", True),
 )
+FORM_STATES = frozenset(state.state for state in NewLeadForm.__all_states__)
 FORM_LABELS = {
     LeadField.TITLE: "Название",
     LeadField.COMPANY: "Компания",
@@ -126,6 +128,8 @@ async def form_button(
     settings: Settings,
 ) -> None:
     assert isinstance(query.message, Message)
+    if raw_state not in FORM_STATES:  # a button of a form already done with, or forged
+        raise InvalidInput("form", "Эта анкета уже закрыта.")
     if callback_data.a == "cancel":
         await state.clear()
         await query.message.edit_reply_markup(reply_markup=None)
@@ -230,9 +234,10 @@ async def draft_button(
 ) -> None:
     assert isinstance(query.message, Message)
     if callback_data.a == "no":
-        await uow.drafts.take(callback_data.id, member.id or 0)
+        if await uow.drafts.take(callback_data.id, member.id or 0) is None:
+            raise StaleState("Этого черновика уже нет.")
         await uow.commit()
-        await query.message.edit_reply_markup(reply_markup=None)
+        await edit_markup(query, None)
         await query.answer("Черновик удалён")
         return
     department_id = member.department_id or await leads.intake_department(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from domain.model import Notification, NotificationKind
-from handlers.lead_callbacks import LeadCb
+from handlers.lead_callbacks import DraftCb, FormCb, LeadCb
 from tests.fake_telegram import TelegramUser
 from tests.support import RunningBot
 from tests.team import Team, card_of, post_lead, seed_team
@@ -263,6 +263,54 @@ async def test_stale_and_forged_presses_change_nothing(
     await fake.wait_for(lambda: "← Назначен" in boss_card.buttons())
     answer = await team.boss.user.press("← Назначен", boss_card)
     assert answer["text"] == "Статус: Назначен ответственный"
+
+
+async def test_presses_out_of_range_or_out_of_place_are_answered_and_change_nothing(
+    team: Team, running_bot: RunningBot, fake: Any
+) -> None:
+    """Forged data the bot never sends, and real buttons pressed where they do not belong:
+    each gets its reason, and no database error or generic failure."""
+    _, body = await post_lead(running_bot, {"source": "WEB", "name": "Иван"})
+    lead_id = body["id"]
+    await assign(team, lead_id, team.office, team.anna)
+    anna = team.anna.user
+    card = await card_of(anna, lead_id)
+    stale = "Эта кнопка устарела: откройте раздел заново."
+    for data in (
+        f"ld:go:{2**40}:ASSIGNED:IN_PROCESS:0",  # past what the tables hold
+        f"ld:pick:{lead_id}:NEW::{2**63}",
+        f"ll:my::0:{2**40}",
+        f"es:rem:{2**40}:0",
+        f"cl:done:{lead_id}:0",  # a reminder of no agreed time
+    ):
+        assert (await anna.press_data(data, card))["text"] == stale, data
+    assert (await anna.press_data(FormCb(a="cancel").pack(), card))["text"] == (
+        "Эта анкета уже закрыта."
+    )
+    assert (await anna.press_data(DraftCb(a="no", id=lead_id).pack(), card))["text"] == (
+        "Этого черновика уже нет."
+    )
+    assert "В работу" in card.buttons()  # the card pressed on keeps its buttons
+    boris = team.boris.user
+    answer = await boris.press_data(LeadCb(a="crd", id=lead_id).pack(), boris.messages[-1])
+    assert answer["text"] == "Карточка этого лида вам недоступна."
+    assert (await anna.ask("/checklist ²")).text == "Напишите номер лида: /checklist 12"
+    assert (await team.admin.user.ask("/settings")).text == (
+        "Сроки задаются для отдела: их меняет руководитель отдела."
+    )
+
+    await anna.press("Некачественный", card)
+    await anna.press("Спам", card)
+    await fake.wait_for(lambda: "Некачественный" in card.text and "Спам" not in card.buttons())
+    for action in ("call", "edt", "jnk", "ren"):
+        answer = await anna.press_data(LeadCb(a=action, id=lead_id).pack(), card)
+        assert answer["text"] == "Лид уже в статусе «Некачественный лид».", action
+    row = await lead_row(running_bot, lead_id)
+    assert (row.status, row.responsible_id, row.junk_reason) == (
+        "JUNK",
+        team.anna.member_id,
+        "спам",
+    )
 
 
 async def test_lists_and_board(team: Team, running_bot: RunningBot, fake: Any) -> None:

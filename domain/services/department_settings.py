@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, NotAllowed
 from domain.model import Member
 from domain.permissions import Action, require
 from domain.ports import UnitOfWork
@@ -29,14 +29,20 @@ def parse_minutes(raw: str) -> float:
     return minutes
 
 
-async def current(uow: UnitOfWork, actor: Member) -> SlaPolicy:
+def _department_of(actor: Member) -> int:
+    """The settings are a department's: an admin outside any has none to change."""
     require(actor, Action.CHANGE_SETTINGS, department_id=actor.department_id)
-    assert actor.department_id is not None
-    return await uow.sla.policy(actor.department_id)
+    if actor.department_id is None:
+        raise NotAllowed("Сроки задаются для отдела: их меняет руководитель отдела.")
+    return actor.department_id
+
+
+async def current(uow: UnitOfWork, actor: Member) -> SlaPolicy:
+    return await uow.sla.policy(_department_of(actor))
 
 
 async def change(uow: UnitOfWork, actor: Member, key: str, raw: str, now: datetime) -> SlaPolicy:
-    require(actor, Action.CHANGE_SETTINGS, department_id=actor.department_id)
+    _department_of(actor)
     if key not in SETTINGS or actor.department_id is None:
         raise InvalidInput("setting", "Такой настройки нет.")
     await uow.sla.set_minutes(actor.department_id, SETTINGS[key][0], parse_minutes(raw))

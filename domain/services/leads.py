@@ -462,13 +462,15 @@ async def open_card(uow: UnitOfWork, actor: Member, lead_id: int, now: datetime)
     return lead
 
 
-async def refresh_card(uow: UnitOfWork, actor: Member, lead_id: int, now: datetime) -> None:
-    """Re-render the actor's copy after a stale press (nothing else changes)."""
+async def refresh_card(uow: UnitOfWork, actor: Member, lead_id: int, now: datetime) -> bool:
+    """Re-render the actor's copy after a stale press (nothing else changes). False when
+    there is no such lead or the actor may not see it."""
     lead = await uow.leads.get(lead_id)
     if lead is None or actor.id is None or not may(actor, Action.VIEW_LEAD, lead=lead):
-        return
+        return False
     await uow.outbox.add(Notification(actor.id, NotificationKind.CARD, now, lead_id))
     await uow.commit()
+    return True
 
 
 async def history(

@@ -226,6 +226,8 @@ async def button(
     data = await state.get_data()
     walking = await state.get_state() == ChecklistForm.answer.state and data.get("lead_id") == cb.id
     if not walking:
+        await walk.current(uow, member, cb.id)  # his own open lead, or he is told why not
+        await uow.rollback()
         await query.answer("Этот чек-лист на паузе: нажмите «Продолжить».", show_alert=True)
         await message.answer(f"Чек-лист лида #{cb.id}.", reply_markup=resume_keyboard(cb.id))
         return

@@ -294,6 +294,8 @@ async def test_presses_out_of_range_or_out_of_place_are_answered_and_change_noth
     boris = team.boris.user
     answer = await boris.press_data(LeadCb(a="crd", id=lead_id).pack(), boris.messages[-1])
     assert answer["text"] == "Карточка этого лида вам недоступна."
+    answer = await boris.press_data(f"ck:c:{lead_id}:0:0", boris.messages[-1])
+    assert answer["text"] == "Это не ваш лид: действие недоступно."  # no resume offered
     assert (await anna.ask("/checklist ²")).text == "Напишите номер лида: /checklist 12"
     assert (await team.admin.user.ask("/settings")).text == (
         "Сроки задаются для отдела: их меняет руководитель отдела."

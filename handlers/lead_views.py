@@ -160,6 +160,11 @@ def _fitted(lines: list[str], comment: str | None) -> str:
     """The card within Telegram's limit whatever its lead holds: the comment takes the room
     left; lines past the limit (many duplicates, a long checklist) give way from the end.
     Each line is whole HTML, so dropping one never leaves a tag open."""
+    text = "\n".join(lines)
+    tail = f"\n{COMMENT_LABEL}{escape(comment)}" if comment else ""
+    # Surely fits: HTML is never shorter than what it shows, nor a character over 2 units.
+    if 2 * (len(text) + len(tail)) <= CARD_LIMIT:
+        return text + tail
     cut = False
     while len(lines) > 2 and visible_length("\n".join(lines)) > CARD_LIMIT - len(CUT_NOTE) - 1:
         lines.pop()

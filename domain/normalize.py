@@ -118,7 +118,8 @@ def email(raw: str) -> str:
 # written with (U+200C, U+200D) stay.
 _INVISIBLE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u200b\u200e\u200f"
-    "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+    "\u115f\u1160\u180e\u2800\u3164\uffa0]"  # blanks that are letters or symbols
 )
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

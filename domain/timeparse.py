@@ -14,7 +14,7 @@ _PATTERN = re.compile(
 )
 _WORD_DAYS = {"сегодня": 0, "завтра": 1, "послезавтра": 2}
 ROLL_OVER_DAYS = 31  # a date without a year further back than this means next year
-FURTHEST_AHEAD = timedelta(days=2 * 366)  # further is a typo (31.12.9999), not a plan
+FURTHEST_AHEAD = timedelta(days=10 * 366)  # a year typed further on is a typo (31.12.9999)
 EXAMPLE = "Например: 05.12 14:30, завтра 11:00 или 16:00."
 
 
@@ -40,8 +40,8 @@ def parse_local_datetime(raw: str, now: datetime, zone: ZoneInfo) -> datetime:
     moment = datetime.combine(day, at, zone)
     if moment <= now:
         raise InvalidInput("when", "Это время уже прошло: укажите время в будущем.")
-    if moment - now > FURTHEST_AHEAD:
-        raise InvalidInput("when", "Это больше чем через два года: проверьте год.")
+    if match["year"] and moment - now > FURTHEST_AHEAD:
+        raise InvalidInput("when", "Это больше чем через десять лет: проверьте год.")
     return moment.astimezone(now.tzinfo)
 
 

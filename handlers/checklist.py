@@ -28,6 +28,7 @@ from domain.services import checklist as walk
 from handlers.callbacks import Num
 from handlers.filters import HasText, IsMember
 from handlers.lead_callbacks import LeadCb
+from handlers.lead_views import visible_length
 from handlers.replies import edit_markup, message_of
 from handlers.states import ChecklistForm
 
@@ -97,7 +98,7 @@ def summary_view(step: walk.Step, settings: Settings) -> tuple[str, InlineKeyboa
         )
     keyboard = [rows[k : k + 4] for k in range(0, len(rows), 4)]
     keyboard.append([_b("✅ Готово", "f", lead_id), _b("Пауза", "p", lead_id)])
-    while len("\n".join(lines)) > SUMMARY_LIMIT and len(lines) > 2:
+    while visible_length("\n".join(lines)) > SUMMARY_LIMIT and len(lines) > 2:
         del lines[-2 if missing else -1]  # whole lines go, the warning stays
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=keyboard)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from html import escape
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -31,8 +31,8 @@ class SettingCb(CallbackData, prefix="st"):
 class CallCb(CallbackData, prefix="cl"):
     a: str  # "done": called
     id: Num  # lead id
-    at: Annotated[int, Field(ge=1, le=2**40)]  # the agreed time (epoch seconds): a reminder
-    # for an older time is stale
+    # The agreed time (epoch seconds, 0: none): a reminder for another time is stale.
+    at: Annotated[int, Field(ge=0, le=int(datetime.max.replace(tzinfo=UTC).timestamp()))] = 0
 
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:

@@ -77,7 +77,7 @@ async def penalty_comment(
 async def call_button(
     query: CallbackQuery, callback_data: CallCb, member: Member, uow: UnitOfWork, clock: Clock
 ) -> None:
-    agreed = datetime.fromtimestamp(callback_data.at, UTC)
+    agreed = datetime.fromtimestamp(callback_data.at, UTC) if callback_data.at else None
     lead = await leads.called(uow, member, callback_data.id, agreed, clock.now())
     await edit_markup(query, None)
     await query.answer(f"Отмечено: позвонил. Статус: {lead.status.label}")

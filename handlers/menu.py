@@ -31,9 +31,14 @@ async def not_ready(message: Message) -> None:
     await message.answer(views.NOT_READY[message.text or ""])
 
 
-async def needs_text(message: Message) -> None:
-    """A sticker, a photo or a voice note in the middle of a conversation: it still waits."""
+async def profile_needs_text(message: Message) -> None:
     await message.answer("Ответьте, пожалуйста, текстом на вопрос выше или нажмите /cancel.")
+
+
+async def still_waiting(message: Message) -> None:
+    """Anything no step takes (a sticker, a photo, text where a button is awaited) in the
+    middle of a conversation: the question still stands."""
+    await message.answer("Сначала ответьте на вопрос выше или нажмите /cancel.")
 
 
 async def unknown(message: Message, member: Member) -> None:
@@ -58,8 +63,8 @@ def router() -> Router:
 
 def fallback_router() -> Router:
     router = Router(name="fallback")
-    router.message.register(needs_text, StateFilter(ProfileForm))
-    router.message.register(needs_text, ~StateFilter(None), IsMember())
+    router.message.register(profile_needs_text, StateFilter(ProfileForm))
+    router.message.register(still_waiting, ~StateFilter(None), IsMember())
     router.message.register(unknown, IsMember())
     router.callback_query.register(unknown_button)
     return router

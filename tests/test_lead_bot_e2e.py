@@ -60,9 +60,7 @@ async def test_manager_types_a_lead_and_becomes_responsible(
     assert anna.last.text.startswith("Новый лид. Название лида")
     await anna.ask("Ромашка: 100 коробок")
     await anna.send_sticker("👍")  # not an answer: the question stands
-    assert (await anna.reply()).text == (
-        "Ответьте, пожалуйста, текстом на вопрос выше или нажмите /cancel."
-    )
+    assert (await anna.reply()).text == "Сначала ответьте на вопрос выше или нажмите /cancel."
     assert (await anna.ask("оао «ромашка»")).text == "Контактное лицо: имя и фамилия?"
     await anna.press("Пропустить", anna.last)
     refused = await anna.ask("12-34")
@@ -281,9 +279,11 @@ async def test_presses_out_of_range_or_out_of_place_are_answered_and_change_noth
         f"ld:pick:{lead_id}:NEW::{2**63}",
         f"ll:my::0:{2**40}",
         f"es:rem:{2**40}:0",
-        f"cl:done:{lead_id}:0",  # a reminder of no agreed time
+        f"cl:done:{lead_id}:{2**40}",  # past any date
     ):
         assert (await anna.press_data(data, card))["text"] == stale, data
+    answer = await anna.press_data(f"cl:done:{lead_id}:0", card)  # a reminder of no call
+    assert answer["text"] == "Это напоминание устарело: звонок уже перенесён."
     assert (await anna.press_data(FormCb(a="cancel").pack(), card))["text"] == (
         "Эта анкета уже закрыта."
     )

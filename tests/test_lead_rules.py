@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,12 +13,15 @@ import pytest
 from domain.checklist import Checklist, Kind, Question
 from domain.errors import DomainError, NotAllowed
 from domain.lead_fields import LeadField
-from domain.model import Company, JunkReason, LeadSource, Member, Profile, Role
+from domain.model import Company, JunkReason, Lead, LeadSource, Member, Profile, Role
 from domain.services import conversion, leads, onboarding
 from domain.services.cards import card_context
+from domain.services.checklist import Step
 from domain.services.conversion import CompanyMatch, Duplicates
 from domain.statuses import LeadStatus
-from handlers import lead_views
+from handlers import checklist as checklist_views
+from handlers import escalation_views, lead_views
+from handlers.escalation_views import CallCb
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import upgrade_engine
 from storage.uow import SqlUnitOfWorkFactory
@@ -231,3 +235,24 @@ async def test_duplicates_and_the_card_limit(world: tuple) -> None:
     assert shown.startswith(f"#{lead.id} · ") and shown.endswith(lead_views.CUT_NOTE)
     assert "⚠️ повторный клиент: " + "К" * 200 + ", 3 сделки" in shown
     assert "Комментарий" not in shown
+
+
+def test_a_call_reminder_sent_after_its_call_was_marked_still_has_its_buttons() -> None:
+    """The sender draws a reminder from the lead as it is when it goes out: by then the
+    call may be marked already (no agreed time). Its «Позвонил» is then a stale button."""
+    lead = Lead("Окна", LeadSource.WEB, 1, NOW, LeadStatus.IN_PROCESS, id=7)
+    keyboard = escalation_views.call_keyboard(lead)
+    done = keyboard.inline_keyboard[0][0]
+    assert done.text == "Позвонил"
+    assert CallCb.unpack(done.callback_data or "").at == 0
+
+
+def test_the_checklist_summary_fits_telegram_in_utf16_units() -> None:
+    """Long answers of emoji: Telegram counts each twice, and so does the summary's limit."""
+    questions = tuple(Question(f"q{n}", f"Вопрос {n}", Kind.TEXT) for n in range(5))
+    lead = Lead("Окна", LeadSource.WEB, 1, NOW, LeadStatus.IN_PROCESS, id=7)
+    lead.checklist_answers = {q.key: "😀" * 1000 for q in questions}
+    step = Step(lead, Checklist("Эмодзи", questions), len(questions))
+    html, _ = checklist_views.summary_view(step, SimpleNamespace(zone=ZoneInfo("Europe/Moscow")))
+    shown = plain_text(html, "HTML")
+    assert utf16_length(shown) <= 4096 and shown.startswith("Чек-лист лида #7: итог")

@@ -25,6 +25,8 @@ MARCH = datetime(2027, 3, 15, 9, 0, tzinfo=UTC)
         (DECEMBER, "05.12.26 10:00", "2026-12-05 10:00"),
         (MARCH, "29.02 10:00", "2028-02-29 10:00"),  # the next leap year's
         (MARCH, "10.02 10:00", "2028-02-10 10:00"),  # long past this year: next year's
+        (datetime(2028, 4, 2, tzinfo=UTC), "29.02 10:00", "2032-02-29 10:00"),
+        (DECEMBER, "01.12.2035 10:00", "2035-12-01 10:00"),  # a year typed: far is fine
     ],
 )
 def test_typed_moments(now: datetime, typed: str, local: str) -> None:
@@ -41,7 +43,7 @@ def test_typed_moments(now: datetime, typed: str, local: str) -> None:
         (DECEMBER, "05.12 25:00", "Такой даты или времени нет"),
         (DECEMBER, "11:00", "Это время уже прошло"),
         (MARCH, "14.03 10:00", "Это время уже прошло"),  # yesterday: a slip, not next year
-        (DECEMBER, "31.12.9999 23:59", "Это больше чем через два года"),
+        (DECEMBER, "31.12.9999 23:59", "Это больше чем через десять лет"),
     ],
 )
 def test_refused_with_the_reason(now: datetime, typed: str, reason: str) -> None:

@@ -516,9 +516,10 @@ async def called(
     uow: UnitOfWork, actor: Member, lead_id: int, agreed: datetime | None, now: datetime
 ) -> Lead:
     """R2.5: "Позвонил" on the reminder of the call agreed for `agreed`. A first call also
-    starts the work (R2.15). A reminder of an older time changes nothing."""
+    starts the work (R2.15). A reminder of another time, or of none (the call was marked or
+    dropped before it went out), changes nothing."""
     lead = await _edit(uow, actor, lead_id)
-    if agreed is not None and lead.next_contact_at != agreed:
+    if agreed is None or lead.next_contact_at != agreed:
         raise StaleState("Это напоминание устарело: звонок уже перенесён.")
     old = lead.status
     if old is LeadStatus.ASSIGNED:

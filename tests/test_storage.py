@@ -225,6 +225,16 @@ async def press_in_work(uow_factory: SqlUnitOfWorkFactory, manager: Member, lead
         )
 
 
+async def pressed(
+    pressing: asyncio.Task[None], uow_factory: SqlUnitOfWorkFactory, lead_id: int
+) -> None:
+    """The press got through once let: the lead is in work."""
+    await asyncio.wait_for(pressing, 10)
+    async with uow_factory() as uow:
+        lead = await uow.leads.get(lead_id)
+    assert lead is not None and lead.status is LeadStatus.IN_PROCESS
+
+
 async def test_a_press_waits_for_the_lead_before_it_touches_its_timers(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
@@ -241,10 +251,7 @@ async def test_a_press_waits_for_the_lead_before_it_touches_its_timers(
         await asyncio.sleep(0.5)  # the press is waiting, for the lead's row
         await asyncio.wait_for(sender.timers.cancel(lead_id, (TimerKind.CONTACT_BREACH,), NOW), 5)
         await sender.commit()
-    await asyncio.wait_for(pressing, 10)
-    async with uow_factory() as uow:
-        lead = await uow.leads.get(lead_id)
-    assert lead is not None and lead.status is LeadStatus.IN_PROCESS
+    await pressed(pressing, uow_factory, lead_id)
 
 
 async def test_a_card_reaching_a_manager_who_already_pressed_starts_no_clock(
@@ -347,10 +354,7 @@ async def test_a_locked_lead_holds_off_its_other_writers(
         await asyncio.sleep(0.5)
         assert not pressing.done()
         await holder.commit()
-    await asyncio.wait_for(pressing, 10)
-    async with uow_factory() as uow:
-        lead = await uow.leads.get(lead_id)
-    assert lead is not None and lead.status is LeadStatus.IN_PROCESS
+    await pressed(pressing, uow_factory, lead_id)
 
 
 async def test_two_supervisors_first_settings_of_a_department_both_land(

@@ -73,7 +73,6 @@ INTAKE_SOURCES = (
 
 def clean_field(field: LeadField, raw: str) -> str:
     """One typed value, validated and normalised; InvalidInput names what is wrong."""
-    raw = normalize.visible(raw, field.value, field.label)
     if field is LeadField.PHONE:
         return normalize.phone(raw)
     if field is LeadField.EMAIL:

@@ -81,7 +81,7 @@ _PHONE_CHARS = re.compile(r"^[\d\s()+\-.]+$")
 
 def phone(raw: str, region: str = "RU") -> str:
     """A phone in E.164 (`+79121234567`); anything that is not a valid number is an error."""
-    text = raw.strip()
+    text = visible(raw, "phone", "Телефон").strip()
     if not text or not _PHONE_CHARS.match(text) or sum(c.isdigit() for c in text) < 7:
         raise InvalidInput("phone", "Это не похоже на номер телефона. Пример: +7 912 123-45-67.")
     try:
@@ -100,7 +100,7 @@ EMAIL_MAX = 254
 
 def email(raw: str) -> str:
     """A syntactically valid e-mail, domain lower-cased; no network look-up."""
-    text = raw.strip()
+    text = visible(raw, "email", "E-mail").strip()
     if len(text) > EMAIL_MAX:
         raise InvalidInput("email", "Адрес e-mail слишком длинный.")
     try:

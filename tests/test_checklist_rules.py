@@ -104,6 +104,7 @@ def test_json_files_too() -> None:
         ("budget", "150 000 руб.", 150000),
         ("company", 'ооо "сладкая жизнь"', "сладкая жизнь ООО"),
         ("email", "Ivan@Example.RU", "Ivan@example.ru"),
+        ("email", "\u200bIvan@Example.RU\u202e", "Ivan@example.ru"),  # invisible ones dropped
         ("website", "romashka.ru", "romashka.ru"),
         ("next_contact", "05.12 11:00", "2026-12-05T08:00:00+00:00"),
     ],

@@ -59,15 +59,15 @@ def validate(body: object) -> tuple[dict[LeadField, str], Any, str | None, dict[
     except InvalidInput as error:
         errors["source"] = error.message
     external_id = body.get("external_id")
+    if isinstance(external_id, str):
+        external_id = external_id.strip()
     if external_id is not None:
-        if not isinstance(external_id, str) or not external_id.strip():
+        if not isinstance(external_id, str) or not external_id:
             errors["external_id"] = "ожидается непустая строка"
-        elif not external_id.strip().isprintable():
+        elif not external_id.isprintable():
             errors["external_id"] = "только печатные символы"
-        elif len(external_id.strip()) > EXTERNAL_ID_MAX:
+        elif len(external_id) > EXTERNAL_ID_MAX:
             errors["external_id"] = f"не длиннее {EXTERNAL_ID_MAX} символов"
-        else:
-            external_id = external_id.strip()
     problem = reachability_error(values)
     if problem and not any(f in errors for f in ("phone", "email", "name", "last_name")):
         errors["contact"] = problem

@@ -169,11 +169,12 @@ def _fitted(lines: list[str], comment: str | None) -> str:
     while len(lines) > 2 and visible_length("\n".join(lines)) > CARD_LIMIT - len(CUT_NOTE) - 1:
         lines.pop()
         cut = True
-    room = CARD_LIMIT - visible_length("\n".join(lines)) - len(COMMENT_LABEL) - 1
     if cut:
         lines.append(CUT_NOTE)
-    elif comment and room > 1:
-        lines.append(f"{COMMENT_LABEL}{escape(_clipped(comment, room))}")
+    elif comment:
+        room = CARD_LIMIT - visible_length("\n".join(lines)) - len(COMMENT_LABEL) - 1
+        if room > 1:
+            lines.append(f"{COMMENT_LABEL}{escape(_clipped(comment, room))}")
     return "\n".join(lines)
 
 

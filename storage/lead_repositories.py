@@ -141,6 +141,7 @@ _UPDATE_IF = {kind: _conditional_update(kind) for kind in (ANY, None, "responsib
 # Run on every press: built once, read as plain rows (no ORM object to track).
 _GET = select(LeadRow.__table__).where(LeadRow.id == bindparam("w_id"))
 _ADD_EVENT = insert(LeadEventRow.__table__)
+# /settings' hold on a lead (`lock`): an UPDATE that changes nothing.
 _LOCK = (
     update(LeadRow)
     .where(LeadRow.id == bindparam("w_id"))

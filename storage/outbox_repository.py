@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import Notification, NotificationKind
@@ -37,6 +37,19 @@ def _is_card_edit(notification: Notification, member_id: int, lead_id: int) -> b
     return _is_card(notification, member_id, lead_id) and not notification.fresh
 
 
+# Asked on every press that changes a lead: built once.
+_OWED_CARD = (
+    select(OutboxRow.id)
+    .where(
+        OutboxRow.member_id == bindparam("member_id"),
+        OutboxRow.lead_id == bindparam("lead_id"),
+        OutboxRow.kind == NotificationKind.CARD.value,
+        OutboxRow.sent_at.is_(None),
+    )
+    .limit(1)
+)
+
+
 class SqlOutboxRepository:
     def __init__(self, session: AsyncSession, on_add: Callable[[], None]) -> None:
         self._session = session
@@ -54,16 +67,7 @@ class SqlOutboxRepository:
     async def owes_card(self, member_id: int, lead_id: int) -> bool:
         if any(_is_card(n, member_id, lead_id) for n in self._owed):
             return True
-        found = await self._session.scalar(
-            select(OutboxRow.id)
-            .where(
-                OutboxRow.member_id == member_id,
-                OutboxRow.lead_id == lead_id,
-                OutboxRow.kind == NotificationKind.CARD.value,
-                OutboxRow.sent_at.is_(None),
-            )
-            .limit(1)
-        )
+        found = await self._session.scalar(_OWED_CARD, {"member_id": member_id, "lead_id": lead_id})
         return found is not None
 
     def discard(self) -> None:

@@ -42,10 +42,10 @@ async def current(uow: UnitOfWork, actor: Member) -> SlaPolicy:
 
 
 async def change(uow: UnitOfWork, actor: Member, key: str, raw: str, now: datetime) -> SlaPolicy:
-    _department_of(actor)
-    if key not in SETTINGS or actor.department_id is None:
+    department_id = _department_of(actor)
+    if key not in SETTINGS:
         raise InvalidInput("setting", "Такой настройки нет.")
-    await uow.sla.set_minutes(actor.department_id, SETTINGS[key][0], parse_minutes(raw))
-    await timers.replan_department(uow, actor.department_id, now)
+    await uow.sla.set_minutes(department_id, SETTINGS[key][0], parse_minutes(raw))
+    await timers.replan_department(uow, department_id, now)
     await uow.commit()
-    return await uow.sla.policy(actor.department_id)
+    return await uow.sla.policy(department_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from aiogram.filters import Filter
 from aiogram.types import Message
 
@@ -16,6 +18,11 @@ class TextIs(Filter):
         return message.text in self.labels
 
 
+# A bot command as Telegram marks one: "/", 1-32 letters, digits or "_", then the end, a space
+# or "@botname". "/ 5 шт" or "/пять" is text a user typed as an answer.
+_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@\w+)?(?:\s|$)")
+
+
 class HasText(Filter):
     """A typed answer: text that is neither a command nor a main-menu button."""
 
@@ -23,7 +30,7 @@ class HasText(Filter):
         from handlers.views import MENU_LABELS
 
         text = message.text
-        return bool(text) and not text.startswith("/") and text not in MENU_LABELS
+        return bool(text) and not _COMMAND.match(text) and text not in MENU_LABELS
 
 
 class HasContact(Filter):

@@ -67,7 +67,7 @@ async def test_manager_types_a_lead_and_becomes_responsible(
     assert refused.text.startswith("Это не похоже на номер телефона")
     await anna.ask("+7 912 765-43-21")
     await anna.press("Пропустить", anna.last)
-    summary = await anna.ask("Звонил сам, <важно>")
+    summary = await anna.ask("/ звонил сам, <важно>")  # a slash, but no command: the answer
     assert summary.text.splitlines() == [
         "Новый лид",
         "Название: Ромашка: 100 коробок",
@@ -75,7 +75,7 @@ async def test_manager_types_a_lead_and_becomes_responsible(
         "Контакт: —",
         "Телефон: +79127654321",
         "E-mail: —",
-        "Комментарий: Звонил сам, <важно>",
+        "Комментарий: / звонил сам, <важно>",
     ]
     answer = await anna.press("✅ Создать", summary)
     assert answer["text"] == "Лид создан"
@@ -88,7 +88,7 @@ async def test_manager_types_a_lead_and_becomes_responsible(
     lead_id = int(created.text.split("#")[1].split()[0])
     card = await card_of(anna, lead_id)
     assert "● Назначен" in card.text and "Ответственный: Аннова Анна" in card.text
-    assert "Комментарий: Звонил сам, <важно>" in card.text
+    assert "Комментарий: / звонил сам, <важно>" in card.text
     row = await lead_row(running_bot, lead_id)
     assert (row.source, row.status, row.responsible_id, row.creator_id) == (
         "MANUAL",

@@ -25,6 +25,7 @@ from domain.errors import InvalidInput, StaleState
 from domain.model import Member
 from domain.ports import Clock, UnitOfWork
 from domain.services import checklist as walk
+from handlers.answers import answering
 from handlers.callbacks import Num
 from handlers.filters import HasText, IsMember
 from handlers.lead_callbacks import LeadCb
@@ -185,7 +186,8 @@ async def typed_answer(
 ) -> None:
     data = await state.get_data()
     lead_id = int(data["lead_id"])
-    step = await walk.current(uow, member, lead_id)
+    async with answering(state):
+        step = await walk.current(uow, member, lead_id)
     if step.index != data.get("index", step.index):
         # The lead's place moved (someone else walks it too): ask what stands there now.
         await message.answer("Чек-лист этого лида сдвинулся: вот текущий вопрос.")
@@ -195,9 +197,10 @@ async def typed_answer(
         raise InvalidInput("checklist", "Все вопросы пройдены: нажмите «Готово» или «Изменить».")
     if step.question.kind in (Kind.YESNO, Kind.CHOICE, Kind.MULTI):
         raise InvalidInput(step.question.key, "На этот вопрос ответьте кнопкой под ним.")
-    step = await walk.answer(
-        uow, member, lead_id, step.index, message.text or "", clock.now(), settings.zone
-    )
+    async with answering(state):
+        step = await walk.answer(
+            uow, member, lead_id, step.index, message.text or "", clock.now(), settings.zone
+        )
     previous = step.checklist.questions[step.index - 1]
     shown = answer_text(previous, step.lead.checklist_answers.get(previous.key), settings.zone)
     await message.answer(f"Записал: {escape(shown)}")

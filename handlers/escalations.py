@@ -11,11 +11,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.settings import Settings
-from domain.errors import InvalidInput, NotAllowed
-from domain.model import Member, Role
+from domain.errors import InvalidInput, NotAllowed, StaleState
+from domain.model import Escalation, Member, Role
 from domain.ports import Clock, UnitOfWork
 from domain.services import department_settings, escalations, leads
 from domain.sla import minutes_text
+from handlers.answers import answering
 from handlers.escalation_views import CallCb, EscalationCb, SettingCb, managers_picker
 from handlers.filters import HasText, IsMember
 from handlers.lead_views import local
@@ -31,16 +32,27 @@ async def escalation_button(
     state: FSMContext,
     clock: Clock,
 ) -> None:
-    cb = callback_data
-    now = clock.now()
+    try:
+        await _act(query, callback_data, member, uow, state, clock.now())
+    except StaleState:
+        await uow.rollback()
+        await escalations.refresh_card(uow, member, callback_data.id, clock.now())
+        raise
+
+
+async def _act(
+    query: CallbackQuery,
+    cb: EscalationCb,
+    member: Member,
+    uow: UnitOfWork,
+    state: FSMContext,
+    now: datetime,
+) -> None:
     if cb.a == "rem":
         await escalations.remind(uow, member, cb.id, now)
         await query.answer("Напоминание отправлено")
     elif cb.a == "rea":
-        escalation = await escalations.load(uow, member, cb.id)
-        if escalation.resolved_at is not None:
-            await query.answer(f"Уже сделано: {escalation.resolution}", show_alert=True)
-            return
+        escalation = await _unresolved(uow, member, cb.id)
         managers = await leads.assignable(uow, escalation.department_id)
         await edit_markup(query, managers_picker(escalation, managers, cb.v))
         await query.answer("Кому передать лид?")
@@ -48,10 +60,7 @@ async def escalation_button(
         await escalations.reassign(uow, member, cb.id, cb.v, now)
         await query.answer(f"Лид передан: {await leads.member_name(uow, cb.v)}")
     elif cb.a == "pen":
-        escalation = await escalations.load(uow, member, cb.id)
-        if escalation.resolved_at is not None:
-            await query.answer(f"Уже сделано: {escalation.resolution}", show_alert=True)
-            return
+        await _unresolved(uow, member, cb.id)
         await state.set_state(EscalationInput.penalty)
         await state.set_data({"escalation_id": cb.id})
         await message_of(query).answer(
@@ -62,13 +71,21 @@ async def escalation_button(
         await query.answer("Эта кнопка устарела.", show_alert=True)
 
 
+async def _unresolved(uow: UnitOfWork, member: Member, escalation_id: int) -> Escalation:
+    escalation = await escalations.load(uow, member, escalation_id)
+    if escalation.resolved_at is not None:
+        raise StaleState(f"Уже сделано: {escalation.resolution}.")
+    return escalation
+
+
 async def penalty_comment(
     message: Message, member: Member, uow: UnitOfWork, state: FSMContext, clock: Clock
 ) -> None:
     escalation_id = int((await state.get_data())["escalation_id"])
-    penalty = await escalations.penalize(
-        uow, member, escalation_id, message.text or "", clock.now()
-    )
+    async with answering(state):
+        penalty = await escalations.penalize(
+            uow, member, escalation_id, message.text or "", clock.now()
+        )
     await state.clear()
     name = await leads.member_name(uow, penalty.member_id)
     await message.answer(f"Взыскание записано: {escape(name)}, {penalty.rule}.")
@@ -84,11 +101,12 @@ async def call_button(
 
 
 def _month(now: datetime, back: int) -> tuple[datetime, datetime]:
+    """The month `back` months before `now`'s, from midnight to midnight in `now`'s zone."""
     year, month = now.year, now.month - back
     while month < 1:
         year, month = year - 1, month + 12
-    start = datetime(year, month, 1, tzinfo=UTC)
-    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
+    start = datetime(year, month, 1, tzinfo=now.tzinfo)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=now.tzinfo)
     return start, end
 
 
@@ -165,7 +183,8 @@ async def setting_value(
     message: Message, member: Member, uow: UnitOfWork, state: FSMContext, clock: Clock
 ) -> None:
     key = (await state.get_data())["key"]
-    policy = await department_settings.change(uow, member, key, message.text or "", clock.now())
+    async with answering(state):
+        policy = await department_settings.change(uow, member, key, message.text or "", clock.now())
     await state.clear()
     value = {
         "contact": policy.contact,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from html import escape
+from typing import Any
 
 from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
@@ -26,6 +27,7 @@ from domain.services import cards, conversion, leads
 from domain.statuses import LeadStatus
 from domain.timeparse import EXAMPLE, parse_local_datetime, tomorrow_at
 from handlers import lead_views
+from handlers.answers import answering
 from handlers.checklist import pause_other
 from handlers.filters import HasText, IsMember
 from handlers.lead_callbacks import LeadCb
@@ -84,6 +86,8 @@ async def card_button(
     settings: Settings,
 ) -> None:
     await pause_other(state, raw_state, callback_data.id, message_of(query))
+    if raw_state == LeadInput.value.state and callback_data.a not in LOOK_ONLY:
+        await state.clear()  # «Назад» or another button instead of the value asked for (_ask)
     if callback_data.a in CHANGE_THE_LEAD and member.id is not None:
         uow.pressed_card = PressedCard(member.id, message_of(query).message_id)
     try:
@@ -102,6 +106,8 @@ async def card_button(
 # The presses that change the lead: their answer redraws the presser's own card (the other
 # copies go by the outbox).
 CHANGE_THE_LEAD = frozenset({"go", "pick", "rpk", "c1h", "c10", "jr", "cok"})
+# The presses that only show something: a value asked for before still stands.
+LOOK_ONLY = frozenset({"his", "opn"})
 
 
 async def _redraw(
@@ -276,24 +282,34 @@ async def typed_value(
     settings: Settings,
 ) -> None:
     data = await state.get_data()
+    async with answering(state):
+        done = await _use_value(data, message.text or "", member, uow, clock.now(), settings)
+    await state.clear()
+    await message.answer(done)
+
+
+async def _use_value(
+    data: dict[str, Any],
+    text: str,
+    member: Member,
+    uow: UnitOfWork,
+    now: datetime,
+    settings: Settings,
+) -> str:
+    """The value typed for a card button (`_ask`) saved; the text returned confirms it."""
     lead_id = int(data["lead_id"])
-    text = message.text or ""
-    now = clock.now()
     action = data["action"]
     if action == "cty":
         when = parse_local_datetime(text, now, settings.zone)
         await leads.plan_call(uow, member, lead_id, when, now)
-        done = f"Записал: позвонить {lead_views.local(when, settings.zone)}."
-    elif action == "jr":
+        return f"Записал: позвонить {lead_views.local(when, settings.zone)}."
+    if action == "jr":
         expected = _status(data.get("status", ""))
         await leads.mark_junk(uow, member, lead_id, JunkReason.OTHER, text, expected, now)
-        done = "Лид закрыт как некачественный."
-    else:
-        field = LeadField(data["field"])
-        lead = await leads.edit_field(uow, member, lead_id, field, text, now)
-        done = f"Сохранено. {field.label}: {escape(str(getattr(lead, field.attribute)))}"
-    await state.clear()
-    await message.answer(done)
+        return "Лид закрыт как некачественный."
+    field = LeadField(data["field"])
+    lead = await leads.edit_field(uow, member, lead_id, field, text, now)
+    return f"Сохранено. {field.label}: {escape(str(getattr(lead, field.attribute)))}"
 
 
 def router() -> Router:

@@ -442,3 +442,68 @@ async def test_the_card_is_redrawn_even_when_the_answer_to_the_press_fails(
     await fake.user_presses(team.anna.user.user, card, "В работу")
     await fake.wait_for(lambda: "● В работе" in card.text)
     assert (await lead_row(running_bot, lead_id)).status == "IN_PROCESS"
+
+
+async def test_a_typed_value_for_a_lead_that_moved_on_ends_the_question(
+    team: Team, running_bot: RunningBot, fake: Any
+) -> None:
+    """The lead changed while its manager typed: he is told why, the question is closed, and
+    his next message is not taken for the answer again."""
+    _, body = await post_lead(running_bot, {"source": "WEB", "name": "Иван"})
+    lead_id = body["id"]
+    await assign(team, lead_id, team.office, team.anna)
+    anna = team.anna.user
+    card = await card_of(anna, lead_id)
+    await anna.press("Некачественный", card)
+    await anna.press("Другое", card)
+    assert "Напишите причину" in (await anna.reply()).text
+    boss_card = await card_of(team.boss.user, lead_id)
+    await fake.wait_for(lambda: "В работу" in boss_card.buttons())
+    await team.boss.user.press("В работу", boss_card)
+
+    refused = await anna.ask("Клиент передумал")
+    assert refused.text == (
+        "Лид уже в статусе «В работе».\nОтвет не сохранён: вопрос уже неактуален."
+    )
+    assert (await anna.ask("Клиент передумал")).text.startswith("Не понял.")
+    assert (await lead_row(running_bot, lead_id)).status == "IN_PROCESS"
+
+    # Handed to another manager while she typed a new e-mail: the same.
+    await anna.press("Изменить", card)
+    await anna.press("E-mail", card)
+    boss = team.boss.user
+    await boss.press("Сменить ответственного", boss_card)
+    await boss.press("Бобров Борис", boss_card)
+    await fake.wait_for(lambda: [m for m in anna.messages if "передан: Бобров" in m.text])
+    refused = await anna.ask("ivan@example.ru")
+    assert refused.text.endswith("Ответ не сохранён: вопрос уже неактуален.")
+    assert (await anna.ask("ivan@example.ru")).text.startswith("Не понял.")
+    assert (await lead_row(running_bot, lead_id)).email is None
+
+
+async def test_back_from_a_question_closes_it(
+    team: Team, running_bot: RunningBot, fake: Any
+) -> None:
+    """«Назад» instead of the value asked for: what she types next is no longer taken for it."""
+    _, body = await post_lead(
+        running_bot, {"source": "WEB", "name": "Иван", "comment": "100 коробок, срочно"}
+    )
+    lead_id = body["id"]
+    await assign(team, lead_id, team.office, team.anna)
+    anna = team.anna.user
+    card = await card_of(anna, lead_id)
+    await anna.press("Изменить", card)
+    await anna.press("Комментарий", card)
+    assert "Комментарий: напишите новое значение" in (await anna.reply()).text
+    await anna.press("« Назад", card)
+    await fake.wait_for(lambda: "В работу" in card.buttons())
+    assert (await anna.ask("Здравствуйте! Нужны 20 палет")).text.startswith("Не понял.")
+    assert (await lead_row(running_bot, lead_id)).comment == "100 коробок, срочно"
+
+    # «История» only shows something: the question asked before still stands.
+    await anna.press("Изменить", card)
+    await anna.press("Комментарий", card)
+    await anna.press_data(LeadCb(a="his", id=lead_id, s="ASSIGNED").pack(), card)
+    assert (await anna.reply()).text.startswith(f"История лида #{lead_id}")
+    saved = await anna.ask("200 коробок")
+    assert saved.text == "Сохранено. Комментарий: 200 коробок"

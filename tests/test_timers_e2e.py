@@ -6,12 +6,13 @@ The rules' clock is a FakeClock moved by the tests; the sweep runs every 0.1 s o
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from domain.model import Notification, NotificationKind
+from domain.model import Notification, NotificationKind, Penalty
 from handlers.escalation_views import EscalationCb
 from storage.tables import EscalationRow, MemberRow, PenaltyRow
 from tests.fake_telegram import TelegramUser
@@ -89,6 +90,7 @@ async def test_ignored_lead_reminds_then_escalates_once(
         "Сменить ответственного",
         "Карточка лида",
     ]
+    unresolved = (boss2_card.text, boss2_card.inline_keyboard)
     answer = await boss.press("Напомнить", boss_card)
     assert answer["text"] == "Напоминание отправлено"
     await fake.wait_for(lambda: texts(anna, "🔔 Руководитель напоминает"))
@@ -104,6 +106,18 @@ async def test_ignored_lead_reminds_then_escalates_once(
     assert [e for e in await events(running_bot, lead_id) if e[0] == "reminded"] == [
         ("reminded", None, "R2.15")
     ]
+
+    # A copy whose redraw never reached the phone still offers the buttons: a press on it
+    # says what was done and draws the copy again.
+    boss2_card.text, boss2_card.inline_keyboard = unresolved
+    answer = await boss2.press("Взыскание", boss2_card)
+    assert answer == {
+        "text": "Уже сделано: Борисов Борис напомнил ответственному.",
+        "show_alert": True,
+    }
+    await fake.wait_for(lambda: "✅ Борисов Борис напомнил ответственному" in boss2_card.text)
+    assert boss2_card.buttons() == ["Карточка лида"]
+    assert not texts(boss2, "Взыскание: напишите комментарий")
 
 
 async def test_contacted_in_time_does_not_escalate(
@@ -256,6 +270,35 @@ async def test_handing_over_and_a_penalty_from_the_escalation(
     assert refused.text.startswith("Взыскания видят руководитель")
 
 
+async def test_penalties_are_counted_by_the_companys_months(
+    running_bot: RunningBot, team: Team
+) -> None:
+    """/penalties cuts months at midnight in the company's time zone (Moscow, UTC+3)."""
+    async with running_bot.app.uow_factory() as uow:
+        for comment, at in (
+            ("ноябрь, 23:30 по Москве", datetime(2026, 11, 30, 20, 30, tzinfo=UTC)),
+            ("декабрь, 00:30 по Москве", datetime(2026, 11, 30, 21, 30, tzinfo=UTC)),
+        ):
+            await uow.penalties.add(
+                Penalty(
+                    team.anna.member_id,
+                    team.department_id,
+                    "R2.15",
+                    comment,
+                    team.boss.member_id,
+                    at,
+                )
+            )
+        await uow.commit()
+    boss = team.boss.user
+    december = (await boss.ask("/penalties")).text
+    assert december.splitlines()[:2] == ["Взыскания за 12.2026", "• Аннова Анна: 1"]
+    assert "декабрь, 00:30 по Москве" in december
+    november = (await boss.ask("/penalties 1")).text
+    assert november.splitlines()[:2] == ["Взыскания за 11.2026", "• Аннова Анна: 1"]
+    assert "ноябрь, 23:30 по Москве" in november
+
+
 async def test_processing_deadline_and_the_pool(
     running_bot: RunningBot, team: Team, fake: Any, clock: Any
 ) -> None:
@@ -286,7 +329,8 @@ async def test_processing_deadline_and_the_pool(
     await fake.wait_for(lambda: "✅ Борисов Борис напомнил офис-менеджерам" in pool_card.text)
 
     clock.advance(minutes=45)  # 61 minutes after the first lead arrived (R2.2)
-    await fake.wait_for(lambda: [t for t in texts(team.boss.user, "🚨") if "R2.2:" in t])
+    # Each breach fires in a transaction of its own: wait for both cards.
+    await fake.wait_for(lambda: [t for t in texts(team.boss.user, "🚨") if "R2.2:" in t][1:])
     rows = await escalations(running_bot, "R2.2")
     assert sorted(row.lead_id for row in rows) == [working, first["id"]]
     await asyncio.sleep(SWEEPS)
@@ -296,6 +340,7 @@ async def test_processing_deadline_and_the_pool(
 async def test_call_reminder_comes_at_the_chosen_time(
     running_bot: RunningBot, team: Team, fake: Any, clock: Any
 ) -> None:
+    clock.moment = clock.moment.replace(second=17, microsecond=123456)  # as a real clock
     lead_id = await new_assigned_lead(running_bot, team, team.anna)
     anna = team.anna.user
     card = await card_of(anna, lead_id)

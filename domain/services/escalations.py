@@ -17,7 +17,7 @@ from domain.model import (
     Role,
     Rule,
 )
-from domain.permissions import Action, require
+from domain.permissions import Action, may, require
 from domain.ports import UnitOfWork
 from domain.services import leads
 
@@ -30,6 +30,28 @@ async def load(uow: UnitOfWork, actor: Member, escalation_id: int) -> Escalation
         raise NotFound("Такого нарушения нет.")
     require(actor, Action.PENALIZE, department_id=escalation.department_id)
     return escalation
+
+
+async def refresh_card(uow: UnitOfWork, actor: Member, escalation_id: int, now: datetime) -> None:
+    """Re-draw the actor's copy after a stale press (nothing else changes): the card he
+    pressed still offered what another supervisor had already done."""
+    escalation = await uow.escalations.get(escalation_id)
+    if (
+        escalation is None
+        or actor.id is None
+        or not may(actor, Action.PENALIZE, department_id=escalation.department_id)
+    ):
+        return
+    await uow.outbox.add(
+        Notification(
+            actor.id,
+            NotificationKind.ESCALATION,
+            now,
+            lead_id=escalation.lead_id,
+            escalation_id=escalation.id,
+        )
+    )
+    await uow.commit()
 
 
 async def _resolve(

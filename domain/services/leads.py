@@ -381,8 +381,9 @@ async def save_lead(
 async def plan_call(
     uow: UnitOfWork, actor: Member, lead_id: int, when: datetime, now: datetime
 ) -> Lead:
-    """R2.5: when to call next; the reminder comes from this time."""
+    """R2.5: when to call next, to the minute shown; the reminder comes at this time."""
     lead = await _edit(uow, actor, lead_id)
+    when = when.replace(second=0, microsecond=0)
     if when <= now:
         raise InvalidInput("next_contact", "Это время уже прошло: укажите время в будущем.")
     old = lead.next_contact_at
@@ -512,6 +513,12 @@ async def create_from_draft(
     )
 
 
+def _same_second(stored: datetime | None, agreed: datetime) -> bool:
+    """The reminder's button carries whole seconds (a call planned before times were kept
+    to the minute may have more)."""
+    return stored is not None and int(stored.timestamp()) == int(agreed.timestamp())
+
+
 async def called(
     uow: UnitOfWork, actor: Member, lead_id: int, agreed: datetime | None, now: datetime
 ) -> Lead:
@@ -519,7 +526,7 @@ async def called(
     starts the work (R2.15). A reminder of another time, or of none (the call was marked or
     dropped before it went out), changes nothing."""
     lead = await _edit(uow, actor, lead_id)
-    if agreed is None or lead.next_contact_at != agreed:
+    if agreed is None or not _same_second(lead.next_contact_at, agreed):
         raise StaleState("Это напоминание устарело: звонок уже перенесён.")
     old = lead.status
     if old is LeadStatus.ASSIGNED:

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Update, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Update,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from domain import normalize
@@ -287,6 +298,7 @@ class SqlLeadRepository(SqlRepository):
     async def open_matches(
         self,
         *,
+        department_id: int,
         exclude_id: int | None,
         phone: str | None,
         email: str | None,
@@ -303,7 +315,9 @@ class SqlLeadRepository(SqlRepository):
         ]
         if not alike:
             return []
-        statement = select(LeadRow).where(or_(*alike), LeadRow.status.in_(_OPEN))
+        statement = select(LeadRow).where(
+            or_(*alike), LeadRow.status.in_(_OPEN), LeadRow.department_id == department_id
+        )
         if exclude_id is not None:
             statement = statement.where(LeadRow.id != exclude_id)
         rows = await self._session.scalars(statement.order_by(LeadRow.id).limit(5))
@@ -358,6 +372,10 @@ def _company(row: CompanyRow) -> Company:
     )
 
 
+def _clients_of(department_id: int) -> ColumnElement[bool]:
+    return or_(CompanyRow.department_id == department_id, CompanyRow.department_id.is_(None))
+
+
 class SqlCompanyRepository(SqlRepository):
     async def add(self, company: Company) -> Company:
         row = CompanyRow(
@@ -376,20 +394,24 @@ class SqlCompanyRepository(SqlRepository):
         row = await self._session.get(CompanyRow, company_id)
         return _company(row) if row else None
 
-    async def matching(self, name_key: str) -> list[Company]:
+    async def matching(self, department_id: int, name_key: str) -> list[Company]:
         rows = await self._session.scalars(
-            select(CompanyRow).where(CompanyRow.name_key == name_key).order_by(CompanyRow.id)
+            select(CompanyRow)
+            .where(CompanyRow.name_key == name_key, _clients_of(department_id))
+            .order_by(CompanyRow.id)
         )
         return [_company(row) for row in rows]
 
-    async def with_contacts(self, phone: str | None, email: str | None) -> list[Company]:
+    async def with_contacts(
+        self, department_id: int, phone: str | None, email: str | None
+    ) -> list[Company]:
         alike = [c == v for c, v in ((ContactRow.phone, phone), (ContactRow.email, email)) if v]
         if not alike:
             return []
         rows = await self._session.scalars(
             select(CompanyRow)
             .join(ContactRow, ContactRow.company_id == CompanyRow.id)
-            .where(or_(*alike))
+            .where(or_(*alike), _clients_of(department_id))
             .distinct()
             .order_by(CompanyRow.id)
             .limit(5)

@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
+from domain.lead_fields import LeadField
+from domain.model import Company, LeadSource
+from domain.services import leads, onboarding
 from domain.statuses import LeadStatus
 from handlers.lead_callbacks import LeadCb
 from storage.tables import (
@@ -20,7 +23,7 @@ from storage.tables import (
     MemberRow,
 )
 from tests.support import RunningBot
-from tests.team import Team, card_of, post_lead, seed_team
+from tests.team import NOW, Team, card_of, post_lead, seed_team
 
 ROMASHKA = {
     "source": "WEB",
@@ -268,3 +271,36 @@ async def test_reassignment_tells_the_previous_manager(
     answer = await team.anna.user.press_data(forged, anna_card)
     assert answer == {"text": "Это не ваш лид: действие недоступно.", "show_alert": True}
     assert (await lead_row(running_bot, lead_id)).status == LeadStatus.ASSIGNED.value
+
+
+async def test_another_departments_clients_are_no_duplicates(
+    running_bot: RunningBot, team: Team, fake: Any
+) -> None:
+    """R2.13 within the department: a lead and a client of another department are neither
+    flagged on the card (its people cannot open them) nor offered at conversion."""
+    async with running_bot.app.uow_factory() as uow:
+        admin = await uow.members.get(team.admin.member_id)
+        assert admin is not None
+        other = await onboarding.create_department(uow, admin, "Опт")
+        assert other.id is not None
+        theirs = await leads.create_lead(
+            uow,
+            values={LeadField.NAME: "Олег", LeadField.PHONE: "+79121234567"},
+            source=LeadSource.WEB,
+            department_id=other.id,
+            creator=None,
+            now=NOW,
+        )
+        await uow.companies.add(Company("Ромашка ООО", other.id, created_at=NOW))
+        await uow.commit()
+    _, body = await post_lead(running_bot, ROMASHKA)  # the same phone and company
+    lead_id = body["id"]
+    await assign(team, lead_id, team.office, team.anna)
+    anna = team.anna.user
+    card = await card_of(anna, lead_id)
+    await anna.press("В работу", card)
+    await fake.wait_for(lambda: "● В работе" in card.text)
+    assert "⚠️" not in card.text and f"#{theirs.lead.id}" not in card.text
+    await anna.press("Конвертировать", card)
+    assert card.buttons()[0] == "Сделка + контакт + компания"
+    assert not [b for b in card.buttons() if b.startswith("Сделка на существующую")]

@@ -44,16 +44,22 @@ def _company_key(lead: Lead) -> str | None:
 
 
 async def duplicates_of(uow: UnitOfWork, lead: Lead) -> Duplicates:
-    """Matches by phone, e-mail and normalised company name."""
+    """Matches by phone, e-mail and normalised company name, within the lead's department:
+    what its people may open and convert onto."""
     key = _company_key(lead)
+    department = lead.department_id
     leads = await uow.leads.open_matches(
-        exclude_id=lead.id, phone=lead.phone, email=lead.email, company_key=key
+        department_id=department,
+        exclude_id=lead.id,
+        phone=lead.phone,
+        email=lead.email,
+        company_key=key,
     )
     companies: dict[int, Company] = {}
     if key:
-        companies.update((c.id, c) for c in await uow.companies.matching(key) if c.id)
+        companies.update((c.id, c) for c in await uow.companies.matching(department, key) if c.id)
     if lead.phone or lead.email:
-        for company in await uow.companies.with_contacts(lead.phone, lead.email):
+        for company in await uow.companies.with_contacts(department, lead.phone, lead.email):
             if company.id:
                 companies.setdefault(company.id, company)
     matches = [

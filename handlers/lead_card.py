@@ -23,7 +23,7 @@ from domain.lead_fields import LeadField
 from domain.model import JunkReason, Lead, Member, PressedCard
 from domain.permissions import Action, require
 from domain.ports import Clock, UnitOfWork
-from domain.services import cards, conversion, leads
+from domain.services import cards, conversion, lead_history, leads
 from domain.statuses import LeadStatus
 from domain.timeparse import EXAMPLE, parse_local_datetime, tomorrow_at
 from handlers import lead_views
@@ -107,7 +107,7 @@ async def card_button(
 # copies go by the outbox).
 CHANGE_THE_LEAD = frozenset({"go", "pick", "rpk", "c1h", "c10", "jr", "cok"})
 # The presses that only show something: a value asked for before still stands.
-LOOK_ONLY = frozenset({"his", "opn"})
+LOOK_ONLY = frozenset({"his", "hip", "opn"})
 
 
 async def _redraw(
@@ -221,11 +221,15 @@ async def _act(
         case "cok":
             deal = await conversion.convert_lead(uow, member, cb.id, cb.v or None, expected, now)
             return f"Создана сделка #{deal.id}"
-        case "his":
-            lead, events = await leads.history(uow, member, cb.id)
+        case "his" | "hip":
+            page = await lead_history.history(uow, member, cb.id, cb.v if cb.a == "hip" else 0)
             names = {m.id: m.full_name for m in await uow.members.everyone() if m.id}
-            assert isinstance(query.message, Message)
-            await query.message.answer(lead_views.history_text(lead, events, names, settings.zone))
+            text = lead_views.history_text(page, names, settings.zone)
+            markup = lead_views.history_keyboard(page)
+            if cb.a == "his":
+                await message_of(query).answer(text, reply_markup=markup)
+            else:  # a page of the history message the button is on
+                await edit_text(query, text, markup)
             return ""
     raise StaleState("Эта кнопка устарела.")
 

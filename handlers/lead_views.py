@@ -16,6 +16,8 @@ from domain.model import DEFAULT_DEAL_STAGES, JunkReason, Lead, LeadEvent, Membe
 from domain.permissions import Action
 from domain.services.cards import CardContext
 from domain.services.conversion import CompanyMatch
+from domain.services.lead_history import PAGE_SIZE as HISTORY_PAGE
+from domain.services.lead_history import HistoryPage
 from domain.services.lead_lists import PAGE_SIZE, Page
 from domain.statuses import BACKWARD, FORWARD, OPEN_STAGES, LeadStatus
 from handlers.lead_callbacks import LeadCb, LeadListCb
@@ -350,23 +352,46 @@ EVENT_TITLES = {
     "status": "статус",
     "field": "изменено поле",
     "next_contact": "следующий контакт",
+    "called": "позвонил клиенту",
     "junk": "причина",
     "converted": "конвертирован",
+    "checklist_started": "начат чек-лист",
+    "checklist": "чек-лист",
+    "checklist_done": "чек-лист пройден",
+    "reminded": "руководитель напомнил",
+    "penalty": "взыскание",
 }
 
 
-def history_text(lead: Lead, events: list[LeadEvent], names: dict[int, str], zone: ZoneInfo) -> str:
-    lines = [f"<b>История лида #{lead.id}</b>"]
-    if not events:
+def _event_title(event: LeadEvent, questions: dict[str, str]) -> str:
+    what = EVENT_TITLES.get(event.kind, event.kind)
+    if event.kind == "field" and event.field_name:
+        try:
+            return f"{what} «{LeadField(event.field_name).label}»"
+        except ValueError:
+            return f"{what} «{event.field_name}»"
+    if event.kind == "checklist" and event.field_name:
+        question = questions.get(event.field_name, event.field_name)
+        return f"{what} «{escape(_cut(question, 60))}»"
+    return what
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def history_text(history: HistoryPage, names: dict[int, str], zone: ZoneInfo) -> str:
+    """R2.8: one page of the lead's history, newest first."""
+    title = f"<b>История лида #{history.lead.id}</b>"
+    if history.pages > 1:
+        first = history.page * HISTORY_PAGE + 1
+        title += f" · записи {first}–{first + len(history.events) - 1} из {history.total}"
+    lines = [title]
+    if not history.events:
         lines.append("Пока пусто.")
-    for event in events:
+    for event in history.events:
         who = names.get(event.actor_id or 0, "система")
-        what = EVENT_TITLES.get(event.kind, event.kind)
-        if event.kind == "field" and event.field_name:
-            try:
-                what = f"{what} «{LeadField(event.field_name).label}»"
-            except ValueError:
-                what = f"{what} «{event.field_name}»"
+        what = _event_title(event, history.questions)
         change = ""
         old, new = event.old_value, event.new_value
         if event.kind == "next_contact" and new:
@@ -378,6 +403,16 @@ def history_text(lead: Lead, events: list[LeadEvent], names: dict[int, str], zon
             change = f": {escape(new[:80])}"
         lines.append(f"{local(event.at, zone)} · {escape(who)} · {what}{change}")
     return "\n".join(lines)
+
+
+def history_keyboard(history: HistoryPage) -> InlineKeyboardMarkup | None:
+    lead_id = history.lead.id or 0
+    nav = []
+    if history.page < history.pages - 1:
+        nav.append(button("◀ Раньше", LeadCb(a="hip", id=lead_id, v=history.page + 1)))
+    if history.page > 0:
+        nav.append(button("Позже ▶", LeadCb(a="hip", id=lead_id, v=history.page - 1)))
+    return InlineKeyboardMarkup(inline_keyboard=[nav]) if nav else None
 
 
 def leads_page_text(title: str, page: Page) -> str:

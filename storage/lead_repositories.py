@@ -339,12 +339,13 @@ class SqlLeadEventRepository(SqlRepository):
             },
         )
 
-    async def latest(self, lead_id: int, limit: int) -> list[LeadEvent]:
+    async def latest(self, lead_id: int, limit: int, offset: int = 0) -> list[LeadEvent]:
         rows = await self._session.scalars(
             select(LeadEventRow)
             .where(LeadEventRow.lead_id == lead_id)
             .order_by(LeadEventRow.id.desc())
             .limit(limit)
+            .offset(offset)
         )
         return [
             LeadEvent(
@@ -359,6 +360,12 @@ class SqlLeadEventRepository(SqlRepository):
             )
             for r in rows
         ]
+
+    async def count(self, lead_id: int) -> int:
+        count = await self._session.scalar(
+            select(func.count()).select_from(LeadEventRow).where(LeadEventRow.lead_id == lead_id)
+        )
+        return int(count or 0)
 
 
 def _company(row: CompanyRow) -> Company:

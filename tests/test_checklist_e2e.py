@@ -57,6 +57,10 @@ async def test_the_whole_default_checklist(running_bot: RunningBot, team: Team, 
     lead_id = await new_assigned_lead(running_bot, team, team.anna)
     anna = team.anna.user
     card = await card_of(anna, lead_id)
+    await anna.press("Изменить", card)
+    await anna.press("E-mail", card)
+    await anna.ask("ivan@romashka.ru")  # the checklist's e-mail answer replaces it below
+    await fake.wait_for(lambda: "E-mail: ivan@romashka.ru" in card.text)
     await anna.press("Чек-лист", card)
     question = question_of(anna)
     assert question.text.splitlines() == [
@@ -139,6 +143,29 @@ async def test_the_whole_default_checklist(running_bot: RunningBot, team: Team, 
     assert "• Что нужно клиенту? Коротко о задаче и потребности.: Коробки для тортов" in (card.text)
     boss_card = await card_of(team.boss.user, lead_id)
     await fake.wait_for(lambda: "📋 Чек-лист 9/12" in boss_card.text)
+
+    # R2.8: the history keeps what an answer replaced, ten entries a page, newest first.
+    total = len(await events(running_bot, lead_id))
+    await anna.press("История", card)
+    page = await fake.wait_for(
+        lambda: next((m for m in anna.messages if m.text.startswith("История лида")), None)
+    )
+    assert page.text.splitlines()[0] == f"История лида #{lead_id} · записи 1–10 из {total}"
+    assert page.text.splitlines()[1].endswith("Анна · чек-лист пройден: Квалификация B2B-клиента")
+    assert page.buttons() == ["◀ Раньше"]
+    shown = page.text.splitlines()[1:]
+    while "◀ Раньше" in page.buttons():
+        await anna.press("◀ Раньше", page)
+        shown += page.text.splitlines()[1:]
+    assert len(shown) == total and page.buttons() == ["Позже ▶"]
+    assert shown[-1].endswith("система · создан: Иван (сайт)")
+    assert any(
+        line.endswith("изменено поле «E-mail»: ivan@romashka.ru → zakupki@sladko.ru")
+        for line in shown
+    )
+    assert any(
+        line.endswith("чек-лист «Адрес компании?»: Москва, ул. Кондитерская, 1") for line in shown
+    )
 
 
 async def test_a_restart_mid_way_resumes_at_the_same_question(

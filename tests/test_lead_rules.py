@@ -14,7 +14,7 @@ from domain.checklist import Checklist, Kind, Question
 from domain.errors import DomainError, NotAllowed
 from domain.lead_fields import LeadField
 from domain.model import Company, JunkReason, Lead, LeadSource, Member, Profile, Role
-from domain.services import conversion, leads, onboarding
+from domain.services import conversion, lead_history, leads, onboarding
 from domain.services.cards import card_context
 from domain.services.checklist import Step
 from domain.services.conversion import CompanyMatch, Duplicates
@@ -96,7 +96,7 @@ ACTIONS = {
     "convert": lambda uow, who, lead_id: conversion.convert_lead(
         uow, who, lead_id, None, LeadStatus.ASSIGNED, NOW
     ),
-    "history": lambda uow, who, lead_id: leads.history(uow, who, lead_id),
+    "history": lambda uow, who, lead_id: lead_history.history(uow, who, lead_id),
     "open": lambda uow, who, lead_id: leads.open_card(uow, who, lead_id, NOW),
 }
 # Who may do each action to a lead the manager "owner" is responsible for.

@@ -19,6 +19,7 @@ from domain.checklist import (
     parse_answer,
 )
 from domain.errors import InvalidInput, StaleState
+from domain.lead_fields import LeadField
 from domain.model import Lead, Member
 from domain.permissions import Action, require
 from domain.ports import UnitOfWork
@@ -108,6 +109,25 @@ def _expect(step: Step, index: int) -> Question:
     return step.question
 
 
+async def _fill_field(
+    uow: UnitOfWork, actor: Member, lead: Lead, question: Question, value: Any, now: datetime
+) -> None:
+    """The lead field an answer fills; the value it replaces stays in the history (R2.8)."""
+    assert question.field is not None
+    attribute = FIELDS[question.field][0]
+    old = getattr(lead, attribute)
+    new = datetime.fromisoformat(value) if question.kind is Kind.DATETIME else value
+    if old == new:
+        return
+    setattr(lead, attribute, new)
+    if isinstance(new, datetime):
+        was = old.isoformat() if old else None
+        await record(uow, lead, actor, now, "next_contact", attribute, was, new.isoformat())
+        return
+    field = next(f for f in LeadField if f.attribute == attribute)
+    await record(uow, lead, actor, now, "field", field.value, old, new)
+
+
 async def _store(
     uow: UnitOfWork,
     actor: Member,
@@ -121,12 +141,7 @@ async def _store(
     old = lead.checklist_answers.get(question.key)
     lead.checklist_answers = {**lead.checklist_answers, question.key: value}
     if question.field is not None and value not in (None, []):
-        attribute = FIELDS[question.field][0]
-        setattr(
-            lead,
-            attribute,
-            datetime.fromisoformat(value) if question.kind is Kind.DATETIME else value,
-        )
+        await _fill_field(uow, actor, lead, question, value, now)
     lead.checklist_cursor = step.index + 1
     await record(
         uow,

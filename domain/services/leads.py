@@ -474,16 +474,6 @@ async def refresh_card(uow: UnitOfWork, actor: Member, lead_id: int, now: dateti
     return True
 
 
-async def history(
-    uow: UnitOfWork, actor: Member, lead_id: int, limit: int = 10
-) -> tuple[Lead, list[LeadEvent]]:
-    lead = await load_lead(uow, lead_id)
-    if not may(actor, Action.VIEW_LEAD, lead=lead):
-        raise NotAllowed("Это не ваш лид: история недоступна.")
-    assert lead.id is not None
-    return lead, await uow.lead_events.latest(lead.id, limit)
-
-
 async def offer_draft(
     uow: UnitOfWork, actor: Member, fields: dict[str, str], now: datetime
 ) -> LeadDraft:

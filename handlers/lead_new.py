@@ -44,6 +44,7 @@ STEPS: tuple[tuple[State, LeadField, str, bool], ...] = (
     (NewLeadForm.email, LeadField.EMAIL, "E-mail клиента?", True),
     (NewLeadForm.comment, LeadField.COMMENT, "Комментарий: что нужно клиенту?", True),
 )
+PHONE_STEP = next(i for i, step in enumerate(STEPS) if step[1] is LeadField.PHONE)
 FORM_STATES = frozenset(state.state for state in NewLeadForm.__all_states__)
 FORM_LABELS = {
     LeadField.TITLE: "Название",
@@ -101,6 +102,17 @@ async def _next(message: Message, state: FSMContext, index: int) -> None:
     )
 
 
+async def _unreachable(message: Message, state: FSMContext) -> bool:
+    """No phone, e-mail or name so far: back to the phone question, the answers kept."""
+    fields = (await state.get_data()).get("fields", {})
+    problem = reachability_error({LeadField(k): v for k, v in fields.items()})
+    if problem is None:
+        return False
+    await state.set_state(STEPS[PHONE_STEP][0])
+    await message.answer(f"{problem}\n{STEPS[PHONE_STEP][2]}", reply_markup=_skip_keyboard())
+    return True
+
+
 def _index(raw_state: str | None) -> int:
     for index, step in enumerate(STEPS):
         if step[0].state == raw_state:
@@ -139,16 +151,20 @@ async def form_button(
     if callback_data.a == "skip":
         index = _index(raw_state)
         await query.message.edit_reply_markup(reply_markup=None)
+        if STEPS[index][1] is LeadField.EMAIL and await _unreachable(query.message, state):
+            await query.answer()
+            return
         await _next(query.message, state, index)
         await query.answer("Пропущено")
         return
     if raw_state != NewLeadForm.confirm.state:
         raise InvalidInput("form", "Эта анкета уже закрыта.")
+    if await _unreachable(query.message, state):
+        await query.message.edit_reply_markup(reply_markup=None)
+        await query.answer()
+        return
     fields = (await state.get_data()).get("fields", {})
     values = {LeadField(k): v for k, v in fields.items()}
-    problem = reachability_error(values)
-    if problem:
-        raise InvalidInput("form", problem + " Начните заново: «Новый лид».")
     department_id = member.department_id or await leads.intake_department(
         uow, settings.intake_department
     )

@@ -111,9 +111,23 @@ async def test_office_manager_lead_goes_to_the_pool(team: Team, running_bot: Run
 
 
 async def test_a_lead_needs_a_way_to_reach_the_client(team: Team, running_bot: RunningBot) -> None:
-    last = await new_lead_in_bot(team.anna.user, ["Без контактов", None, None, None, None, None])
-    answer = await team.anna.user.press("✅ Создать", last)
-    assert answer["show_alert"] and answer["text"].startswith("Нужен хотя бы один способ")
+    """No phone, no name, and the e-mail skipped too: back to the phone, nothing typed lost."""
+    anna = team.anna.user
+    asked = await new_lead_in_bot(anna, ["Ромашка: 100 коробок", "ооо ромашка", None, None, None])
+    assert asked.text.splitlines() == [
+        "Нужен хотя бы один способ связаться: телефон, e-mail или имя контакта.",
+        "Телефон клиента?",
+    ]
+    await anna.ask("+7 912 765-43-21")
+    await anna.press("Пропустить", anna.last)  # the e-mail: a phone is enough
+    summary = await anna.ask("Срочно")
+    assert summary.text.splitlines()[1:5] == [
+        "Название: Ромашка: 100 коробок",
+        "Компания: ромашка ООО",
+        "Контакт: —",
+        "Телефон: +79127654321",
+    ]
+    assert (await anna.press("✅ Создать", summary))["text"] == "Лид создан"
 
 
 async def test_forwarded_message_and_contact_become_drafts(

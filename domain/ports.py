@@ -163,7 +163,7 @@ class ContactRepository(Protocol):
     async def add(self, contact: Contact) -> Contact: ...
     async def in_company(
         self, company_id: int, phone: str | None, email: str | None
-    ) -> Contact | None: ...
+    ) -> list[Contact]: ...  # by phone or e-mail, the oldest first
 
 
 class DealRepository(Protocol):

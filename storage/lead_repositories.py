@@ -448,27 +448,28 @@ class SqlContactRepository(SqlRepository):
 
     async def in_company(
         self, company_id: int, phone: str | None, email: str | None
-    ) -> Contact | None:
+    ) -> list[Contact]:
         alike = [c == v for c, v in ((ContactRow.phone, phone), (ContactRow.email, email)) if v]
         if not alike:
-            return None
-        row = await self._session.scalar(
+            return []
+        rows = await self._session.scalars(
             select(ContactRow)
             .where(ContactRow.company_id == company_id, or_(*alike))
             .order_by(ContactRow.id)
-            .limit(1)
+            .limit(20)
         )
-        if row is None:
-            return None
-        return Contact(
-            id=row.id,
-            full_name=row.full_name,
-            company_id=row.company_id,
-            phone=row.phone,
-            email=row.email,
-            position=row.position,
-            created_at=row.created_at,
-        )
+        return [
+            Contact(
+                id=row.id,
+                full_name=row.full_name,
+                company_id=row.company_id,
+                phone=row.phone,
+                email=row.email,
+                position=row.position,
+                created_at=row.created_at,
+            )
+            for row in rows
+        ]
 
 
 class SqlDealRepository(SqlRepository):

@@ -9,11 +9,12 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from domain.checklist import Checklist, Kind, Question
 from domain.errors import DomainError, NotAllowed
 from domain.lead_fields import LeadField
-from domain.model import Company, JunkReason, Lead, LeadSource, Member, Profile, Role
+from domain.model import Company, Deal, JunkReason, Lead, LeadSource, Member, Profile, Role
 from domain.services import conversion, lead_history, leads, onboarding
 from domain.services.cards import card_context
 from domain.services.checklist import Step
@@ -24,6 +25,7 @@ from handlers import escalation_views, lead_views
 from handlers.escalation_views import CallCb
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import upgrade_engine
+from storage.tables import ContactRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.fake_telegram import plain_text, utf16_length
 
@@ -256,3 +258,51 @@ def test_the_checklist_summary_fits_telegram_in_utf16_units() -> None:
     html, _ = checklist_views.summary_view(step, SimpleNamespace(zone=ZoneInfo("Europe/Moscow")))
     shown = plain_text(html, "HTML")
     assert utf16_length(shown) <= 4096 and shown.startswith("Чек-лист лида #7: итог")
+
+
+async def test_converting_onto_a_client_finds_its_person_by_contact_and_name(world: tuple) -> None:
+    """R2.13: the client's person is reused; another person behind the same office phone is
+    a new contact of the company, with his own name, e-mail and position (R3.1)."""
+    factory, people = world
+    owner = people["owner"]
+
+    async def converted(values: dict[LeadField, str], company_id: int | None) -> Deal:
+        async with factory() as uow:
+            intake = await leads.create_lead(
+                uow,
+                values={LeadField.PHONE: "+74951234567", **values},
+                source=LeadSource.CALL,
+                department_id=owner.department_id or 0,
+                creator=owner,
+                now=NOW,
+            )
+        async with factory() as uow:
+            return await conversion.convert_lead(
+                uow, owner, intake.lead.id or 0, company_id, LeadStatus.ASSIGNED, NOW
+            )
+
+    first = await converted(
+        {LeadField.NAME: "Иван", LeadField.LAST_NAME: "Петров", LeadField.COMPANY: "Ромашка ООО"},
+        None,
+    )
+    company = first.company_id
+    other = await converted(
+        {
+            LeadField.NAME: "Пётр",
+            LeadField.LAST_NAME: "Сидоров",
+            LeadField.EMAIL: "petr@romashka.ru",
+            LeadField.POSITION: "закупщик",
+        },
+        company,
+    )
+    again = await converted({LeadField.NAME: "иван"}, company)
+    nameless = await converted({LeadField.COMMENT: "звонили с офиса"}, company)
+    async with factory() as uow:
+        rows = (await uow.session.execute(select(ContactRow).order_by(ContactRow.id))).scalars()
+        contacts = {r.id: (r.full_name, r.email, r.position) for r in rows}
+    assert list(contacts.values()) == [
+        ("Иван Петров", None, None),
+        ("Пётр Сидоров", "petr@romashka.ru", "закупщик"),
+    ]
+    assert contacts[other.contact_id or 0][0] == "Пётр Сидоров"
+    assert again.contact_id == nameless.contact_id == first.contact_id

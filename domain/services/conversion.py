@@ -147,14 +147,28 @@ async def _company(uow: UnitOfWork, lead: Lead, company_id: int | None, now: dat
     )
 
 
+def _name_words(name: str) -> set[str]:
+    return set(name.casefold().replace("ё", "е").split())
+
+
+def _same_person(known: Contact, lead: Lead) -> bool:
+    """A contact of the company with the lead's phone or e-mail is its person unless the
+    names tell them apart: an office line or a shared mailbox answers for several people."""
+    name = _name_words(" ".join(p for p in (lead.contact_name, lead.contact_last_name) if p))
+    if not name:
+        return True
+    known_name = _name_words(known.full_name)
+    return name <= known_name or known_name <= name
+
+
 async def _contact(
     uow: UnitOfWork, lead: Lead, company: Company, *, existing: bool, now: datetime
 ) -> Contact:
     assert company.id is not None
     if existing:
-        known = await uow.contacts.in_company(company.id, lead.phone, lead.email)
-        if known is not None:
-            return known
+        for known in await uow.contacts.in_company(company.id, lead.phone, lead.email):
+            if _same_person(known, lead):
+                return known
     return await uow.contacts.add(
         Contact(
             full_name=contact_name(lead),

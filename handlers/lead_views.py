@@ -473,11 +473,15 @@ def board_keyboard(counts: dict[LeadStatus, int], kind: str) -> InlineKeyboardMa
     )
 
 
+def _holder_label(member: Member, count: int) -> str:
+    gone = "" if member.active else " · отключён"
+    return f"{member.full_name[:40]}{gone} ({count})"
+
+
 def managers_keyboard(rows: list[tuple[Member, int]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [button(f"{m.full_name} ({count})"[:60], LeadListCb(k="mgr", m=m.id or 0))]
-            for m, count in rows
+            [button(_holder_label(m, count), LeadListCb(k="mgr", m=m.id or 0))] for m, count in rows
         ]
     )
 

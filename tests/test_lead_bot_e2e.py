@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from domain.model import Notification, NotificationKind
+from domain.services import onboarding
 from handlers.lead_callbacks import DraftCb, FormCb, LeadCb
 from tests.fake_telegram import TelegramUser
 from tests.support import RunningBot
@@ -374,9 +375,17 @@ async def test_lists_and_board(team: Team, running_bot: RunningBot, fake: Any) -
     assert menu.text.startswith("Неразобранные лиды — 1")
     menu = await open_leads_menu(boss)
     await boss.press("По менеджерам", menu)
-    assert "Аннова Анна (9)" in menu.buttons() and "Бобров Борис (0)" in menu.buttons()
+    assert menu.buttons() == ["Аннова Анна (9)", "Бобров Борис (0)"]
     await boss.press("Аннова Анна (9)", menu)
     assert menu.text.startswith("Лиды: Аннова Анна — 9")
+    # Switched off, she still holds her leads: they stay in the list, to be handed over.
+    async with running_bot.app.uow_factory() as uow:
+        boss_member = await uow.members.get(team.boss.member_id)
+        assert boss_member is not None
+        await onboarding.deactivate_member(uow, boss_member, team.anna.member_id)
+    menu = await open_leads_menu(boss)
+    await boss.press("По менеджерам", menu)
+    assert menu.buttons() == ["Бобров Борис (0)", "Аннова Анна · отключён (9)"]
     menu = await open_leads_menu(boss)
     await boss.press("Канбан", menu)
     assert "Не обработан: 1" in menu.text

@@ -82,9 +82,14 @@ async def board(uow: UnitOfWork, actor: Member) -> dict[LeadStatus, int]:
 
 
 async def by_manager(uow: UnitOfWork, actor: Member) -> list[tuple[Member, int]]:
-    """Open leads per manager of the department."""
+    """Open leads per manager of the department, and per anyone else who still holds some:
+    a manager switched off, whose leads wait to be handed over."""
     if not sees_department(actor) or actor.department_id is None:
         raise NotAllowed("Лиды отдела видят руководитель и офис-менеджер.")
     counts = await uow.leads.count_by_responsible(actor.department_id)
-    managers = await uow.members.with_roles(actor.department_id, (Role.MANAGER, Role.SUPERVISOR))
-    return [(m, counts.get(m.id or 0, 0)) for m in managers]
+    holders = await uow.members.with_roles(actor.department_id, (Role.MANAGER,))
+    for member_id in sorted(set(counts) - {m.id for m in holders}):
+        member = await uow.members.get(member_id)
+        if member is not None:
+            holders.append(member)
+    return [(m, counts.get(m.id or 0, 0)) for m in holders]

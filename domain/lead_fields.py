@@ -79,7 +79,9 @@ def clean_field(field: LeadField, raw: str) -> str:
         return normalize.email(raw)
     if field is LeadField.COMPANY:
         return normalize.company_name(raw)
-    text = normalize.plain_text(raw, field.value, field.label, TEXT_LIMITS[field])
+    text = normalize.plain_text(
+        raw, field.value, field.label, TEXT_LIMITS[field], lines=field is LeadField.COMMENT
+    )
     if field is LeadField.WEBSITE and not _WEBSITE.match(text):
         raise InvalidInput(
             field.value, "Сайт: укажите адрес вида example.ru или https://example.ru."

@@ -27,6 +27,7 @@ _LONG_FORMS = sorted(
 )
 _QUOTES = re.compile(r"[«»\"„“”‟'‘’‚`]")
 _SPACES = re.compile(r"\s+")
+_BLANK_LINES = re.compile(r"\n{3,}")
 _BRACKETED_FORM = re.compile(r"\(\s*(" + "|".join(LEGAL_FORMS) + r")\s*\)", re.IGNORECASE)
 _EDGE_PUNCTUATION = " ,;-–—"
 
@@ -132,9 +133,15 @@ def visible(raw: str, field: str, label: str) -> str:
     return _INVISIBLE.sub("", raw)
 
 
-def plain_text(raw: str, field: str, label: str, max_length: int) -> str:
-    """Free text: spaces folded, not empty, not longer than `max_length`."""
-    text = _SPACES.sub(" ", visible(raw, field, label)).strip()
+def plain_text(raw: str, field: str, label: str, max_length: int, *, lines: bool = False) -> str:
+    """Free text: spaces folded, not empty, not longer than `max_length`. With `lines` (a
+    comment, a summary of a talk) its line breaks stay, blank lines at most one in a row."""
+    text = visible(raw, field, label)
+    if lines:
+        kept = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
+        text = _BLANK_LINES.sub("\n\n", "\n".join(kept)).strip()
+    else:
+        text = _SPACES.sub(" ", text).strip()
     if not text:
         raise InvalidInput(field, f"{label}: пустое значение, напишите текстом.")
     if len(text) > max_length:

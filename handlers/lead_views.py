@@ -376,6 +376,11 @@ def _event_title(event: LeadEvent, questions: dict[str, str]) -> str:
     return what
 
 
+def _one_line(value: str) -> str:
+    """A value in a history entry: a comment's lines folded, cut to 80 characters."""
+    return escape(_cut(" ".join(value.split()), 80))
+
+
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -398,9 +403,9 @@ def history_text(history: HistoryPage, names: dict[int, str], zone: ZoneInfo) ->
             new = local(datetime.fromisoformat(new), zone)
             old = local(datetime.fromisoformat(old), zone) if old else None
         if old and new:
-            change = f": {escape(old[:80])} → {escape(new[:80])}"
+            change = f": {_one_line(old)} → {_one_line(new)}"
         elif new:
-            change = f": {escape(new[:80])}"
+            change = f": {_one_line(new)}"
         lines.append(f"{local(event.at, zone)} · {escape(who)} · {what}{change}")
     return "\n".join(lines)
 

@@ -4,6 +4,7 @@ import pytest
 
 from domain import normalize
 from domain.errors import InvalidInput
+from domain.lead_fields import LeadField, clean_field
 
 
 @pytest.mark.parametrize(
@@ -117,3 +118,11 @@ def test_bad_email_is_an_error(raw: str) -> None:
     with pytest.raises(InvalidInput) as error:
         normalize.email(raw)
     assert error.value.field == "email"
+
+
+def test_a_comment_keeps_its_lines_other_fields_are_one_line() -> None:
+    typed = "  Нужно:\r\n - 100 коробок\u200b \n\n\n\n - до пятницы  \n"
+    assert clean_field(LeadField.COMMENT, typed) == "Нужно:\n- 100 коробок\n\n- до пятницы"
+    assert clean_field(LeadField.TITLE, "Ромашка:\n100 коробок") == "Ромашка: 100 коробок"
+    with pytest.raises(InvalidInput):
+        clean_field(LeadField.COMMENT, " \n \u200b\n ")

@@ -242,6 +242,14 @@ class EscalationRepository(Protocol):
 
     async def holders(self, escalation_id: int) -> list[int]: ...
 
+    async def open_pool(self, department_id: int) -> Escalation | None:
+        """The department's R2.14 escalation nobody has acted on yet, if any."""
+        ...
+
+    async def widen(self, escalation_id: int, lead_ids: list[int]) -> bool:
+        """Set the leads of an escalation nobody has acted on yet; False once one has."""
+        ...
+
 
 class PenaltyRepository(Protocol):
     async def add(self, penalty: Penalty) -> Penalty: ...

@@ -12,6 +12,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from pydantic import Field
 
 from domain.model import Escalation, Lead, Member, Rule
+from domain.services.escalations import lead_numbers
 from domain.sla import minutes_text
 from handlers.callbacks import Num
 from handlers.lead_callbacks import LeadCb
@@ -49,8 +50,7 @@ def escalation_text(
     rule = escalation.rule
     lines = [f"🚨 <b>Нарушение {rule.value}</b>: {rule.label}"]
     if rule is Rule.POOL:
-        ids = ", ".join(f"#{lead_id}" for lead_id in escalation.lead_ids)
-        lines.append(f"Без ответственного дольше срока: {ids}")
+        lines.append(f"Без ответственного дольше срока: {lead_numbers(escalation.lead_ids)}")
     elif lead is not None:
         lines.append(f"Лид #{lead.id} «{escape(lead.title)}» · {lead.status.label}")
         who = escape(responsible.full_name) if responsible else "<i>не назначен</i>"

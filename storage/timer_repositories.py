@@ -202,6 +202,28 @@ class SqlEscalationRepository(SqlRepository):
         )
         return list(rows)
 
+    async def open_pool(self, department_id: int) -> Escalation | None:
+        row = await self._session.scalar(
+            select(EscalationRow)
+            .where(
+                EscalationRow.department_id == department_id,
+                EscalationRow.rule == Rule.POOL.value,
+                EscalationRow.resolved_at.is_(None),
+            )
+            .order_by(EscalationRow.id.desc())
+            .limit(1)
+        )
+        return _escalation(row) if row else None
+
+    async def widen(self, escalation_id: int, lead_ids: list[int]) -> bool:
+        result = await self._session.execute(
+            update(EscalationRow)
+            .where(EscalationRow.id == escalation_id, EscalationRow.resolved_at.is_(None))
+            .values(lead_ids=lead_ids)
+            .returning(EscalationRow.id)
+        )
+        return result.first() is not None
+
 
 class SqlPenaltyRepository(SqlRepository):
     async def add(self, penalty: Penalty) -> Penalty:

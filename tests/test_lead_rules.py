@@ -15,7 +15,7 @@ from domain.checklist import Checklist, Kind, Question
 from domain.errors import DomainError, NotAllowed
 from domain.lead_fields import LeadField
 from domain.model import Company, Deal, JunkReason, Lead, LeadSource, Member, Profile, Role
-from domain.services import conversion, lead_history, leads, onboarding
+from domain.services import conversion, escalations, lead_history, leads, onboarding
 from domain.services.cards import card_context
 from domain.services.checklist import Step
 from domain.services.conversion import CompanyMatch, Duplicates
@@ -306,3 +306,8 @@ async def test_converting_onto_a_client_finds_its_person_by_contact_and_name(wor
     ]
     assert contacts[other.contact_id or 0][0] == "Пётр Сидоров"
     assert again.contact_id == nameless.contact_id == first.contact_id
+
+
+def test_a_pool_of_many_leads_is_listed_in_short() -> None:
+    assert escalations.lead_numbers([3, 5]) == "#3, #5"
+    assert escalations.lead_numbers(list(range(1, 1001))).endswith("#49, #50 и ещё 950")

@@ -337,6 +337,38 @@ async def test_processing_deadline_and_the_pool(
     assert len(await escalations(running_bot, "R2.14")) == 1
 
 
+async def test_leads_that_come_due_together_make_one_pool_escalation(
+    bot_factory: Any, database_url: str, fake: Any, admin: Any, clock: Any
+) -> None:
+    """R2.14 after a weekend: the leads of Saturday and Sunday all come due on Monday at
+    09:10; the supervisor gets one card that lists them, not one card per lead."""
+    clock.moment = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)  # Saturday
+    bot = await bot_factory(database_url=database_url, work_hours="09:00-18:00")
+    team = await seed_team(bot, fake, admin)
+    posted = []
+    for n in range(5):
+        _, body = await post_lead(bot, {"source": "WEB", "name": f"Выходной {n}"})
+        posted.append(body["id"])
+        clock.advance(hours=6)
+    clock.moment = datetime(2026, 12, 7, 6, 11, tzinfo=UTC)  # Monday 09:11 in Moscow
+    listed = ", ".join(f"#{lead_id}" for lead_id in posted)
+    boss = team.boss.user
+    await fake.wait_for(lambda: [t for t in texts(boss, "🚨") if listed in t])
+    await asyncio.sleep(SWEEPS)
+    assert [row.lead_ids for row in await escalations(bot, "R2.14")] == [posted]
+    assert len(texts(boss, "🚨")) == 1 and len(texts(team.boss2.user, "🚨")) == 1
+
+    # Once a supervisor has acted on it, a lead coming due later makes a new one.
+    await boss.press("Напомнить офис-менеджерам", next(m for m in boss.messages if "🚨" in m.text))
+    _, late = await post_lead(bot, {"source": "WEB", "name": "Понедельник"})
+    clock.advance(minutes=11)
+    await fake.wait_for(lambda: texts(boss, "🚨")[1:])
+    assert [row.lead_ids for row in await escalations(bot, "R2.14")] == [
+        posted,
+        [*posted, late["id"]],
+    ]
+
+
 async def test_call_reminder_comes_at_the_chosen_time(
     running_bot: RunningBot, team: Team, fake: Any, clock: Any
 ) -> None:

@@ -24,6 +24,12 @@ from domain.services import leads
 PENALTY_COMMENT_MAX = 1000
 
 
+def lead_numbers(lead_ids: list[int], shown: int = 50) -> str:
+    """«#3, #5 и ещё 12»: a pool of thousands of leads would not fit one message."""
+    text = ", ".join(f"#{lead_id}" for lead_id in lead_ids[:shown])
+    return text + (f" и ещё {len(lead_ids) - shown}" if len(lead_ids) > shown else "")
+
+
 async def load(uow: UnitOfWork, actor: Member, escalation_id: int) -> Escalation:
     escalation = await uow.escalations.get(escalation_id)
     if escalation is None:
@@ -109,7 +115,7 @@ async def _remind_pool(
     if not office:
         raise InvalidInput("escalation", "В отделе нет офис-менеджеров: назначьте лиды сами.")
     await _resolve(uow, actor, escalation, f"{actor.full_name} напомнил офис-менеджерам", now)
-    ids = ", ".join(f"#{lead_id}" for lead_id in escalation.lead_ids)
+    ids = lead_numbers(escalation.lead_ids)
     for member in office:
         assert member.id is not None
         await leads.tell(

@@ -172,6 +172,12 @@ async def supervisors_of(uow: UnitOfWork, department_id: int) -> list[Member]:
 
 async def _escalate(uow: UnitOfWork, escalation: Escalation, now: datetime) -> Escalation:
     escalation = await uow.escalations.add(escalation)
+    await _show_supervisors(uow, escalation, now)
+    return escalation
+
+
+async def _show_supervisors(uow: UnitOfWork, escalation: Escalation, now: datetime) -> None:
+    """The escalation's card to every supervisor: sent, or edited where he holds it."""
     for boss in await supervisors_of(uow, escalation.department_id):
         assert boss.id is not None
         await uow.outbox.add(
@@ -183,7 +189,6 @@ async def _escalate(uow: UnitOfWork, escalation: Escalation, now: datetime) -> E
                 escalation_id=escalation.id,
             )
         )
-    return escalation
 
 
 def _awaits_contact(lead: Lead, timer: Timer) -> bool:
@@ -251,18 +256,19 @@ async def _unassigned(uow: UnitOfWork, timer: Timer, lead: Lead, now: datetime) 
     fresh = [timer_id for timer_id, _, reported in overdue if not reported]
     if len(overdue) < 2 or not fresh:
         return
-    escalation = await _escalate(
-        uow,
-        Escalation(
-            Rule.POOL,
-            lead.department_id,
-            timer.due_at,
+    lead_ids = sorted(lead_id for _, lead_id, _ in overdue)
+    # Leads that come due while the pool's escalation waits for a supervisor join it: after
+    # a night or a weekend they all come due at once, and each would make a card of its own.
+    escalation = await uow.escalations.open_pool(lead.department_id)
+    if escalation is not None and await uow.escalations.widen(escalation.id or 0, lead_ids):
+        escalation.lead_ids = lead_ids
+        await _show_supervisors(uow, escalation, now)
+    else:
+        escalation = await _escalate(
+            uow,
+            Escalation(Rule.POOL, lead.department_id, timer.due_at, now, None, lead_ids),
             now,
-            None,
-            sorted(lead_id for _, lead_id, _ in overdue),
-        ),
-        now,
-    )
+        )
     assert escalation.id is not None
     await uow.timers.mark_reported(fresh, escalation.id)
 

@@ -120,6 +120,29 @@ async def test_ignored_lead_reminds_then_escalates_once(
     assert not texts(boss2, "Взыскание: напишите комментарий")
 
 
+async def test_no_reminder_for_a_breach_that_no_longer_stands(
+    running_bot: RunningBot, team: Team, fake: Any, clock: Any
+) -> None:
+    """The manager took the lead into work after the breach: «Напомнить» has nothing to
+    remind him of and says so; the penalty for the breach stays possible."""
+    lead_id = await new_assigned_lead(running_bot, team, team.anna)
+    clock.advance(minutes=16)
+    boss = team.boss.user
+    card = (await fake.wait_for(lambda: [m for m in boss.messages if "🚨" in m.text]))[0]
+    anna = team.anna.user
+    await anna.press("В работу", await card_of(anna, lead_id))
+    answer = await boss.press("Напомнить", card)
+    assert answer == {
+        "text": "Лид уже в статусе «В работе»: напоминать не о чем.",
+        "show_alert": True,
+    }
+    await asyncio.sleep(SWEEPS)
+    assert not texts(anna, "🔔")
+    assert [row.resolved_at for row in await escalations(running_bot)] == [None]
+    await boss.press("Взыскание", card)
+    assert (await boss.ask("Опоздал на 1 минуту")).text == "Взыскание записано: Аннова Анна, R2.15."
+
+
 async def test_contacted_in_time_does_not_escalate(
     running_bot: RunningBot, team: Team, fake: Any, clock: Any
 ) -> None:

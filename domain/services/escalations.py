@@ -10,6 +10,7 @@ from domain import normalize
 from domain.errors import InvalidInput, NotFound, StaleState
 from domain.model import (
     Escalation,
+    Lead,
     Member,
     Notification,
     NotificationKind,
@@ -20,6 +21,7 @@ from domain.model import (
 from domain.permissions import Action, may, require
 from domain.ports import UnitOfWork
 from domain.services import leads
+from domain.statuses import LeadStatus
 
 PENALTY_COMMENT_MAX = 1000
 
@@ -94,6 +96,7 @@ async def remind(uow: UnitOfWork, actor: Member, escalation_id: int, now: dateti
     lead = await leads.load_lead(uow, _lead_of(escalation))
     if lead.responsible_id is None:
         raise StaleState("У лида нет ответственного: назначьте его.")
+    _require_breach(escalation, lead)
     await _resolve(uow, actor, escalation, f"{actor.full_name} напомнил ответственному", now)
     await leads.tell(
         uow,
@@ -105,6 +108,17 @@ async def remind(uow: UnitOfWork, actor: Member, escalation_id: int, now: dateti
     )
     await leads.record(uow, lead, actor, now, "reminded", None, None, escalation.rule.value)
     await uow.commit()
+
+
+def _require_breach(escalation: Escalation, lead: Lead) -> None:
+    """A reminder only while the breach stands: not for a lead its manager has since taken
+    into work (R2.15), closed, or handed to another. A penalty stays possible."""
+    if lead.responsible_id != escalation.responsible_id:
+        raise StaleState("У лида уже другой ответственный: напоминать некому.")
+    if lead.status.is_final or (
+        escalation.rule is Rule.CONTACT and lead.status is not LeadStatus.ASSIGNED
+    ):
+        raise StaleState(f"Лид уже в статусе «{lead.status.label}»: напоминать не о чем.")
 
 
 async def _remind_pool(

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -403,12 +404,18 @@ class OutboxSender:
                 await self._retire(old)
 
     async def _retire(self, where: tuple[int, int]) -> None:
-        """One live card per lead per member: the copy left above loses its buttons."""
-        with contextlib.suppress(TelegramBadRequest):
+        """One live card per lead per member: the copy left above loses its buttons. As
+        well as it can: the new card is out, and failing its row now would send it again (a
+        press on the old copy is checked like any other)."""
+        try:
             await self._pace()
             await self._bot.edit_message_reply_markup(
                 chat_id=where[0], message_id=where[1], reply_markup=None
             )
+        except TelegramRetryAfter as error:
+            self._paused_until = time.monotonic() + error.retry_after
+        except TelegramAPIError as error:
+            log.info("outbox: the copy at %s kept its buttons: %s", where, error.message)
 
     async def _escalation(
         self, uow: SqlUnitOfWork, store: OutboxStore, pending: Pending, chat_id: int

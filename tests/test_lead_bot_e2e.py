@@ -530,3 +530,18 @@ async def test_back_from_a_question_closes_it(
     assert (await anna.reply()).text.startswith(f"История лида #{lead_id}")
     saved = await anna.ask("200 коробок")
     assert saved.text == "Сохранено. Комментарий: 200 коробок"
+
+
+async def test_a_429_on_taking_the_old_copys_buttons_does_not_send_the_card_again(
+    team: Team, running_bot: RunningBot, fake: Any
+) -> None:
+    lead_id, first = await annas_card(running_bot, team)
+    anna = team.anna.user
+    fake.fail(429, method="editMessageReplyMarkup", times=1, retry_after=1)
+    await anna.press_data(LeadCb(a="opn", id=lead_id).pack(), first)
+    await fake.wait_for(
+        lambda: [m for m in anna.messages if m.text.startswith(f"#{lead_id} ·")][1:]
+    )
+    await asyncio.sleep(1.5)  # past the 429's pause: a retried row would have sent it again
+    cards = [m for m in anna.messages if m.text.startswith(f"#{lead_id} · ")]
+    assert len(cards) == 2 and "В работу" in cards[1].buttons()

@@ -41,14 +41,17 @@ class TimerSweep:
             self._idle.set()
 
     async def _run(self) -> int:
-        """Fire every timer that is due, in batches; returns how many fired here."""
+        """Fire every timer that is due, in batches, each tried once a run (a failing one
+        is passed by and tried again next run); returns how many fired here."""
         fired = 0
+        after = None
         while True:
             async with self._uow_factory() as uow:
-                due = await uow.timers.due(self._clock.now(), BATCH)
-            for timer_id in due:
+                due = await uow.timers.due(self._clock.now(), BATCH, after)
+            for due_at, timer_id in due:
                 if self._stopping:
                     return fired
+                after = (due_at, timer_id)
                 try:
                     async with self._uow_factory() as uow:
                         if await timers.fire(uow, timer_id, self._clock.now()):
@@ -56,7 +59,8 @@ class TimerSweep:
                 except Exception:
                     # One broken timer must not hold up the others; it is tried again later.
                     log.exception("timer %s failed to fire", timer_id)
-            if len(due) < BATCH or fired == 0:
+                await asyncio.sleep(0)  # on SQLite nothing else awaits: let updates in
+            if len(due) < BATCH:
                 return fired
 
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.checklist import Checklist
@@ -95,14 +95,21 @@ class SqlTimerRepository(SqlRepository):
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    async def due(self, now: datetime, limit: int) -> list[int]:
-        rows = await self._session.scalars(
-            select(TimerRow.id)
-            .where(*_PENDING, TimerRow.due_at <= now)
-            .order_by(TimerRow.due_at, TimerRow.id)
-            .limit(limit)
+    async def due(
+        self, now: datetime, limit: int, after: tuple[datetime, int] | None = None
+    ) -> list[tuple[datetime, int]]:
+        statement = select(TimerRow.due_at, TimerRow.id).where(*_PENDING, TimerRow.due_at <= now)
+        if after is not None:
+            statement = statement.where(
+                or_(
+                    TimerRow.due_at > after[0],
+                    and_(TimerRow.due_at == after[0], TimerRow.id > after[1]),
+                )
+            )
+        rows = await self._session.execute(
+            statement.order_by(TimerRow.due_at, TimerRow.id).limit(limit)
         )
-        return list(rows)
+        return [(due_at, timer_id) for due_at, timer_id in rows]
 
     async def claim(self, timer_id: int, now: datetime) -> Timer | None:
         result = await self._session.execute(_CLAIM, {"w_id": timer_id, "now": now})

@@ -11,7 +11,14 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.errors import InvalidInput
-from domain.sla import SlaDefaults, WorkSchedule, parse_days, parse_hours, schedule
+from domain.sla import (
+    MIN_MINUTES,
+    SlaDefaults,
+    WorkSchedule,
+    parse_days,
+    parse_hours,
+    schedule,
+)
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/crm.sqlite3"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -50,13 +57,19 @@ class Settings(BaseSettings):
         default=65536, ge=1024, le=10_485_760, description="bytes from 1024 to 10485760"
     )
     contact_sla_minutes: float = Field(
-        default=15, gt=0, description="minutes (fractions allowed) to contact a new lead, R2.15"
+        default=15,
+        ge=MIN_MINUTES,
+        description="minutes, a second (0.02) or more, to contact a new lead, R2.15",
     )
     processing_deadline_minutes: float = Field(
-        default=60, gt=0, description="minutes (fractions allowed) to process a lead, R2.2"
+        default=60,
+        ge=MIN_MINUTES,
+        description="minutes, a second (0.02) or more, to process a lead, R2.2",
     )
     unassigned_limit_minutes: float = Field(
-        default=10, gt=0, description="minutes (fractions allowed) a lead may wait unassigned"
+        default=10,
+        ge=MIN_MINUTES,
+        description="minutes, a second (0.02) or more, a lead may wait unassigned",
     )
     work_hours: str = Field(default="09:00-18:00", description="HH:MM-HH:MM or 24/7")
     work_days: str = Field(default="mon-fri", description="days like mon-fri or 1-5")

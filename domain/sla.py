@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.errors import InvalidInput
 
+MIN_MINUTES = 1 / 60  # a second: anything shorter is no time at all (and ignores the hours)
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -33,10 +34,12 @@ class WorkSchedule:
             if opens is None or cursor >= closes:
                 cursor = self._next_day(cursor)
                 continue
-            cursor = max(cursor, opens)
-            if cursor + left <= closes:
-                return (cursor + left).astimezone(moment.tzinfo)
-            left -= closes - cursor
+            # Real time, in UTC: within one zone Python counts on the clock face, and a day
+            # that changes the clocks has an hour more or less than its face shows.
+            start, end = max(cursor, opens).astimezone(UTC), closes.astimezone(UTC)
+            if start + left <= end:
+                return (start + left).astimezone(moment.tzinfo)
+            left -= end - start
             cursor = self._next_day(cursor)
 
     def _window(self, day: object) -> tuple[datetime | None, datetime]:

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.errors import InvalidInput
+from domain.services.department_settings import parse_minutes
 from domain.sla import WorkSchedule, minutes_text, parse_days, schedule
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -67,3 +68,20 @@ def test_minutes_text() -> None:
         "2 ч 1 мин",
         "2 ч",
     ]
+
+
+def test_working_time_counts_real_time_across_a_change_of_the_clocks() -> None:
+    """25 Oct 2026, Berlin: 03:00 summer time is 02:00 winter time, an hour the face repeats.
+    Two working hours from 01:30 summer time (23:30 UTC) end at 01:30 UTC, not an hour later."""
+    berlin = WorkSchedule(ZoneInfo("Europe/Berlin"), time(0), time(23, 59), frozenset(range(7)))
+    start = datetime(2026, 10, 24, 23, 30, tzinfo=UTC)
+    assert berlin.add(start, timedelta(hours=2)) == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+    spring = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # 01:30 winter time; 02:00 is skipped
+    assert berlin.add(spring, timedelta(hours=2)) == datetime(2026, 3, 29, 2, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("raw", ["0", "0,000000001", "0.01", "-5", "50000"])
+def test_a_departments_minutes_are_a_second_to_a_month(raw: str) -> None:
+    with pytest.raises(InvalidInput):
+        parse_minutes(raw)
+    assert parse_minutes("0,02") == 0.02 and parse_minutes(" 15 ") == 15

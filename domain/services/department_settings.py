@@ -9,7 +9,7 @@ from domain.model import Member
 from domain.permissions import Action, require
 from domain.ports import UnitOfWork
 from domain.services import timers
-from domain.sla import SlaPolicy
+from domain.sla import MIN_MINUTES, SlaPolicy
 
 SETTINGS = {
     "contact": ("contact_sla_minutes", "Связаться с клиентом (R2.15)"),
@@ -24,8 +24,10 @@ def parse_minutes(raw: str) -> float:
         minutes = float(raw.strip().replace(",", "."))
     except ValueError:
         raise InvalidInput("minutes", "Напишите число минут, например 15 или 0,5.") from None
-    if not 0 < minutes <= MAX_MINUTES:
-        raise InvalidInput("minutes", f"Число минут: больше 0 и не больше {MAX_MINUTES}.")
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        raise InvalidInput(
+            "minutes", f"Число минут: не меньше секунды (0,02) и не больше {MAX_MINUTES}."
+        )
     return minutes
 
 

@@ -84,8 +84,10 @@ async def board(uow: UnitOfWork, actor: Member) -> dict[LeadStatus, int]:
 async def by_manager(uow: UnitOfWork, actor: Member) -> list[tuple[Member, int]]:
     """Open leads per manager of the department, and per anyone else who still holds some:
     a manager switched off, whose leads wait to be handed over."""
-    if not sees_department(actor) or actor.department_id is None:
+    if not sees_department(actor):
         raise NotAllowed("Лиды отдела видят руководитель и офис-менеджер.")
+    if actor.department_id is None:
+        raise NotAllowed("Вы не в отделе: списки по менеджерам — у руководителя отдела.")
     counts = await uow.leads.count_by_responsible(actor.department_id)
     holders = await uow.members.with_roles(actor.department_id, (Role.MANAGER,))
     for member_id in sorted(set(counts) - {m.id for m in holders}):

@@ -350,6 +350,17 @@ class Escalation:
     id: int | None = None
 
 
+def escalation_card(member_id: int, escalation: Escalation, now: datetime) -> Notification:
+    """The escalation's card for one supervisor: sent, or edited where he holds it."""
+    return Notification(
+        member_id,
+        NotificationKind.ESCALATION,
+        now,
+        lead_id=escalation.lead_id,
+        escalation_id=escalation.id,
+    )
+
+
 @dataclass
 class Penalty:
     member_id: int

@@ -12,11 +12,10 @@ from domain.model import (
     Escalation,
     Lead,
     Member,
-    Notification,
-    NotificationKind,
     Penalty,
     Role,
     Rule,
+    escalation_card,
 )
 from domain.permissions import Action, may, require
 from domain.ports import UnitOfWork
@@ -50,15 +49,7 @@ async def refresh_card(uow: UnitOfWork, actor: Member, escalation_id: int, now: 
         or not may(actor, Action.PENALIZE, department_id=escalation.department_id)
     ):
         return
-    await uow.outbox.add(
-        Notification(
-            actor.id,
-            NotificationKind.ESCALATION,
-            now,
-            lead_id=escalation.lead_id,
-            escalation_id=escalation.id,
-        )
-    )
+    await uow.outbox.add(escalation_card(actor.id, escalation, now))
     await uow.commit()
 
 
@@ -71,15 +62,7 @@ async def _resolve(
         done = current.resolution if current and current.resolution else "уже решено"
         raise StaleState(f"Уже сделано: {done}.")
     for member_id in await uow.escalations.holders(escalation.id):
-        await uow.outbox.add(
-            Notification(
-                member_id,
-                NotificationKind.ESCALATION,
-                now,
-                lead_id=escalation.lead_id,
-                escalation_id=escalation.id,
-            )
-        )
+        await uow.outbox.add(escalation_card(member_id, escalation, now))
 
 
 def _lead_of(escalation: Escalation) -> int:

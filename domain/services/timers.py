@@ -18,6 +18,7 @@ from domain.model import (
     Rule,
     Timer,
     TimerKind,
+    escalation_card,
 )
 from domain.ports import UnitOfWork
 from domain.sla import REMINDER_SHARE, SlaPolicy, minutes_text
@@ -180,15 +181,7 @@ async def _show_supervisors(uow: UnitOfWork, escalation: Escalation, now: dateti
     """The escalation's card to every supervisor: sent, or edited where he holds it."""
     for boss in await supervisors_of(uow, escalation.department_id):
         assert boss.id is not None
-        await uow.outbox.add(
-            Notification(
-                boss.id,
-                NotificationKind.ESCALATION,
-                now,
-                lead_id=escalation.lead_id,
-                escalation_id=escalation.id,
-            )
-        )
+        await uow.outbox.add(escalation_card(boss.id, escalation, now))
 
 
 def _awaits_contact(lead: Lead, timer: Timer) -> bool:

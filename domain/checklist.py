@@ -84,6 +84,14 @@ class Checklist:
     def missing_required(self, answers: dict[str, Any]) -> list[Question]:
         return [q for q in self.questions if q.required and answers.get(q.key) in (None, [], "")]
 
+    def next_open(self, answers: dict[str, Any], after: int = -1) -> int:
+        """The first question past `after` not answered nor skipped yet; past the last one
+        (the summary) when there is none."""
+        return next(
+            (i for i, q in enumerate(self.questions) if i > after and q.key not in answers),
+            len(self.questions),
+        )
+
     def answered(self, answers: dict[str, Any]) -> int:
         return sum(1 for q in self.questions if answers.get(q.key) not in (None, [], ""))
 

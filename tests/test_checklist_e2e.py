@@ -384,3 +384,50 @@ async def test_a_card_menu_is_not_replaced_by_a_refresh_that_was_waiting(
     assert "📋 Чек-лист 1/12" in card.text  # the menu is drawn on the card as it is now
     await asyncio.sleep(3.5)
     assert card.buttons()[0] == "Через час"
+
+
+THREE = """
+name: Три вопроса
+questions:
+  - key: needs
+    text: Что нужно?
+    kind: text
+    required: true
+  - key: volume
+    text: Сколько?
+    kind: number
+  - key: when
+    text: Когда?
+    kind: text
+""".encode()
+
+
+async def test_going_back_keeps_the_answers_and_leads_on_to_what_is_left(
+    running_bot: RunningBot, team: Team, fake: Any
+) -> None:
+    """«Назад» then «Пропустить» keeps the answer looked at; «Изменить 1» on the summary
+    asks that question alone and comes back to the summary."""
+    await team.boss.user.send_file("checklist.yaml", THREE)
+    assert (await team.boss.user.reply()).text.startswith("Чек-лист «Три вопроса» принят")
+    lead_id = await new_assigned_lead(running_bot, team, team.anna)
+    anna = team.anna.user
+    await anna.press("Чек-лист", await card_of(anna, lead_id))
+    await answer(anna, "Коробки")
+    await answer(anna, "500")
+    assert "вопрос 2/3" in (await press(anna, "Назад")).text
+    assert "вопрос 3/3" in (await press(anna, "Пропустить")).text
+    assert (await lead_row(running_bot, lead_id)).checklist_answers == {
+        "needs": "Коробки",
+        "volume": 500,
+    }
+    summary = await answer(anna, "в пятницу")
+    assert summary.text.startswith(f"Чек-лист лида #{lead_id}: итог")
+    await anna.press("Изменить 1", summary)
+    assert "вопрос 1/3" in question_of(anna).text
+    summary = await answer(anna, "Коробки и ленты")
+    assert summary.text.startswith(f"Чек-лист лида #{lead_id}: итог")
+    assert (await lead_row(running_bot, lead_id)).checklist_answers == {
+        "needs": "Коробки и ленты",
+        "volume": 500,
+        "when": "в пятницу",
+    }

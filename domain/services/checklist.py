@@ -88,10 +88,7 @@ async def start(uow: UnitOfWork, actor: Member, lead_id: int, now: datetime) -> 
         await record(uow, lead, actor, now, "checklist_started", None, None, checklist.name)
     index = lead.checklist_cursor or 0
     if index == 0 and lead.checklist_answers:
-        index = next(
-            (i for i, q in enumerate(checklist.questions) if q.key not in lead.checklist_answers),
-            len(checklist.questions),
-        )
+        index = checklist.next_open(lead.checklist_answers)
     lead.checklist_cursor = min(index, len(checklist.questions))
     await _save(uow, lead, now)
     return Step(lead, checklist, lead.checklist_cursor)
@@ -142,7 +139,9 @@ async def _store(
     lead.checklist_answers = {**lead.checklist_answers, question.key: value}
     if question.field is not None and value not in (None, []):
         await _fill_field(uow, actor, lead, question, value, now)
-    lead.checklist_cursor = step.index + 1
+    # On to the next question not met yet: after «Назад» or «Изменить» the walk does not
+    # lead again through the answers given after this one.
+    lead.checklist_cursor = step.checklist.next_open(lead.checklist_answers, step.index)
     await record(
         uow,
         lead,
@@ -206,6 +205,12 @@ async def skip(
 ) -> Step:
     step = await current(uow, actor, lead_id)
     question = _expect(step, index)
+    if question.key in step.lead.checklist_answers:  # met before: «Пропустить» keeps it
+        step.lead.checklist_cursor = step.checklist.next_open(
+            step.lead.checklist_answers, step.index
+        )
+        await _save(uow, step.lead, now)
+        return Step(step.lead, step.checklist, step.lead.checklist_cursor)
     if question.required:
         raise InvalidInput(question.key, "Это обязательный вопрос: его не пропустить.")
     return await _store(uow, actor, step, question, None, now, zone)

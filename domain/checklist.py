@@ -16,7 +16,7 @@ import yaml
 from domain import normalize
 from domain.errors import DomainError, InvalidInput
 from domain.lead_fields import LeadField, clean_field
-from domain.timeparse import parse_local_datetime
+from domain.timeparse import day_without_year, parse_local_datetime
 
 TEXT_MAX = 1000
 NUMBER_MAX = 10**12  # a trillion: past any volume or budget, and exact as a float
@@ -242,11 +242,13 @@ def parse_answer(question: Question, raw: str, now: datetime, zone: ZoneInfo) ->
     text = raw.strip()
     match question.kind:
         case Kind.TEXT:
-            if question.field == "company":
-                return normalize.company_name(text)
+            field = lead_field_of(question)
+            if field is not None:  # the lead field's own rules: R2.7, its length
+                return clean_field(field, text)
             return normalize.plain_text(text, question.key, "Ответ", TEXT_MAX)
         case Kind.NUMBER | Kind.MONEY:
-            cleaned = re.sub(r"(?i)\s|руб\.?|₽|р\.", "", text).replace(",", ".")
+            cleaned = _thousands(question, re.sub(r"(?i)\s|руб\.?|₽|р\.", "", text))
+            cleaned = cleaned.replace(",", ".")
             try:
                 value = float(cleaned)
             except ValueError:
@@ -265,14 +267,46 @@ def parse_answer(question: Question, raw: str, now: datetime, zone: ZoneInfo) ->
         case Kind.URL:
             return clean_field(LeadField.WEBSITE, text)
         case Kind.DATE:
+            match = _DATE.match(text)
             try:
-                day, month, *year = (int(p) for p in text.split("."))
-                return date(year[0] if year else now.astimezone(zone).year, month, day).isoformat()
-            except (ValueError, IndexError):
+                if match is None:
+                    raise ValueError(text)
+                day, month = int(match["day"]), int(match["month"])
+                if match["year"] is None:  # «15.01» typed in December: next January's
+                    return day_without_year(day, month, now.astimezone(zone).date()).isoformat()
+                year = int(match["year"])
+                return date(year + (2000 if year < 100 else 0), month, day).isoformat()
+            except ValueError:
                 raise InvalidInput(question.key, "Дата: ДД.ММ или ДД.ММ.ГГГГ.") from None
         case Kind.DATETIME:
             return parse_local_datetime(text, now, zone).isoformat()
     raise InvalidInput(question.key, "На этот вопрос ответьте кнопкой.")
+
+
+_DATE = re.compile(r"^(?P<day>\d{1,2})\.(?P<month>\d{1,2})(?:\.(?P<year>\d{2}|\d{4}))?$")
+
+
+def _thousands(question: Question, number: str) -> str:
+    """Dots between groups of three digits: `2.500.000` is two and a half million. One such
+    dot (`1.500`) may be that or a decimal point: asked, not guessed."""
+    if re.fullmatch(r"\d{1,3}(\.\d{3}){2,}", number):
+        return number.replace(".", "")
+    if re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", number):
+        whole, part = number.split(".")
+        raise InvalidInput(
+            question.key,
+            f"{number} — это {whole}{part} или {whole},{part}? Напишите без точки: "
+            f"{whole}{part} или {whole},{part}.",
+        )
+    return number
+
+
+def lead_field_of(question: Question) -> LeadField | None:
+    """The lead field a question fills (`field:`), as typed on the card."""
+    if question.field is None or question.field not in FIELDS:
+        return None
+    attribute = FIELDS[question.field][0]
+    return next((f for f in LeadField if f.attribute == attribute), None)
 
 
 def answer_text(question: Question, value: Any, zone: ZoneInfo) -> str:

@@ -10,7 +10,7 @@ from domain.errors import InvalidInput
 
 _PATTERN = re.compile(
     r"^(?:(?P<word>сегодня|завтра|послезавтра)\s+|(?P<day>\d{1,2})\.(?P<month>\d{1,2})"
-    r"(?:\.(?P<year>\d{2}|\d{4}))?\s+)?(?P<hour>\d{1,2})[:.](?P<minute>\d{2})$"
+    r"(?:\.(?P<year>\d{2}|\d{4}))?\s+)?(?P<hour>\d{1,2})(?P<sep>[:.])(?P<minute>\d{2})$"
 )
 _WORD_DAYS = {"сегодня": 0, "завтра": 1, "послезавтра": 2}
 ROLL_OVER_DAYS = 31  # a date without a year further back than this means next year
@@ -23,6 +23,10 @@ def parse_local_datetime(raw: str, now: datetime, zone: ZoneInfo) -> datetime:
     match = _PATTERN.match(" ".join(raw.strip().lower().split()))
     if not match:
         raise InvalidInput("when", f"Не понял дату и время. {EXAMPLE}")
+    if _a_date_alone(match):
+        raise InvalidInput(
+            "when", f"«{raw.strip()}» — это дата? Напишите и время: {raw.strip()} 10:00."
+        )
     today = now.astimezone(zone).date()
     try:
         at = time(int(match["hour"]), int(match["minute"]))
@@ -32,7 +36,7 @@ def parse_local_datetime(raw: str, now: datetime, zone: ZoneInfo) -> datetime:
             year = int(match["year"])
             day = date(year + 2000 if year < 100 else year, int(match["month"]), int(match["day"]))
         elif match["day"]:
-            day = _day_without_year(int(match["day"]), int(match["month"]), today)
+            day = day_without_year(int(match["day"]), int(match["month"]), today)
         else:
             day = today
     except ValueError:
@@ -45,7 +49,16 @@ def parse_local_datetime(raw: str, now: datetime, zone: ZoneInfo) -> datetime:
     return moment.astimezone(now.tzinfo)
 
 
-def _day_without_year(day: int, month: int, today: date) -> date:
+def _a_date_alone(match: re.Match[str]) -> bool:
+    """`15.12` alone reads as a date as well as a time: taken for 15:12 today, a call
+    agreed for the 15th of December would be reminded of this afternoon. `16.00` or `14.30`
+    can only be a time."""
+    if match["word"] or match["day"] or match["sep"] != ".":
+        return False
+    return 1 <= int(match["hour"]) <= 31 and 1 <= int(match["minute"]) <= 12
+
+
+def day_without_year(day: int, month: int, today: date) -> date:
     """The first such date not long past: `05.01` typed in December is next January, and
     `29.02` the next leap year's. ValueError when there is no such date at all (31.02)."""
     for year in range(today.year, today.year + 5):

@@ -107,6 +107,9 @@ def test_json_files_too() -> None:
         ("email", "\u200bIvan@Example.RU\u202e", "Ivan@example.ru"),  # invisible ones dropped
         ("website", "romashka.ru", "romashka.ru"),
         ("next_contact", "05.12 11:00", "2026-12-05T08:00:00+00:00"),
+        ("budget", "2.500.000 руб.", 2500000),  # dots between thousands
+        ("budget", "0.125", 0.125),
+        ("address", "Москва,\n ул. Кондитерская, 1", "Москва, ул. Кондитерская, 1"),
     ],
 )
 def test_answers_through_the_normalisers(key: str, raw: str, expected: object) -> None:
@@ -129,9 +132,22 @@ def test_answers_through_the_normalisers(key: str, raw: str, expected: object) -
         ("next_contact", "вчера"),
         ("timing", "Срочно"),
         ("needs", "   "),
+        ("budget", "1.500 руб."),  # 1500 or 1,5: asked
+        ("position", "П" * 129),  # the lead's field holds 128
     ],
 )
 def test_bad_answers_are_refused(key: str, raw: str) -> None:
     checklist = default_checklist()
     with pytest.raises(InvalidInput):
         parse_answer(checklist.questions[checklist.index_of(key)], raw, NOW, MSK)
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [("05.12.26", "2026-12-05"), ("05.12.2027", "2027-12-05"), ("5.1", "2027-01-05")],
+)
+def test_a_date_answer(raw: str, stored: str) -> None:
+    question = load_file(b"name: X\nquestions:\n  - {key: d, text: Q, kind: date}\n", "c.yaml")
+    assert parse_answer(question.questions[0], raw, NOW, MSK) == stored
+    with pytest.raises(InvalidInput):
+        parse_answer(question.questions[0], "05.12.2026.1", NOW, MSK)

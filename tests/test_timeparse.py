@@ -20,7 +20,9 @@ MARCH = datetime(2027, 3, 15, 9, 0, tzinfo=UTC)
     [
         (DECEMBER, "05.12 14:30", "2026-12-05 14:30"),
         (DECEMBER, "завтра 11:00", "2026-12-02 11:00"),
-        (DECEMBER, "16.00", "2026-12-01 16:00"),
+        (DECEMBER, "16.00", "2026-12-01 16:00"),  # 00 is no month: a time
+        (DECEMBER, "14.30", "2026-12-01 14:30"),
+        (DECEMBER, "15.12 14.30", "2026-12-15 14:30"),
         (DECEMBER, "05.01 10:00", "2027-01-05 10:00"),  # January typed in December
         (DECEMBER, "05.12.26 10:00", "2026-12-05 10:00"),
         (MARCH, "29.02 10:00", "2028-02-29 10:00"),  # the next leap year's
@@ -44,6 +46,7 @@ def test_typed_moments(now: datetime, typed: str, local: str) -> None:
         (DECEMBER, "11:00", "Это время уже прошло"),
         (MARCH, "14.03 10:00", "Это время уже прошло"),  # yesterday: a slip, not next year
         (DECEMBER, "31.12.9999 23:59", "Это больше чем через десять лет"),
+        (DECEMBER, "15.12", "«15.12» — это дата\\? Напишите и время: 15.12 10:00"),
     ],
 )
 def test_refused_with_the_reason(now: datetime, typed: str, reason: str) -> None:

@@ -15,11 +15,11 @@ from domain.checklist import (
     Question,
     answer_text,
     default_checklist,
+    lead_field_of,
     load_file,
     parse_answer,
 )
 from domain.errors import InvalidInput, StaleState
-from domain.lead_fields import LeadField
 from domain.model import Lead, Member
 from domain.permissions import Action, require
 from domain.ports import UnitOfWork
@@ -121,7 +121,8 @@ async def _fill_field(
         was = old.isoformat() if old else None
         await record(uow, lead, actor, now, "next_contact", attribute, was, new.isoformat())
         return
-    field = next(f for f in LeadField if f.attribute == attribute)
+    field = lead_field_of(question)
+    assert field is not None
     await record(uow, lead, actor, now, "field", field.value, old, new)
 
 

@@ -208,6 +208,8 @@ def _question(raw: object, where: str, problems: list[str]) -> Question | None:
         ):
             problems.append(
                 f"{where}.choices: от 2 до {MAX_CHOICES} вариантов, каждый до {CHOICE_MAX} знаков"
+                + _NOT_TEXT
+                * (isinstance(choices, list) and any(not isinstance(c, str) for c in choices))
             )
             choices = []
         elif len({c.strip() for c in choices}) != len(choices):
@@ -283,6 +285,8 @@ def parse_answer(question: Question, raw: str, now: datetime, zone: ZoneInfo) ->
     raise InvalidInput(question.key, "На этот вопрос ответьте кнопкой.")
 
 
+# YAML reads 10 or yes as a number or a truth value, not as the text of a choice.
+_NOT_TEXT = '; варианты — текст: числа и yes/no возьмите в кавычки, например ["10", "yes"]'
 _DATE = re.compile(r"^(?P<day>\d{1,2})\.(?P<month>\d{1,2})(?:\.(?P<year>\d{2}|\d{4}))?$")
 
 

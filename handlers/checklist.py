@@ -29,7 +29,7 @@ from handlers.answers import answering
 from handlers.callbacks import Num
 from handlers.filters import HasText, IsMember
 from handlers.lead_callbacks import LeadCb
-from handlers.lead_views import visible_length
+from handlers.lead_views import counted, visible_length
 from handlers.replies import edit_markup, message_of
 from handlers.states import ChecklistForm
 
@@ -329,8 +329,9 @@ async def checklist_file(
     saved = await walk.replace_checklist(
         uow, member, buffer.getvalue(), document.file_name or "checklist.yaml", clock.now()
     )
+    questions = counted(len(saved.questions), "вопрос", "вопроса", "вопросов")
     await message.answer(
-        f"Чек-лист «{escape(saved.name)}» принят: {len(saved.questions)} вопросов. Новые лиды "
+        f"Чек-лист «{escape(saved.name)}» принят: {questions}. Новые лиды "
         "пойдут по нему; начатые — по своей версии."
     )
 

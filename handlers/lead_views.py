@@ -121,7 +121,8 @@ def card_text(ctx: CardContext, now: datetime, zone: ZoneInfo) -> str:
     if lead.status is LeadStatus.JUNK and lead.junk_reason:
         lines.append(f"Причина: {escape(lead.junk_reason)}")
     for match in ctx.duplicates.companies:
-        lines.append(f"⚠️ повторный клиент: {escape(match.company.name)}, {_deals(match.deals)}")
+        deals = counted(match.deals, "сделка", "сделки", "сделок")
+        lines.append(f"⚠️ повторный клиент: {escape(match.company.name)}, {deals}")
     for lead_id in ctx.duplicates.leads:
         lines.append(f"⚠️ возможный дубль лида #{lead_id}")
     if ctx.checklist is not None:
@@ -180,12 +181,13 @@ def _fitted(lines: list[str], comment: str | None) -> str:
     return "\n".join(lines)
 
 
-def _deals(count: int) -> str:
+def counted(count: int, one: str, few: str, many: str) -> str:
+    """«1 сделка», «2 сделки», «5 сделок»: the noun agreeing with the number."""
     if count % 10 == 1 and count % 100 != 11:
-        return f"{count} сделка"
+        return f"{count} {one}"
     if count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
-        return f"{count} сделки"
-    return f"{count} сделок"
+        return f"{count} {few}"
+    return f"{count} {many}"
 
 
 def card_keyboard(ctx: CardContext) -> InlineKeyboardMarkup:

@@ -273,7 +273,7 @@ async def test_a_supervisor_replaces_the_checklist(
 
     await boss.send_file("checklist.yaml", GOOD)
     accepted = await boss.reply()
-    assert accepted.text.startswith("Чек-лист «Короткий» принят: 2 вопросов.")
+    assert accepted.text.startswith("Чек-лист «Короткий» принят: 2 вопроса.")
 
     # The lead started before keeps its version; a new one gets the new checklist.
     await anna.send(f"/checklist {started}")

@@ -84,6 +84,16 @@ questions:
     ]
 
 
+def test_choices_yaml_reads_as_numbers_are_asked_in_quotes() -> None:
+    content = b"name: X\nquestions:\n  - {key: q, text: Q, kind: choice, choices: [10, yes]}\n"
+    with pytest.raises(ChecklistInvalid) as error:
+        load_file(content, "c.yaml")
+    assert error.value.problems == [
+        "questions[1] (q).choices: от 2 до 12 вариантов, каждый до 40 знаков; варианты — текст: "
+        'числа и yes/no возьмите в кавычки, например ["10", "yes"]'
+    ]
+
+
 def test_json_files_too() -> None:
     checklist = load_file(
         '{"name": "Коротко", "questions": [{"key": "ok", "text": "Всё ясно?", '

@@ -59,17 +59,17 @@ class Settings(BaseSettings):
     contact_sla_minutes: float = Field(
         default=15,
         ge=MIN_MINUTES,
-        description="minutes, a second (0.02) or more, to contact a new lead, R2.15",
+        description="minutes, 0.02 or more, to contact a new lead, R2.15",
     )
     processing_deadline_minutes: float = Field(
         default=60,
         ge=MIN_MINUTES,
-        description="minutes, a second (0.02) or more, to process a lead, R2.2",
+        description="minutes, 0.02 or more, to process a lead, R2.2",
     )
     unassigned_limit_minutes: float = Field(
         default=10,
         ge=MIN_MINUTES,
-        description="minutes, a second (0.02) or more, a lead may wait unassigned",
+        description="minutes, 0.02 or more, a lead may wait unassigned",
     )
     work_hours: str = Field(default="09:00-18:00", description="HH:MM-HH:MM or 24/7")
     work_days: str = Field(default="mon-fri", description="days like mon-fri or 1-5")

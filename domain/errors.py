@@ -29,6 +29,11 @@ class StaleState(DomainError):
     """The object changed since the button was drawn; nothing was done."""
 
 
+class WrittenMeanwhile(StaleState):
+    """Someone saved the object between its read and this write; the same request again
+    may well go through."""
+
+
 class InvitationInvalid(DomainError):
     """The invitation token is unknown, used or expired."""
 

@@ -219,6 +219,11 @@ class TimerRepository(Protocol):
         """Pending timers due by `now`, as (due_at, id) in that order, past `after`."""
         ...
 
+    async def claim_due(self, department_id: int, kind: TimerKind, now: datetime) -> list[int]:
+        """Mark fired every pending timer of the kind due by `now` in the department (those
+        another transaction is claiming are left to it); their ids."""
+        ...
+
     async def claim(self, timer_id: int, now: datetime) -> Timer | None:
         """Mark the timer fired if it is still pending: one conditional statement."""
         ...
@@ -245,14 +250,6 @@ class EscalationRepository(Protocol):
         ...
 
     async def holders(self, escalation_id: int) -> list[int]: ...
-
-    async def open_pool(self, department_id: int) -> Escalation | None:
-        """The department's R2.14 escalation nobody has acted on yet, if any."""
-        ...
-
-    async def widen(self, escalation_id: int, lead_ids: list[int]) -> bool:
-        """Set the leads of an escalation nobody has acted on yet; False once one has."""
-        ...
 
 
 class PenaltyRepository(Protocol):

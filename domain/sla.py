@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from domain.errors import InvalidInput
 
-MIN_MINUTES = 1 / 60  # a second: anything shorter is no time at all (and ignores the hours)
+MIN_MINUTES = 0.02  # about a second: anything near zero is no time and ignores the hours
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 

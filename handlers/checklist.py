@@ -21,7 +21,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot.settings import Settings
 from domain.checklist import Kind, answer_text
-from domain.errors import InvalidInput, StaleState
+from domain.errors import InvalidInput, StaleState, WrittenMeanwhile
 from domain.model import Member
 from domain.ports import Clock, UnitOfWork
 from domain.services import checklist as walk
@@ -186,7 +186,7 @@ async def typed_answer(
 ) -> None:
     data = await state.get_data()
     lead_id = int(data["lead_id"])
-    async with answering(state):
+    async with answering(state, uow):
         step = await walk.current(uow, member, lead_id)
     if step.index != data.get("index", step.index):
         # The lead's place moved (someone else walks it too): ask what stands there now.
@@ -197,12 +197,21 @@ async def typed_answer(
         raise InvalidInput("checklist", "Все вопросы пройдены: нажмите «Готово» или «Изменить».")
     if step.question.kind in (Kind.YESNO, Kind.CHOICE, Kind.MULTI):
         raise InvalidInput(step.question.key, "На этот вопрос ответьте кнопкой под ним.")
-    async with answering(state):
+    question = step.question
+    try:
         step = await walk.answer(
             uow, member, lead_id, step.index, message.text or "", clock.now(), settings.zone
         )
-    previous = step.checklist.questions[step.index - 1]
-    shown = answer_text(previous, step.lead.checklist_answers.get(previous.key), settings.zone)
+    except WrittenMeanwhile:
+        raise
+    except StaleState:  # the walk moved on meanwhile (someone else walks it too)
+        await uow.rollback()
+        async with answering(state, uow):
+            step = await walk.current(uow, member, lead_id)
+        await message.answer("Этот вопрос уже позади: вот текущий.")
+        await show(message, step, state, settings)
+        return
+    shown = answer_text(question, step.lead.checklist_answers.get(question.key), settings.zone)
     await message.answer(f"Записал: {escape(shown)}")
     await show(message, step, state, settings)
 

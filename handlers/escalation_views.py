@@ -77,12 +77,10 @@ def escalation_keyboard(escalation: Escalation) -> InlineKeyboardMarkup:
         ]
         return InlineKeyboardMarkup(inline_keyboard=rows)
     if escalation.resolved_at is None:
-        rows.append(
-            [
-                _button("Напомнить", EscalationCb(a="rem", id=escalation.id)),
-                _button("Взыскание", EscalationCb(a="pen", id=escalation.id)),
-            ]
-        )
+        row = [_button("Напомнить", EscalationCb(a="rem", id=escalation.id))]
+        if escalation.responsible_id is not None:  # a lead nobody held: no one to penalise
+            row.append(_button("Взыскание", EscalationCb(a="pen", id=escalation.id)))
+        rows.append(row)
         rows.append([_button("Сменить ответственного", EscalationCb(a="rea", id=escalation.id))])
     if escalation.lead_id is not None:
         rows.append([_button("Карточка лида", LeadCb(a="opn", id=escalation.lead_id))])

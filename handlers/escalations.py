@@ -60,7 +60,8 @@ async def _act(
         await escalations.reassign(uow, member, cb.id, cb.v, now)
         await query.answer(f"Лид передан: {await leads.member_name(uow, cb.v)}")
     elif cb.a == "pen":
-        await _unresolved(uow, member, cb.id)
+        escalation = await _unresolved(uow, member, cb.id)
+        escalations.penalized_member(escalation)  # asked before the comment is typed
         await state.set_state(EscalationInput.penalty)
         await state.set_data({"escalation_id": cb.id})
         await message_of(query).answer(
@@ -82,7 +83,7 @@ async def penalty_comment(
     message: Message, member: Member, uow: UnitOfWork, state: FSMContext, clock: Clock
 ) -> None:
     escalation_id = int((await state.get_data())["escalation_id"])
-    async with answering(state):
+    async with answering(state, uow):
         penalty = await escalations.penalize(
             uow, member, escalation_id, message.text or "", clock.now()
         )
@@ -183,7 +184,7 @@ async def setting_value(
     message: Message, member: Member, uow: UnitOfWork, state: FSMContext, clock: Clock
 ) -> None:
     key = (await state.get_data())["key"]
-    async with answering(state):
+    async with answering(state, uow):
         policy = await department_settings.change(uow, member, key, message.text or "", clock.now())
     await state.clear()
     value = {

@@ -286,7 +286,7 @@ async def typed_value(
     settings: Settings,
 ) -> None:
     data = await state.get_data()
-    async with answering(state):
+    async with answering(state, uow):
         done = await _use_value(data, message.text or "", member, uow, clock.now(), settings)
     await state.clear()
     await message.answer(done)

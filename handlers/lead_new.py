@@ -44,7 +44,8 @@ STEPS: tuple[tuple[State, LeadField, str, bool], ...] = (
     (NewLeadForm.email, LeadField.EMAIL, "E-mail клиента?", True),
     (NewLeadForm.comment, LeadField.COMMENT, "Комментарий: что нужно клиенту?", True),
 )
-PHONE_STEP = next(i for i, step in enumerate(STEPS) if step[1] is LeadField.PHONE)
+# The first of the questions that give a way to reach the client: name, phone, e-mail.
+CONTACT_STEP = next(i for i, step in enumerate(STEPS) if step[1] is LeadField.NAME)
 FORM_STATES = frozenset(state.state for state in NewLeadForm.__all_states__)
 FORM_LABELS = {
     LeadField.TITLE: "Название",
@@ -103,13 +104,13 @@ async def _next(message: Message, state: FSMContext, index: int) -> None:
 
 
 async def _unreachable(message: Message, state: FSMContext) -> bool:
-    """No phone, e-mail or name so far: back to the phone question, the answers kept."""
+    """No name, phone or e-mail so far: back to the contact question, the answers kept."""
     fields = (await state.get_data()).get("fields", {})
     problem = reachability_error({LeadField(k): v for k, v in fields.items()})
     if problem is None:
         return False
-    await state.set_state(STEPS[PHONE_STEP][0])
-    await message.answer(f"{problem}\n{STEPS[PHONE_STEP][2]}", reply_markup=_skip_keyboard())
+    await state.set_state(STEPS[CONTACT_STEP][0])
+    await message.answer(f"{problem}\n{STEPS[CONTACT_STEP][2]}", reply_markup=_skip_keyboard())
     return True
 
 

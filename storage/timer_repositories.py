@@ -111,6 +111,28 @@ class SqlTimerRepository(SqlRepository):
         )
         return [(due_at, timer_id) for due_at, timer_id in rows]
 
+    async def claim_due(self, department_id: int, kind: TimerKind, now: datetime) -> list[int]:
+        due = await self._session.scalars(
+            select(TimerRow.id)
+            .where(
+                TimerRow.department_id == department_id,
+                TimerRow.kind == kind.value,
+                TimerRow.due_at <= now,
+                *_PENDING,
+            )
+            .with_for_update(skip_locked=True)
+        )
+        ids = list(due)
+        if not ids:
+            return []
+        claimed = await self._session.scalars(
+            update(TimerRow)
+            .where(TimerRow.id.in_(ids), *_PENDING)
+            .values(fired_at=now)
+            .returning(TimerRow.id)
+        )
+        return list(claimed)
+
     async def claim(self, timer_id: int, now: datetime) -> Timer | None:
         result = await self._session.execute(_CLAIM, {"w_id": timer_id, "now": now})
         row = result.first()
@@ -208,28 +230,6 @@ class SqlEscalationRepository(SqlRepository):
             .order_by(EscalationCardRow.member_id)
         )
         return list(rows)
-
-    async def open_pool(self, department_id: int) -> Escalation | None:
-        row = await self._session.scalar(
-            select(EscalationRow)
-            .where(
-                EscalationRow.department_id == department_id,
-                EscalationRow.rule == Rule.POOL.value,
-                EscalationRow.resolved_at.is_(None),
-            )
-            .order_by(EscalationRow.id.desc())
-            .limit(1)
-        )
-        return _escalation(row) if row else None
-
-    async def widen(self, escalation_id: int, lead_ids: list[int]) -> bool:
-        result = await self._session.execute(
-            update(EscalationRow)
-            .where(EscalationRow.id == escalation_id, EscalationRow.resolved_at.is_(None))
-            .values(lead_ids=lead_ids)
-            .returning(EscalationRow.id)
-        )
-        return result.first() is not None
 
 
 class SqlPenaltyRepository(SqlRepository):

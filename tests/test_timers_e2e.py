@@ -143,6 +143,26 @@ async def test_no_reminder_for_a_breach_that_no_longer_stands(
     assert (await boss.ask("Опоздал на 1 минуту")).text == "Взыскание записано: Аннова Анна, R2.15."
 
 
+async def test_a_penalty_typed_after_another_supervisor_acted_is_refused_at_once(
+    running_bot: RunningBot, team: Team, fake: Any, clock: Any
+) -> None:
+    """The refusal comes after the use case has written: the question still closes at once,
+    without waiting on the database."""
+    await new_assigned_lead(running_bot, team, team.anna)
+    clock.advance(minutes=16)
+    boss, boss2 = team.boss.user, team.boss2.user
+    card = (await fake.wait_for(lambda: [m for m in boss.messages if "🚨" in m.text]))[0]
+    card2 = (await fake.wait_for(lambda: [m for m in boss2.messages if "🚨" in m.text]))[0]
+    await boss.press("Взыскание", card)
+    await boss2.press("Напомнить", card2)
+    refused = await boss.ask("Опоздал", timeout=3)
+    assert refused.text == (
+        "Уже сделано: Второй Руководитель напомнил ответственному.\n"
+        "Ответ не сохранён: вопрос уже неактуален."
+    )
+    assert (await boss.ask("Опоздал", timeout=3)).text.startswith("Не понял.")
+
+
 async def test_contacted_in_time_does_not_escalate(
     running_bot: RunningBot, team: Team, fake: Any, clock: Any
 ) -> None:
@@ -358,6 +378,17 @@ async def test_processing_deadline_and_the_pool(
     assert sorted(row.lead_id for row in rows) == [working, first["id"]]
     await asyncio.sleep(SWEEPS)
     assert len(await escalations(running_bot, "R2.14")) == 1
+
+    # The R2.2 card of a lead nobody held offers no penalty; once the lead is assigned,
+    # «Напомнить» reaches its manager.
+    boss = team.boss.user
+    nobodys = next(m for m in boss.messages if "R2.2:" in m.text and f"#{first['id']} " in m.text)
+    assert nobodys.buttons() == ["Напомнить", "Сменить ответственного", "Карточка лида"]
+    await assign(team, first["id"], team.office, team.anna)
+    assert (await boss.press("Напомнить", nobodys))["text"] == "Напоминание отправлено"
+    await fake.wait_for(
+        lambda: texts(team.anna.user, f"🔔 Руководитель напоминает: лид #{first['id']}")
+    )
 
 
 async def test_leads_that_come_due_together_make_one_pool_escalation(

@@ -25,9 +25,7 @@ def parse_minutes(raw: str) -> float:
     except ValueError:
         raise InvalidInput("minutes", "Напишите число минут, например 15 или 0,5.") from None
     if not MIN_MINUTES <= minutes <= MAX_MINUTES:
-        raise InvalidInput(
-            "minutes", f"Число минут: не меньше секунды (0,02) и не больше {MAX_MINUTES}."
-        )
+        raise InvalidInput("minutes", f"Число минут: не меньше 0,02 и не больше {MAX_MINUTES}.")
     return minutes
 
 

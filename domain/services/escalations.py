@@ -7,7 +7,7 @@ from datetime import datetime
 from html import escape
 
 from domain import normalize
-from domain.errors import InvalidInput, NotFound, StaleState
+from domain.errors import InvalidInput, NotAllowed, NotFound, StaleState
 from domain.model import (
     Escalation,
     Lead,
@@ -95,8 +95,10 @@ async def remind(uow: UnitOfWork, actor: Member, escalation_id: int, now: dateti
 
 def _require_breach(escalation: Escalation, lead: Lead) -> None:
     """A reminder only while the breach stands: not for a lead its manager has since taken
-    into work (R2.15), closed, or handed to another. A penalty stays possible."""
-    if lead.responsible_id != escalation.responsible_id:
+    into work (R2.15), closed, or handed to another. A penalty stays possible. A lead that
+    had nobody at its breach (R2.2) is reminded to whoever holds it now."""
+    held = escalation.responsible_id
+    if held is not None and lead.responsible_id != held:
         raise StaleState("У лида уже другой ответственный: напоминать некому.")
     if lead.status.is_final or (
         escalation.rule is Rule.CONTACT and lead.status is not LeadStatus.ASSIGNED
@@ -135,19 +137,25 @@ async def reassign(
     await leads.reassign_lead(uow, actor, lead.id or 0, manager_id, escalation.responsible_id, now)
 
 
+def penalized_member(escalation: Escalation) -> int:
+    """Who a penalty for the breach is recorded against: its lead's responsible then."""
+    if escalation.responsible_id is None:
+        raise NotAllowed("Взыскание некому записать: у лида не было ответственного.")
+    return escalation.responsible_id
+
+
 async def penalize(
     uow: UnitOfWork, actor: Member, escalation_id: int, comment: str, now: datetime
 ) -> Penalty:
     escalation = await load(uow, actor, escalation_id)
     lead = await leads.load_lead(uow, _lead_of(escalation))
-    if escalation.responsible_id is None:
-        raise InvalidInput("penalty", "Взыскание некому записать: у лида не было ответственного.")
+    member_id = penalized_member(escalation)
     text = normalize.plain_text(comment, "penalty", "Комментарий", PENALTY_COMMENT_MAX)
     await _resolve(uow, actor, escalation, f"{actor.full_name} записал взыскание", now)
     assert actor.id is not None
     penalty = await uow.penalties.add(
         Penalty(
-            member_id=escalation.responsible_id,
+            member_id=member_id,
             department_id=escalation.department_id,
             rule=escalation.rule.value,
             comment=text,
@@ -162,7 +170,7 @@ async def penalize(
     )
     await leads.tell(
         uow,
-        escalation.responsible_id,
+        member_id,
         f"Вам записано взыскание по лиду #{lead.id} ({escalation.rule.value}): {escape(text)}",
         now,
         lead.id,

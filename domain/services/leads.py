@@ -18,6 +18,7 @@ from domain.errors import (
     NotAllowed,
     NotFound,
     StaleState,
+    WrittenMeanwhile,
 )
 from domain.lead_fields import LeadField, auto_title, clean_field
 from domain.model import (
@@ -355,7 +356,7 @@ async def write_lead(
     that touches both (the sender's `card_settled` too) then locks the lead's row first, so
     two never wait for each other in opposite orders (a deadlock on PostgreSQL)."""
     if not await uow.leads.update_if(lead, expected_status=was or lead.status):
-        raise StaleState(stale)
+        raise WrittenMeanwhile(stale)
 
 
 async def publish(uow: UnitOfWork, lead: Lead, now: datetime) -> Lead:

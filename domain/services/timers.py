@@ -173,15 +173,10 @@ async def supervisors_of(uow: UnitOfWork, department_id: int) -> list[Member]:
 
 async def _escalate(uow: UnitOfWork, escalation: Escalation, now: datetime) -> Escalation:
     escalation = await uow.escalations.add(escalation)
-    await _show_supervisors(uow, escalation, now)
-    return escalation
-
-
-async def _show_supervisors(uow: UnitOfWork, escalation: Escalation, now: datetime) -> None:
-    """The escalation's card to every supervisor: sent, or edited where he holds it."""
     for boss in await supervisors_of(uow, escalation.department_id):
         assert boss.id is not None
         await uow.outbox.add(escalation_card(boss.id, escalation, now))
+    return escalation
 
 
 def _awaits_contact(lead: Lead, timer: Timer) -> bool:
@@ -245,23 +240,17 @@ async def _unassigned(uow: UnitOfWork, timer: Timer, lead: Lead, now: datetime) 
         return
     # Two processes firing this department's pool timers at once count one after the other.
     await uow.departments.lock(lead.department_id)
+    # The pool's other timers due by now fire with this one: after a night or a weekend
+    # (the clock waits for working hours) they all come due at once, one breach to tell.
+    await uow.timers.claim_due(lead.department_id, TimerKind.UNASSIGNED, now)
     overdue = await uow.timers.overdue_unassigned(lead.department_id)
     fresh = [timer_id for timer_id, _, reported in overdue if not reported]
     if len(overdue) < 2 or not fresh:
         return
     lead_ids = sorted(lead_id for _, lead_id, _ in overdue)
-    # Leads that come due while the pool's escalation waits for a supervisor join it: after
-    # a night or a weekend they all come due at once, and each would make a card of its own.
-    escalation = await uow.escalations.open_pool(lead.department_id)
-    if escalation is not None and await uow.escalations.widen(escalation.id or 0, lead_ids):
-        escalation.lead_ids = lead_ids
-        await _show_supervisors(uow, escalation, now)
-    else:
-        escalation = await _escalate(
-            uow,
-            Escalation(Rule.POOL, lead.department_id, timer.due_at, now, None, lead_ids),
-            now,
-        )
+    escalation = await _escalate(
+        uow, Escalation(Rule.POOL, lead.department_id, timer.due_at, now, None, lead_ids), now
+    )
     assert escalation.id is not None
     await uow.timers.mark_reported(fresh, escalation.id)
 

@@ -33,6 +33,9 @@ async def team_button(
     if callback_data.action == "off":
         target = await onboarding.deactivate_member(uow, member, callback_data.member_id)
         answer = f"{target.full_name}: доступ отключён"
+    elif callback_data.action == "on":
+        target = await onboarding.reactivate_member(uow, member, callback_data.member_id)
+        answer = f"{target.full_name}: доступ снова открыт"
     elif callback_data.action == "ask":
         confirm = callback_data.member_id
     members = await onboarding.list_team(uow, member)

@@ -234,11 +234,20 @@ def team_keyboard(
 ) -> InlineKeyboardMarkup:
     rows = []
     for member in members:
-        if not member.active or member.id == actor.id or member.id is None:
+        if member.id == actor.id or member.id is None:
             continue
         if member.role is Role.ADMIN and actor.role is not Role.ADMIN:
             continue
-        if member.id == confirm:
+        if not member.active:
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        text=f"✅ Включить {member.full_name}"[:64],
+                        callback_data=TeamCb(action="on", member_id=member.id).pack(),
+                    )
+                ]
+            )
+        elif member.id == confirm:
             rows.append(
                 [
                     InlineKeyboardButton(

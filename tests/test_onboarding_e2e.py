@@ -227,6 +227,13 @@ async def test_supervisor_invites_and_deactivates(
     rows = await members(running_bot)
     assert [row.active for row in rows if row.telegram_id == worker.id] == [False]
 
+    # Switched off by mistake: the supervisor gives the access back, and he works again.
+    assert team.buttons() == ["✅ Включить Петров Пётр Петрович"]
+    answer = await boss.press("✅ Включить Петров Пётр Петрович", team)
+    assert answer["text"] == "Петров Пётр Петрович: доступ снова открыт"
+    assert team.buttons() == ["🚫 Отключить Петров Пётр Петрович"]
+    assert (await worker.ask("Сделки")).text.startswith("Раздел «Сделки» скоро появится")
+
 
 async def test_manager_cannot_invite_or_manage(
     running_bot: RunningBot, admin: TelegramUser, user_factory: Any

@@ -183,17 +183,27 @@ async def list_team(uow: UnitOfWork, actor: Member) -> list[Member]:
 
 async def deactivate_member(uow: UnitOfWork, actor: Member, member_id: int) -> Member:
     """From now on the member's messages and buttons are refused."""
+    return await _switch(uow, actor, member_id, active=False)
+
+
+async def reactivate_member(uow: UnitOfWork, actor: Member, member_id: int) -> Member:
+    """Access given back (switched off by mistake, back from leave): he works as before,
+    with the leads he still holds."""
+    return await _switch(uow, actor, member_id, active=True)
+
+
+async def _switch(uow: UnitOfWork, actor: Member, member_id: int, *, active: bool) -> Member:
     target = await uow.members.get(member_id)
     if target is None:
         raise NotFound("Сотрудник не найден.")
     require(actor, Action.MANAGE_TEAM, department_id=target.department_id)
     if target.id == actor.id:
-        raise NotAllowed("Нельзя отключить самого себя.")
+        raise NotAllowed("Свой доступ не меняют.")
     if target.role is Role.ADMIN and actor.role is not Role.ADMIN:
-        raise NotAllowed("Администратора может отключить только администратор.")
-    if not target.active:
+        raise NotAllowed("Доступ администратора меняет только администратор.")
+    if target.active is active:
         return target
-    target.active = False
+    target.active = active
     await uow.members.save(target)
     await uow.commit()
     return target

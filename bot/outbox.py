@@ -413,7 +413,7 @@ class OutboxSender:
                 chat_id=where[0], message_id=where[1], reply_markup=None
             )
         except TelegramRetryAfter as error:
-            self._paused_until = time.monotonic() + error.retry_after
+            self._paused_until = max(self._paused_until, time.monotonic() + error.retry_after)
         except TelegramAPIError as error:
             log.info("outbox: the copy at %s kept its buttons: %s", where, error.message)
 
@@ -431,7 +431,7 @@ class OutboxSender:
         text = escalation_views.escalation_text(
             escalation, lead, responsible, self._rules_clock.now(), self._zone
         )
-        keyboard = escalation_views.escalation_keyboard(escalation)
+        keyboard = escalation_views.escalation_keyboard(escalation, lead)
         where = await store.escalation_card(escalation.id or 0, pending.member_id)
         sent = await self._edit_or_send(chat_id, where, text, keyboard)
         if sent is not None:

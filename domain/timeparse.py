@@ -24,8 +24,11 @@ def parse_local_datetime(raw: str, now: datetime, zone: ZoneInfo) -> datetime:
     if not match:
         raise InvalidInput("when", f"Не понял дату и время. {EXAMPLE}")
     if _a_date_alone(match):
+        typed = raw.strip()
         raise InvalidInput(
-            "when", f"«{raw.strip()}» — это дата? Напишите и время: {raw.strip()} 10:00."
+            "when",
+            f"«{typed}» — дата или время? Напишите дату со временем ({typed} 10:00) "
+            f"или время через двоеточие ({typed.replace('.', ':')}).",
         )
     today = now.astimezone(zone).date()
     try:

@@ -26,7 +26,7 @@ NO_DEPARTMENT = 0
 
 
 class TeamCb(CallbackData, prefix="tm"):
-    action: str  # "ask" to confirm, "off" to deactivate, "keep" to cancel, "on" to reactivate
+    action: str  # "ask"/"ask_on" to confirm, then "off"/"on"; "keep" to cancel
     member_id: Num
 
 

@@ -51,7 +51,9 @@ def _b(text: str, a: str, lead_id: int, i: int = 0, v: int = 0) -> InlineKeyboar
     )
 
 
-def question_view(step: walk.Step, selected: list[int]) -> tuple[str, InlineKeyboardMarkup]:
+def question_view(
+    step: walk.Step, selected: list[int], zone: ZoneInfo
+) -> tuple[str, InlineKeyboardMarkup]:
     question = step.question
     assert question is not None and step.lead.id is not None
     lead_id, i = step.lead.id, step.index
@@ -60,6 +62,10 @@ def question_view(step: walk.Step, selected: list[int]) -> tuple[str, InlineKeyb
     text = (
         f"Чек-лист лида #{lead_id} · вопрос {i + 1}/{total}\n<b>{escape(question.text)}</b>{mark}"
     )
+    met = question.key in step.lead.checklist_answers  # answered or skipped before
+    if met:
+        given = answer_text(question, step.lead.checklist_answers[question.key], zone)
+        text += f"\nСейчас: {escape(given)}"
     rows: list[list[InlineKeyboardButton]] = []
     labels = question.choice_labels
     if question.kind is Kind.MULTI:
@@ -73,7 +79,9 @@ def question_view(step: walk.Step, selected: list[int]) -> tuple[str, InlineKeyb
     else:
         text += "\nНапишите ответ сообщением."
     nav = []
-    if not question.required:
+    if met:  # «Назад» or «Изменить» came here: the answer may stay as it is
+        nav.append(_b("Оставить", "s", lead_id, i))
+    elif not question.required:
         nav.append(_b("Пропустить", "s", lead_id, i))
     if i > 0:
         nav.append(_b("Назад", "b", lead_id, i))
@@ -121,7 +129,7 @@ async def show(
     if question is None:
         text, keyboard = summary_view(step, settings)
     else:
-        text, keyboard = question_view(step, selected or [])
+        text, keyboard = question_view(step, selected or [], settings.zone)
     await message.answer(text, reply_markup=keyboard)
 
 
@@ -198,19 +206,19 @@ async def typed_answer(
     if step.question.kind in (Kind.YESNO, Kind.CHOICE, Kind.MULTI):
         raise InvalidInput(step.question.key, "На этот вопрос ответьте кнопкой под ним.")
     question = step.question
-    try:
-        step = await walk.answer(
-            uow, member, lead_id, step.index, message.text or "", clock.now(), settings.zone
-        )
-    except WrittenMeanwhile:
-        raise
-    except StaleState:  # the walk moved on meanwhile (someone else walks it too)
-        await uow.rollback()
-        async with answering(state, uow):
-            step = await walk.current(uow, member, lead_id)
-        await message.answer("Этот вопрос уже позади: вот текущий.")
-        await show(message, step, state, settings)
-        return
+    async with answering(state, uow):
+        try:
+            step = await walk.answer(
+                uow, member, lead_id, step.index, message.text or "", clock.now(), settings.zone
+            )
+        except WrittenMeanwhile:
+            raise
+        except StaleState:  # the walk moved on meanwhile (someone else walks it too)
+            await uow.rollback()
+            step = await walk.current(uow, member, lead_id)  # or the lead did: closed
+            await message.answer("Этот вопрос уже позади: вот текущий.")
+            await show(message, step, state, settings)
+            return
     shown = answer_text(question, step.lead.checklist_answers.get(question.key), settings.zone)
     await message.answer(f"Записал: {escape(shown)}")
     await show(message, step, state, settings)
@@ -273,7 +281,7 @@ async def _act(
         if step.index != cb.i or step.question is None:
             raise StaleState("Эта кнопка устарела.")
         await state.update_data(selected=sorted(selected))
-        await edit_markup(query, question_view(step, sorted(selected))[1])
+        await edit_markup(query, question_view(step, sorted(selected), zone)[1])
         return ""
     if cb.a == "p":
         await state.clear()

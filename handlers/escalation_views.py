@@ -12,7 +12,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from pydantic import Field
 
 from domain.model import Escalation, Lead, Member, Rule
-from domain.services.escalations import lead_numbers
+from domain.services.escalations import breach_gone, lead_numbers
 from domain.sla import minutes_text
 from handlers.callbacks import Num
 from handlers.lead_callbacks import LeadCb
@@ -63,7 +63,7 @@ def escalation_text(
     return "\n".join(lines)
 
 
-def escalation_keyboard(escalation: Escalation) -> InlineKeyboardMarkup:
+def escalation_keyboard(escalation: Escalation, lead: Lead | None) -> InlineKeyboardMarkup:
     assert escalation.id is not None
     rows: list[list[InlineKeyboardButton]] = []
     if escalation.rule is Rule.POOL:
@@ -77,10 +77,13 @@ def escalation_keyboard(escalation: Escalation) -> InlineKeyboardMarkup:
         ]
         return InlineKeyboardMarkup(inline_keyboard=rows)
     if escalation.resolved_at is None:
-        row = [_button("Напомнить", EscalationCb(a="rem", id=escalation.id))]
+        row = []
+        if lead is not None and breach_gone(escalation, lead) is None:
+            row.append(_button("Напомнить", EscalationCb(a="rem", id=escalation.id)))
         if escalation.responsible_id is not None:  # a lead nobody held: no one to penalise
             row.append(_button("Взыскание", EscalationCb(a="pen", id=escalation.id)))
-        rows.append(row)
+        if row:
+            rows.append(row)
         rows.append([_button("Сменить ответственного", EscalationCb(a="rea", id=escalation.id))])
     if escalation.lead_id is not None:
         rows.append([_button("Карточка лида", LeadCb(a="opn", id=escalation.lead_id))])

@@ -36,7 +36,7 @@ async def team_button(
     elif callback_data.action == "on":
         target = await onboarding.reactivate_member(uow, member, callback_data.member_id)
         answer = f"{target.full_name}: доступ снова открыт"
-    elif callback_data.action == "ask":
+    elif callback_data.action in ("ask", "ask_on"):
         confirm = callback_data.member_id
     members = await onboarding.list_team(uow, member)
     await edit_text(

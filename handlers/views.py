@@ -229,6 +229,25 @@ def team_text(actor: Member, members: list[Member]) -> str:
     return "\n".join(lines)
 
 
+def _switch_on_row(member: Member, confirm: int | None) -> list[InlineKeyboardButton]:
+    """Access back for a member switched off, in two presses as switching off is."""
+    assert member.id is not None
+    if member.id != confirm:
+        data = TeamCb(action="ask_on", member_id=member.id).pack()
+        return [
+            InlineKeyboardButton(text=f"✅ Включить {member.full_name}"[:64], callback_data=data)
+        ]
+    return [
+        InlineKeyboardButton(
+            text=f"Да, включить {member.full_name}"[:64],
+            callback_data=TeamCb(action="on", member_id=member.id).pack(),
+        ),
+        InlineKeyboardButton(
+            text="Отмена", callback_data=TeamCb(action="keep", member_id=member.id).pack()
+        ),
+    ]
+
+
 def team_keyboard(
     actor: Member, members: list[Member], confirm: int | None = None
 ) -> InlineKeyboardMarkup:
@@ -239,14 +258,7 @@ def team_keyboard(
         if member.role is Role.ADMIN and actor.role is not Role.ADMIN:
             continue
         if not member.active:
-            rows.append(
-                [
-                    InlineKeyboardButton(
-                        text=f"✅ Включить {member.full_name}"[:64],
-                        callback_data=TeamCb(action="on", member_id=member.id).pack(),
-                    )
-                ]
-            )
+            rows.append(_switch_on_row(member, confirm))
         elif member.id == confirm:
             rows.append(
                 [

@@ -405,8 +405,8 @@ questions:
 async def test_going_back_keeps_the_answers_and_leads_on_to_what_is_left(
     running_bot: RunningBot, team: Team, fake: Any
 ) -> None:
-    """«Назад» then «Пропустить» keeps the answer looked at; «Изменить 1» on the summary
-    asks that question alone and comes back to the summary."""
+    """«Назад» shows the answer given and «Оставить» keeps it, a required one too;
+    «Изменить 1» on the summary asks that question alone and comes back to the summary."""
     await team.boss.user.send_file("checklist.yaml", THREE)
     assert (await team.boss.user.reply()).text.startswith("Чек-лист «Три вопроса» принят")
     lead_id = await new_assigned_lead(running_bot, team, team.anna)
@@ -414,8 +414,12 @@ async def test_going_back_keeps_the_answers_and_leads_on_to_what_is_left(
     await anna.press("Чек-лист", await card_of(anna, lead_id))
     await answer(anna, "Коробки")
     await answer(anna, "500")
-    assert "вопрос 2/3" in (await press(anna, "Назад")).text
-    assert "вопрос 3/3" in (await press(anna, "Пропустить")).text
+    back = await press(anna, "Назад")
+    assert "вопрос 2/3" in back.text and "Сейчас: 500" in back.text
+    required = await press(anna, "Назад")
+    assert "Сейчас: Коробки" in required.text
+    assert required.buttons() == ["Оставить", "Пауза", "Отмена"]
+    assert "вопрос 3/3" in (await press(anna, "Оставить")).text  # on to what is left
     assert (await lead_row(running_bot, lead_id)).checklist_answers == {
         "needs": "Коробки",
         "volume": 500,

@@ -229,7 +229,9 @@ async def test_supervisor_invites_and_deactivates(
 
     # Switched off by mistake: the supervisor gives the access back, and he works again.
     assert team.buttons() == ["✅ Включить Петров Пётр Петрович"]
-    answer = await boss.press("✅ Включить Петров Пётр Петрович", team)
+    await boss.press("✅ Включить Петров Пётр Петрович", team)
+    assert team.buttons() == ["Да, включить Петров Пётр Петрович", "Отмена"]
+    answer = await boss.press("Да, включить Петров Пётр Петрович", team)
     assert answer["text"] == "Петров Пётр Петрович: доступ снова открыт"
     assert team.buttons() == ["🚫 Отключить Петров Пётр Петрович"]
     assert (await worker.ask("Сделки")).text.startswith("Раздел «Сделки» скоро появится")

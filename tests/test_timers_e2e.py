@@ -136,6 +136,9 @@ async def test_no_reminder_for_a_breach_that_no_longer_stands(
         "text": "Лид уже в статусе «В работе»: напоминать не о чем.",
         "show_alert": True,
     }
+    # The card is drawn again as the lead is: nothing to remind of.
+    await fake.wait_for(lambda: card.buttons()[0] == "Взыскание")
+    assert card.buttons() == ["Взыскание", "Сменить ответственного", "Карточка лида"]
     await asyncio.sleep(SWEEPS)
     assert not texts(anna, "🔔")
     assert [row.resolved_at for row in await escalations(running_bot)] == [None]

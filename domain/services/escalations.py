@@ -79,7 +79,9 @@ async def remind(uow: UnitOfWork, actor: Member, escalation_id: int, now: dateti
     lead = await leads.load_lead(uow, _lead_of(escalation))
     if lead.responsible_id is None:
         raise StaleState("У лида нет ответственного: назначьте его.")
-    _require_breach(escalation, lead)
+    gone = breach_gone(escalation, lead)
+    if gone is not None:
+        raise StaleState(gone)
     await _resolve(uow, actor, escalation, f"{actor.full_name} напомнил ответственному", now)
     await leads.tell(
         uow,
@@ -93,17 +95,18 @@ async def remind(uow: UnitOfWork, actor: Member, escalation_id: int, now: dateti
     await uow.commit()
 
 
-def _require_breach(escalation: Escalation, lead: Lead) -> None:
-    """A reminder only while the breach stands: not for a lead its manager has since taken
-    into work (R2.15), closed, or handed to another. A penalty stays possible. A lead that
-    had nobody at its breach (R2.2) is reminded to whoever holds it now."""
+def breach_gone(escalation: Escalation, lead: Lead) -> str | None:
+    """Why there is nothing to remind of any more, if so: the lead was since taken into work
+    (R2.15), closed, or handed to another manager. A lead that had nobody at its breach
+    (R2.2) is reminded to whoever holds it now. A penalty stays possible either way."""
     held = escalation.responsible_id
     if held is not None and lead.responsible_id != held:
-        raise StaleState("У лида уже другой ответственный: напоминать некому.")
+        return "Лид уже передан другому ответственному: напоминать не о чем."
     if lead.status.is_final or (
         escalation.rule is Rule.CONTACT and lead.status is not LeadStatus.ASSIGNED
     ):
-        raise StaleState(f"Лид уже в статусе «{lead.status.label}»: напоминать не о чем.")
+        return f"Лид уже в статусе «{lead.status.label}»: напоминать не о чем."
+    return None
 
 
 async def _remind_pool(

@@ -198,9 +198,9 @@ async def _switch(uow: UnitOfWork, actor: Member, member_id: int, *, active: boo
         raise NotFound("Сотрудник не найден.")
     require(actor, Action.MANAGE_TEAM, department_id=target.department_id)
     if target.id == actor.id:
-        raise NotAllowed("Свой доступ не меняют.")
+        raise NotAllowed("Нельзя отключить самого себя.")  # and a member switched off is out
     if target.role is Role.ADMIN and actor.role is not Role.ADMIN:
-        raise NotAllowed("Доступ администратора меняет только администратор.")
+        raise NotAllowed("Доступ администратора включает и отключает только администратор.")
     if target.active is active:
         return target
     target.active = active

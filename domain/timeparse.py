@@ -25,6 +25,8 @@ def parse_local_datetime(raw: str, now: datetime, zone: ZoneInfo) -> datetime:
         raise InvalidInput("when", f"Не понял дату и время. {EXAMPLE}")
     if _a_date_alone(match):
         typed = raw.strip()
+        if int(match["hour"]) > 23:  # only a date
+            raise InvalidInput("when", f"«{typed}» — это дата? Напишите и время: {typed} 10:00.")
         raise InvalidInput(
             "when",
             f"«{typed}» — дата или время? Напишите дату со временем ({typed} 10:00) "

@@ -51,6 +51,9 @@ def _b(text: str, a: str, lead_id: int, i: int = 0, v: int = 0) -> InlineKeyboar
     )
 
 
+NOW_SHOWN = 300  # characters of the answer given before, shown under its question
+
+
 def question_view(
     step: walk.Step, selected: list[int], zone: ZoneInfo
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -65,6 +68,8 @@ def question_view(
     met = question.key in step.lead.checklist_answers  # answered or skipped before
     if met:
         given = answer_text(question, step.lead.checklist_answers[question.key], zone)
+        if len(given) > NOW_SHOWN:  # a comment may be 4000 long: the question must fit
+            given = given[: NOW_SHOWN - 1] + "…"
         text += f"\nСейчас: {escape(given)}"
     rows: list[list[InlineKeyboardButton]] = []
     labels = question.choice_labels

@@ -36,9 +36,15 @@ async def team_button(
     elif callback_data.action == "on":
         target = await onboarding.reactivate_member(uow, member, callback_data.member_id)
         answer = f"{target.full_name}: доступ снова открыт"
-    elif callback_data.action in ("ask", "ask_on"):
-        confirm = callback_data.member_id
     members = await onboarding.list_team(uow, member)
+    if callback_data.action in ("ask", "ask_on"):
+        target = next((m for m in members if m.id == callback_data.member_id), None)
+        # A press on an old copy of the list: switched off or on meanwhile, it is not asked
+        # the other way round.
+        if target is not None and target.active is (callback_data.action == "ask"):
+            confirm = callback_data.member_id
+        else:
+            answer = "Уже сделано: список обновлён."
     await edit_text(
         query,
         views.team_text(member, members),

@@ -311,3 +311,15 @@ async def test_converting_onto_a_client_finds_its_person_by_contact_and_name(wor
 def test_a_pool_of_many_leads_is_listed_in_short() -> None:
     assert escalations.lead_numbers([3, 5]) == "#3, #5"
     assert escalations.lead_numbers(list(range(1, 1001))).endswith("#49, #50 и ещё 950")
+
+
+def test_a_long_answer_met_before_still_fits_its_question() -> None:
+    question = Question("comment", "К" * 500, Kind.TEXT, field="comment")
+    lead = Lead(
+        title="Лид", source=LeadSource.WEB, department_id=1, created_at=NOW,
+        status_changed_at=NOW, id=1, checklist_answers={"comment": "я" * 4000},
+    )  # fmt: skip
+    step = Step(lead, Checklist("Ч", (question,)), 0)
+    text, keyboard = checklist_views.question_view(step, [], ZoneInfo("Europe/Moscow"))
+    assert utf16_length(plain_text(text, "HTML")) < 1000
+    assert keyboard.inline_keyboard[-1][0].text == "Оставить"

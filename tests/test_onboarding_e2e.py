@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from domain.model import Member, Role
-from handlers.callbacks import ProfileCb
+from handlers.callbacks import ProfileCb, TeamCb
 from handlers.middlewares import REFUSE_INACTIVE
 from tests.fake_telegram import TelegramUser
 from tests.support import RunningBot
@@ -227,6 +227,10 @@ async def test_supervisor_invites_and_deactivates(
     rows = await members(running_bot)
     assert [row.active for row in rows if row.telegram_id == worker.id] == [False]
 
+    # «Отключить» pressed on an old copy of the list is not turned into «Да, включить».
+    worker_id = next(row.id for row in rows if row.telegram_id == worker.id)
+    stale = TeamCb(action="ask", member_id=worker_id).pack()
+    assert (await boss.press_data(stale, team))["text"] == "Уже сделано: список обновлён."
     # Switched off by mistake: the supervisor gives the access back, and he works again.
     assert team.buttons() == ["✅ Включить Петров Пётр Петрович"]
     await boss.press("✅ Включить Петров Пётр Петрович", team)

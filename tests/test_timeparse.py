@@ -47,6 +47,7 @@ def test_typed_moments(now: datetime, typed: str, local: str) -> None:
         (MARCH, "14.03 10:00", "Это время уже прошло"),  # yesterday: a slip, not next year
         (DECEMBER, "31.12.9999 23:59", "Это больше чем через десять лет"),
         (DECEMBER, "15.12", r"«15.12» — дата или время\? .* \(15.12 10:00\) .* \(15:12\)"),
+        (DECEMBER, "25.12", r"«25.12» — это дата\? Напишите и время: 25.12 10:00"),
     ],
 )
 def test_refused_with_the_reason(now: datetime, typed: str, reason: str) -> None:

@@ -77,8 +77,6 @@ async def remind(uow: UnitOfWork, actor: Member, escalation_id: int, now: dateti
         await _remind_pool(uow, actor, escalation, now)
         return
     lead = await leads.load_lead(uow, _lead_of(escalation))
-    if lead.responsible_id is None:
-        raise StaleState("У лида нет ответственного: назначьте его.")
     gone = breach_gone(escalation, lead)
     if gone is not None:
         raise StaleState(gone)
@@ -100,6 +98,8 @@ def breach_gone(escalation: Escalation, lead: Lead) -> str | None:
     (R2.15), closed, or handed to another manager. A lead that had nobody at its breach
     (R2.2) is reminded to whoever holds it now. A penalty stays possible either way."""
     held = escalation.responsible_id
+    if lead.responsible_id is None:
+        return "У лида нет ответственного: назначьте его."
     if held is not None and lead.responsible_id != held:
         return "Лид уже передан другому ответственному: напоминать не о чем."
     if lead.status.is_final or (

@@ -29,7 +29,7 @@ from handlers.answers import answering
 from handlers.callbacks import Num
 from handlers.filters import HasText, IsMember
 from handlers.lead_callbacks import LeadCb
-from handlers.lead_views import counted, visible_length
+from handlers.lead_views import clipped, counted, visible_length
 from handlers.replies import edit_markup, message_of
 from handlers.states import ChecklistForm
 
@@ -51,7 +51,7 @@ def _b(text: str, a: str, lead_id: int, i: int = 0, v: int = 0) -> InlineKeyboar
     )
 
 
-NOW_SHOWN = 300  # characters of the answer given before, shown under its question
+NOW_SHOWN = 300  # UTF-16 units of the answer given before, shown under its question
 
 
 def question_view(
@@ -68,9 +68,8 @@ def question_view(
     met = question.key in step.lead.checklist_answers  # answered or skipped before
     if met:
         given = answer_text(question, step.lead.checklist_answers[question.key], zone)
-        if len(given) > NOW_SHOWN:  # a comment may be 4000 long: the question must fit
-            given = given[: NOW_SHOWN - 1] + "…"
-        text += f"\nСейчас: {escape(given)}"
+        # A comment may be 4000 long: the question must fit.
+        text += f"\nСейчас: {escape(clipped(given, NOW_SHOWN))}"
     rows: list[list[InlineKeyboardButton]] = []
     labels = question.choice_labels
     if question.kind is Kind.MULTI:

@@ -103,10 +103,14 @@ async def _next(message: Message, state: FSMContext, index: int) -> None:
     )
 
 
-async def _unreachable(message: Message, state: FSMContext) -> bool:
-    """No name, phone or e-mail so far: back to the contact question, the answers kept."""
+async def _form_values(state: FSMContext) -> dict[LeadField, str]:
     fields = (await state.get_data()).get("fields", {})
-    problem = reachability_error({LeadField(k): v for k, v in fields.items()})
+    return {LeadField(k): v for k, v in fields.items()}
+
+
+async def _unreachable(message: Message, state: FSMContext, values: dict[LeadField, str]) -> bool:
+    """No name, phone or e-mail so far: back to the contact question, the answers kept."""
+    problem = reachability_error(values)
     if problem is None:
         return False
     await state.set_state(STEPS[CONTACT_STEP][0])
@@ -152,7 +156,9 @@ async def form_button(
     if callback_data.a == "skip":
         index = _index(raw_state)
         await query.message.edit_reply_markup(reply_markup=None)
-        if STEPS[index][1] is LeadField.EMAIL and await _unreachable(query.message, state):
+        if STEPS[index][1] is LeadField.EMAIL and await _unreachable(
+            query.message, state, await _form_values(state)
+        ):
             await query.answer()
             return
         await _next(query.message, state, index)
@@ -160,12 +166,11 @@ async def form_button(
         return
     if raw_state != NewLeadForm.confirm.state:
         raise InvalidInput("form", "Эта анкета уже закрыта.")
-    if await _unreachable(query.message, state):
+    values = await _form_values(state)
+    if await _unreachable(query.message, state, values):
         await query.message.edit_reply_markup(reply_markup=None)
         await query.answer()
         return
-    fields = (await state.get_data()).get("fields", {})
-    values = {LeadField(k): v for k, v in fields.items()}
     department_id = member.department_id or await leads.intake_department(
         uow, settings.intake_department
     )

@@ -151,7 +151,7 @@ def visible_length(html: str) -> int:
     return len(unescape(_TAG.sub("", html)).encode("utf-16-le")) // 2
 
 
-def _clipped(text: str, room: int) -> str:
+def clipped(text: str, room: int) -> str:
     """`text` in at most `room` UTF-16 units, with an ellipsis when cut."""
     if len(text.encode("utf-16-le")) // 2 <= room:
         return text
@@ -177,7 +177,7 @@ def _fitted(lines: list[str], comment: str | None) -> str:
     elif comment:
         room = CARD_LIMIT - visible_length("\n".join(lines)) - len(COMMENT_LABEL) - 1
         if room > 1:
-            lines.append(f"{COMMENT_LABEL}{escape(_clipped(comment, room))}")
+            lines.append(f"{COMMENT_LABEL}{escape(clipped(comment, room))}")
     return "\n".join(lines)
 
 
@@ -374,17 +374,13 @@ def _event_title(event: LeadEvent, questions: dict[str, str]) -> str:
             return f"{what} «{event.field_name}»"
     if event.kind == "checklist" and event.field_name:
         question = questions.get(event.field_name, event.field_name)
-        return f"{what} «{escape(_cut(question, 60))}»"
+        return f"{what} «{escape(clipped(question, 60))}»"
     return what
 
 
 def _one_line(value: str) -> str:
     """A value in a history entry: a comment's lines folded, cut to 80 characters."""
-    return escape(_cut(" ".join(value.split()), 80))
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return escape(clipped(" ".join(value.split()), 80))
 
 
 def history_text(history: HistoryPage, names: dict[int, str], zone: ZoneInfo) -> str:

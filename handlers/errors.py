@@ -3,15 +3,40 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
+from typing import Any
 
 from aiogram import Router
-from aiogram.types import ErrorEvent
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import CallbackQuery, ErrorEvent
 
-from domain.errors import DomainError
+from domain.errors import DomainError, StaleState
+from handlers.replies import message_of
 
 log = logging.getLogger(__name__)
 
 UNEXPECTED = "Что-то пошло не так, и действие не выполнено. Попробуйте ещё раз через минуту."
+STALE_BUTTON = "Эта кнопка устарела: откройте раздел заново."
+
+
+def require_offered(query: CallbackQuery) -> None:
+    """The button pressed is on its message as Telegram shows it now (the callback carries the
+    message's current keyboard); a press replayed from an earlier version of the message, or
+    data no button carries, is refused as stale and changes nothing."""
+    markup = message_of(query).reply_markup
+    rows = markup.inline_keyboard if markup is not None else []
+    if not any(button.callback_data == query.data for row in rows for button in row):
+        raise StaleState(STALE_BUTTON)
+
+
+async def after_commit(call: Awaitable[Any]) -> None:
+    """Telegram told of a change already committed. Its refusal (the message is not modified,
+    can't be edited, the query is too old) does not undo the change: it is logged, and the
+    member is not told that the action failed."""
+    try:
+        await call
+    except TelegramAPIError as error:
+        log.warning("a committed change was not shown: %s", error)
 
 
 async def on_error(event: ErrorEvent) -> bool:

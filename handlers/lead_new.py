@@ -25,9 +25,10 @@ from domain.lead_fields import LeadField, clean_field, reachability_error
 from domain.model import LeadSource, Member
 from domain.ports import Clock, UnitOfWork
 from domain.services import leads
+from handlers.errors import STALE_BUTTON, after_commit
 from handlers.filters import HasText, IsMember
 from handlers.lead_callbacks import DraftCb, FormCb
-from handlers.replies import edit_markup
+from handlers.replies import edit_markup, message_of
 from handlers.states import NewLeadForm
 
 # The conversation: state, the field it fills, the question, whether it may be skipped.
@@ -134,6 +135,9 @@ async def form_answer(message: Message, state: FSMContext, raw_state: str | None
     await _next(message, state, index)
 
 
+FORM_ACTIONS = frozenset({"skip", "save", "cancel"})  # what the form's buttons offer
+
+
 async def form_button(
     query: CallbackQuery,
     callback_data: FormCb,
@@ -144,31 +148,33 @@ async def form_button(
     clock: Clock,
     settings: Settings,
 ) -> None:
-    assert isinstance(query.message, Message)
+    message = message_of(query)
+    if callback_data.a not in FORM_ACTIONS:  # no button of the form sends it
+        raise StaleState(STALE_BUTTON)
     if raw_state not in FORM_STATES:  # a button of a form already done with, or forged
         raise InvalidInput("form", "Эта анкета уже закрыта.")
     if callback_data.a == "cancel":
         await state.clear()
-        await query.message.edit_reply_markup(reply_markup=None)
-        await query.message.answer("Новый лид отменён.")
-        await query.answer()
+        await after_commit(message.edit_reply_markup(reply_markup=None))
+        await after_commit(message.answer("Новый лид отменён."))
+        await after_commit(query.answer())
         return
     if callback_data.a == "skip":
         index = _index(raw_state)
-        await query.message.edit_reply_markup(reply_markup=None)
+        await edit_markup(query, None)
         if STEPS[index][1] is LeadField.EMAIL and await _unreachable(
-            query.message, state, await _form_values(state)
+            message, state, await _form_values(state)
         ):
             await query.answer()
             return
-        await _next(query.message, state, index)
+        await _next(message, state, index)
         await query.answer("Пропущено")
         return
     if raw_state != NewLeadForm.confirm.state:
         raise InvalidInput("form", "Эта анкета уже закрыта.")
     values = await _form_values(state)
-    if await _unreachable(query.message, state, values):
-        await query.message.edit_reply_markup(reply_markup=None)
+    if await _unreachable(message, state, values):
+        await edit_markup(query, None)
         await query.answer()
         return
     department_id = member.department_id or await leads.intake_department(
@@ -183,9 +189,10 @@ async def form_button(
         now=clock.now(),
     )
     await state.clear()
-    await query.message.edit_reply_markup(reply_markup=None)
-    await query.message.answer(f"Лид #{intake.lead.id} создан. Карточка — ниже.")
-    await query.answer("Лид создан")
+    # The lead is committed: whatever Telegram refuses from here, it is reported as created.
+    await after_commit(message.edit_reply_markup(reply_markup=None))
+    await after_commit(message.answer(f"Лид #{intake.lead.id} создан. Карточка — ниже."))
+    await after_commit(query.answer("Лид создан"))
 
 
 def _draft_fields(message: Message) -> dict[str, str]:
@@ -246,6 +253,9 @@ async def forwarded(message: Message, member: Member, uow: UnitOfWork, clock: Cl
     )
 
 
+DRAFT_ACTIONS = frozenset({"ok", "no"})  # what a draft's buttons offer
+
+
 async def draft_button(
     query: CallbackQuery,
     callback_data: DraftCb,
@@ -254,13 +264,15 @@ async def draft_button(
     clock: Clock,
     settings: Settings,
 ) -> None:
-    assert isinstance(query.message, Message)
+    message = message_of(query)
+    if callback_data.a not in DRAFT_ACTIONS:  # no button of a draft sends it
+        raise StaleState(STALE_BUTTON)
     if callback_data.a == "no":
         if await uow.drafts.take(callback_data.id, member.id or 0) is None:
             raise StaleState("Этого черновика уже нет.")
         await uow.commit()
-        await edit_markup(query, None)
-        await query.answer("Черновик удалён")
+        await after_commit(message.edit_reply_markup(reply_markup=None))
+        await after_commit(query.answer("Черновик удалён"))
         return
     department_id = member.department_id or await leads.intake_department(
         uow, settings.intake_department
@@ -268,8 +280,9 @@ async def draft_button(
     intake = await leads.create_from_draft(
         uow, member, callback_data.id, department_id, clock.now()
     )
-    await query.message.edit_reply_markup(reply_markup=None)
-    await query.answer(f"Лид #{intake.lead.id} создан")
+    # The lead is committed: whatever Telegram refuses from here, it is reported as created.
+    await after_commit(message.edit_reply_markup(reply_markup=None))
+    await after_commit(query.answer(f"Лид #{intake.lead.id} создан"))
 
 
 class IsForwardOrContact(Filter):

@@ -151,6 +151,7 @@ class FailureRule:
     remaining: int | None  # None: until the time runs out
     retry_after: int | None = None
     chat_id: int | None = None  # None: every chat
+    description: str | None = None  # None: "injected <status>"
 
 
 @dataclass
@@ -238,8 +239,10 @@ class FakeTelegram:
         seconds: float = 3600,
         retry_after: int | None = None,
         chat_id: int | None = None,
+        description: str | None = None,
     ) -> None:
-        """Answer `status` to `method` (or to all) `times` times, or for `seconds`."""
+        """Answer `status` to `method` (or to all) `times` times, or for `seconds`; with
+        `description`, in Telegram's words (e.g. "Bad Request: message can't be edited")."""
         self._failures.append(
             FailureRule(
                 method and method.lower(),
@@ -248,6 +251,7 @@ class FakeTelegram:
                 times,
                 retry_after,
                 chat_id,
+                description,
             )
         )
 
@@ -433,7 +437,7 @@ class FakeTelegram:
             body: dict[str, Any] = {
                 "ok": False,
                 "error_code": rule.status,
-                "description": f"injected {rule.status}",
+                "description": rule.description or f"injected {rule.status}",
             }
             if rule.retry_after is not None:
                 body["parameters"] = {"retry_after": rule.retry_after}

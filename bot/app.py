@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 import time
 from dataclasses import dataclass
 
@@ -29,6 +31,7 @@ from handlers.middlewares import UnitOfWorkMiddleware
 from scheduler.sweep import TimerSweep, schedule_sweep
 from storage.engine import create_engine, create_session_factory
 from storage.fsm import SqlStorage
+from storage.leadership import leadership_for
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -47,20 +50,47 @@ class App:
     http: HttpServer
     sweep: TimerSweep
 
-    async def start_polling(self, *, handle_signals: bool = True) -> None:
-        """Long polling until SIGINT/SIGTERM (or `stop_polling`); cleans up on the way out."""
+    _stop: asyncio.Event | None = None
+
+    async def serve(self, *, handle_signals: bool = True) -> None:
+        """Serve until SIGINT/SIGTERM (or `stop`), as UPDATES_MODE says; cleans up after."""
         try:
             warm_up()
-            await self.bot.delete_webhook(drop_pending_updates=False)
-            await self.dispatcher.start_polling(
-                self.bot, handle_signals=handle_signals, close_bot_session=True
-            )
+            if self.settings.updates_mode == "polling":
+                await self.bot.delete_webhook(drop_pending_updates=False)
+                await self.dispatcher.start_polling(
+                    self.bot, handle_signals=handle_signals, close_bot_session=True
+                )
+            else:
+                await self._serve_without_updates(handle_signals)
         finally:
             await self.bot.session.close()  # closed already unless start-up failed
             await self.engine.dispose()
 
-    async def stop_polling(self) -> None:
-        await self.dispatcher.stop_polling()
+    async def _serve_without_updates(self, handle_signals: bool) -> None:
+        """UPDATES_MODE=none: intake, timers and a standby sender, and no getUpdates, which
+        Telegram allows one process of a bot at a time. Starts and stops as polling does."""
+        self._stop = asyncio.Event()
+        if handle_signals:
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, self._stop.set)
+        workflow = {"dispatcher": self.dispatcher, "bots": [self.bot]}
+        workflow.update(self.dispatcher.workflow_data)
+        await self.dispatcher.emit_startup(bot=self.bot, **workflow)
+        try:
+            await self._stop.wait()
+        finally:
+            try:
+                await self.dispatcher.emit_shutdown(bot=self.bot, **workflow)
+            finally:
+                await self.bot.session.close()
+
+    async def stop(self) -> None:
+        if self.settings.updates_mode == "polling":
+            await self.dispatcher.stop_polling()
+        elif self._stop is not None:
+            self._stop.set()
 
 
 def _session(settings: Settings) -> AiohttpSession:
@@ -95,12 +125,14 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
         uow_factory,
         bot,
         settings.zone,
+        leadership_for(engine, settings.database_url, "outbox-sender"),
         rate=settings.telegram_rate_per_second,
         chat_interval=settings.telegram_chat_interval_seconds,
         rules_clock=clock,
     )
     sweep = TimerSweep(uow_factory, clock)
     uow_factory.on_outbox_commit = outbox.wake
+    uow_factory.on_timers_commit = sweep.planned
     http = HttpServer(
         build_http_app(uow_factory, clock, settings), settings.http_host, settings.http_port
     )

@@ -13,7 +13,8 @@ from bot.settings import SettingsError, load_settings
 DESCRIPTION = """Telegram sales CRM bot.
 
 commands:
-  run      apply pending database migrations, then serve Telegram (long polling)
+  run      apply pending database migrations, then serve Telegram (long polling;
+           with UPDATES_MODE=none only the intake, the timers and the outbox)
            until SIGINT or SIGTERM
   migrate  upgrade the database (DATABASE_URL) to the latest schema and exit
 
@@ -39,10 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"crmbot: {error}", file=sys.stderr)
         return 2
 
-    from bot.logs import configure_logging
+    from bot.logs import configure_logging, secrets_of
 
     secret = settings.bot_token.get_secret_value() if settings.bot_token else ""
-    configure_logging(settings.log_level, secret)
+    configure_logging(settings.log_level, secrets_of(settings))
     if args.command == "migrate":
         return _migrate(settings.database_url)
     migrated = _migrate_in_a_child()
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = build_app(settings)
     try:
-        asyncio.run(app.start_polling())
+        asyncio.run(app.serve())
     except TelegramUnauthorizedError:
         print(
             "crmbot: Telegram refused BOT_TOKEN (401 Unauthorized): check the token "

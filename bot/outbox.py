@@ -8,9 +8,10 @@
   5xx: the row is retried with backoff. 403: the member blocked the bot; he is flagged, his
   supervisors are told, and his messages are dropped until he writes again.
 - A card is rendered from the lead as it is at delivery time, and edited in place.
-- One process sends at a time: the sender holds a lease in the database and renews it; the
-  senders of other processes stand by and take over when it is released or runs out. So the
-  pacing holds for the whole bot, however many processes run.
+- One process sends at a time: the sender holds a lock that dies with its process
+  (storage/leadership.py); the senders of other processes stand by and take over within a
+  second or so of its release or death. So the pacing holds for the whole bot, however many
+  processes run. Rows a dead sender had claimed are free for the next at once.
 """
 
 from __future__ import annotations
@@ -18,10 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import time
-import uuid
 from collections import deque
 from datetime import datetime, timedelta
 from html import escape
@@ -41,10 +39,10 @@ from aiogram.types import InlineKeyboardMarkup
 from domain.model import Notification, NotificationKind
 from domain.ports import Clock, SystemClock
 from domain.services.cards import card_context
-from domain.services.timers import card_settled, supervisors_of
+from domain.services.timers import card_handed, card_not_handed, supervisors_of
 from handlers import escalation_views, lead_views
 from handlers.lead_callbacks import LeadCb
-from storage.leases import Leases
+from storage.leadership import Leadership
 from storage.outbox_store import FLOOD_WAIT, Head, OutboxStore, Pending
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 
@@ -55,10 +53,7 @@ BATCH = 100
 MAX_BACKOFF_SECONDS = 300
 MAX_ATTEMPTS_ON_BUG = 5
 RATE_WINDOW = 1.05  # seconds: a margin over Telegram's one second
-LEASE = "outbox-sender"
-LEASE_TERM = timedelta(seconds=20)
-LEASE_CHECK_SECONDS = 2.0  # the holder renews, a standby looks, this often
-LEASE_SAFE_SECONDS = LEASE_TERM.total_seconds() - 5
+LEADERSHIP_CHECK_SECONDS = 1.0  # the holder checks it still holds, a standby asks, this often
 
 
 class MemberBlocked(Exception):
@@ -71,6 +66,7 @@ class OutboxSender:
         uow_factory: SqlUnitOfWorkFactory,
         bot: Bot,
         zone: ZoneInfo,
+        leadership: Leadership,
         *,
         rate: float = 30.0,
         chat_interval: float = 1.0,
@@ -94,43 +90,49 @@ class OutboxSender:
         self._stopping = False
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._lease_task: asyncio.Task[None] | None = None
-        self._holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._lease_valid_until = 0.0  # monotonic
+        self._leadership = leadership
+        self._leadership_task: asyncio.Task[None] | None = None
+        self._leading = False
         self.delivered = 0
 
     def wake(self) -> None:
         self._wake.set()
 
     def start(self) -> None:
-        self._lease_task = asyncio.create_task(self._keep_lease(), name="outbox-lease")
+        self._leadership_task = asyncio.create_task(self._keep_leadership(), name="outbox-lead")
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
-    async def _keep_lease(self) -> None:
-        """Hold the sending lease, or stand by for it; apart from the sending loop, so a
-        long wait there (a 429 pause) does not let the lease run out."""
+    async def _keep_leadership(self) -> None:
+        """Hold the sending lock, or stand by for it; apart from the sending loop, so a long
+        wait there (a 429 pause) does not keep a standby from noticing."""
         while not self._stopping:
-            asked = time.monotonic()
-            was = self.leading
+            was = self._leading
             try:
-                async with self._uow_factory() as uow:
-                    held = await Leases(uow.session).take(
-                        LEASE, self._holder, self._clock.now(), LEASE_TERM
-                    )
-                    if held and not was:
-                        self._inherit_flood_wait(await OutboxStore(uow.session).flood_wait_until())
-                    await uow.commit()
+                held = await self._leadership.hold()
+                if held and not was:
+                    await self._take_over()
             except Exception:
-                log.exception("outbox: the lease could not be checked")
+                log.exception("outbox: the sending lock could not be checked")
                 held = False
-            # Counted from the moment it was asked for, less a margin for clock skew: this
-            # process stops sending before any other may take over, even if renewing stalls.
-            self._lease_valid_until = asked + LEASE_SAFE_SECONDS if held else 0.0
+            self._leading = held
             if held != was:
                 log.info("outbox: %s", "this process sends" if held else "standing by")
                 self._wake.set()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), LEASE_CHECK_SECONDS)
+                await asyncio.wait_for(self._stop.wait(), LEADERSHIP_CHECK_SECONDS)
+
+    async def _take_over(self) -> None:
+        """The lock is ours, so no other sender lives: the rows a dead one had claimed are
+        free now (the one it was sending may go twice: Telegram has no idempotency key), and
+        a 429 pause it was in goes on here."""
+        async with self._uow_factory() as uow:
+            store = OutboxStore(uow.session)
+            freed = await store.release_claims()
+            until = await store.flood_wait_until()
+            await uow.commit()
+        if freed:
+            log.info("outbox: %s message(s) a stopped sender had claimed are free again", freed)
+        self._inherit_flood_wait(until)
 
     def _inherit_flood_wait(self, until: datetime | None) -> None:
         """Taking over: a 429 pause the previous sender was in goes on here."""
@@ -151,27 +153,23 @@ class OutboxSender:
         self._wake.set()
         # Both loops end by themselves; cancelling one in the middle of a statement could
         # leave its connection unusable (asyncpg), so that is only the last resort.
-        waiting = [task for task in (self._task, self._lease_task) if task is not None]
+        waiting = [task for task in (self._task, self._leadership_task) if task is not None]
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(asyncio.gather(*waiting)), grace)
         for task in waiting:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self._release_lease()
+        self._leading = False
+        try:
+            await self._leadership.release()
+        except Exception:
+            log.exception("outbox: the sending lock could not be released")
 
     @property
     def leading(self) -> bool:
-        """Whether this process holds the sending lease now."""
-        return time.monotonic() < self._lease_valid_until
-
-    async def _release_lease(self) -> None:
-        """Only this holder's row is touched: safe to call whether it holds it or not."""
-        self._lease_valid_until = 0.0
-        with contextlib.suppress(Exception):
-            async with self._uow_factory() as uow:
-                await Leases(uow.session).release(LEASE, self._holder, self._clock.now())
-                await uow.commit()
+        """Whether this process holds the sending lock now."""
+        return self._leading
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -180,7 +178,7 @@ class OutboxSender:
             self._wake.clear()
             try:
                 if not self.leading:
-                    pause = LEASE_CHECK_SECONDS  # another process sends; woken on taking over
+                    pause = LEADERSHIP_CHECK_SECONDS  # another process sends; woken on taking over
                 else:
                     handled, pause = await self._round()
                     if handled:
@@ -248,6 +246,15 @@ class OutboxSender:
             await uow.commit()
             if pending is None:
                 return False  # another sender has it
+            # R2.15: the responsible's clock starts as his card is handed to Telegram, written
+            # before the call, so a crash that loses Telegram's answer cannot move it. A
+            # transaction of its own, which writes the lead before its timers, as use cases do.
+            handed = False
+            if pending.kind is NotificationKind.CARD and pending.fresh:
+                handed = await card_handed(
+                    uow, pending.lead_id or 0, pending.member_id, self._rules_clock.now()
+                )
+                await uow.commit()
             self._chat_ready[pending.member_id] = time.monotonic() + self._chat_interval
             settled = True  # done with: delivered, or it never will be
             try:
@@ -284,8 +291,10 @@ class OutboxSender:
             else:
                 await store.sent(row_id, self._clock.now())
                 self.delivered += 1
-            if settled and pending.kind is NotificationKind.CARD and pending.fresh:
-                await card_settled(
+            if handed and not settled:
+                # Telegram did not take it and the row waits for another try: the clock
+                # starts again with that try, so the wait does not eat his minutes.
+                await card_not_handed(
                     uow, pending.lead_id or 0, pending.member_id, self._rules_clock.now()
                 )
             await uow.commit()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     )
     telegram_rate_per_second: float = Field(
         default=30, gt=0, description="messages a second to Telegram overall, like 30"
+    )
+    updates_mode: Literal["polling", "none"] = Field(
+        default="polling",
+        description="polling (this process long-polls Telegram; one per bot) or none (intake, "
+        "timers and a standby sender only)",
     )
     outbox_sender: bool = Field(
         default=True, description="true or false: whether this process may send the outbox"

@@ -219,6 +219,10 @@ class TimerRepository(Protocol):
         """Pending timers due by `now`, as (due_at, id) in that order, past `after`."""
         ...
 
+    async def next_due(self, after: datetime) -> datetime | None:
+        """When the earliest pending timer due after `after` is due."""
+        ...
+
     async def claim_due(self, department_id: int, kind: TimerKind, now: datetime) -> list[int]:
         """Mark fired every pending timer of the kind due by `now` in the department (those
         another transaction is claiming are left to it); their ids."""

@@ -1,4 +1,9 @@
-"""The wake-up job: APScheduler only wakes the process; the timer rows decide what fires."""
+"""The wake-up job: APScheduler only wakes the process; the timer rows decide what fires.
+
+Besides the periodic sweep (the safety net), the process sets an alarm for its earliest due
+timer, set again after every sweep and whenever a transaction plans an earlier one, so a
+deadline fires within a moment of its time, not at the next sweep.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 BATCH = 200
+ALARM_MARGIN = 0.02  # seconds past the due time: the timer is due when the sweep looks
 
 
 class TimerSweep:
@@ -24,21 +30,65 @@ class TimerSweep:
         self._idle = asyncio.Event()
         self._idle.set()
         self._stopping = False
+        self._running = asyncio.Lock()  # one sweep at a time in this process
+        self._alarm: asyncio.TimerHandle | None = None
+        self._alarm_at: datetime | None = None
+        self._rung: set[asyncio.Task[int]] = set()
+
+    def planned(self, due: datetime) -> None:
+        """A committed transaction planned a timer due at `due`: wake then, if that is
+        earlier than the alarm set. Called on the loop, from the unit of work."""
+        if self._alarm_at is None or due < self._alarm_at:
+            self._set_alarm(due)
+
+    def _set_alarm(self, due: datetime | None) -> None:
+        if self._alarm is not None:
+            self._alarm.cancel()
+        self._alarm, self._alarm_at = None, due
+        if due is None or self._stopping:
+            return
+        delay = max(0.0, (due - self._clock.now()).total_seconds()) + ALARM_MARGIN
+        self._alarm = asyncio.get_running_loop().call_later(delay, self._ring)
+
+    def _ring(self) -> None:
+        self._alarm, self._alarm_at = None, None
+        if self._stopping:
+            return
+        task = asyncio.create_task(self.run(), name="timer-alarm")
+        self._rung.add(task)  # held until done: the loop keeps only weak references
+        task.add_done_callback(self._rung.discard)
 
     async def stop(self, grace: float) -> None:
         """On shutdown: a running sweep finishes the timer it is firing, fires no more (they
         stay due for the next start), and is waited for up to `grace` seconds."""
         self._stopping = True
+        self._set_alarm(None)
         await asyncio.sleep(0)  # a run the scheduler has just submitted starts first
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._idle.wait(), grace)
 
     async def run(self) -> int:
-        self._idle.clear()
-        try:
-            return await self._run()
-        finally:
-            self._idle.set()
+        async with self._running:
+            self._idle.clear()
+            try:
+                fired = await self._run()
+                await self._arm()
+                return fired
+            except Exception:
+                log.exception("the timer sweep failed; the next one tries again")
+                return 0
+            finally:
+                self._idle.set()
+
+    async def _arm(self) -> None:
+        """Set the alarm for the earliest timer still pending (planned by any process)."""
+        if self._stopping:
+            return
+        async with self._uow_factory() as uow:
+            # Past due and still pending means failing or being fired elsewhere: the
+            # periodic sweep tries those again; the alarm is for what comes next.
+            due = await uow.timers.next_due(self._clock.now())
+        self._set_alarm(due)
 
     async def _run(self) -> int:
         """Fire every timer that is due, in batches, each tried once a run (a failing one

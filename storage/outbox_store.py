@@ -151,6 +151,17 @@ class OutboxStore:
             .values(claimed_until=None)
         )
 
+    async def release_claims(self) -> int:
+        """Free every claimed row: called by a sender that has just taken the sending lock,
+        when no other sender lives to hold one. How many were freed."""
+        result = await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.sent_at.is_(None), OutboxRow.claimed_until.is_not(None))
+            .values(claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     async def retry_at(self, row_id: int, when: datetime, error: str) -> None:
         await self._session.execute(
             update(OutboxRow)

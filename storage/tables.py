@@ -213,17 +213,6 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
 
 
-class LeaseRow(Base):
-    """Work only one process may do at a time (sending the outbox), held for a short term
-    and renewed by its holder; another process takes it over once the term runs out."""
-
-    __tablename__ = "leases"
-
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(100))
-    expires_at: Mapped[datetime]
-
-
 class LeadCardRow(Base):
     """Where a member's copy of a lead card is, so it is edited in place."""
 

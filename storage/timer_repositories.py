@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.checklist import Checklist
@@ -76,7 +77,14 @@ def _timer(row: Any) -> Timer:
 
 
 class SqlTimerRepository(SqlRepository):
+    def __init__(
+        self, session: AsyncSession, on_add: Callable[[datetime], None] = lambda due: None
+    ) -> None:
+        super().__init__(session)
+        self._on_add = on_add
+
     async def add(self, timer: Timer) -> Timer:
+        self._on_add(timer.due_at)
         row = TimerRow(
             kind=timer.kind.value,
             lead_id=timer.lead_id,
@@ -110,6 +118,11 @@ class SqlTimerRepository(SqlRepository):
             statement.order_by(TimerRow.due_at, TimerRow.id).limit(limit)
         )
         return [(due_at, timer_id) for due_at, timer_id in rows]
+
+    async def next_due(self, after: datetime) -> datetime | None:
+        return await self._session.scalar(
+            select(func.min(TimerRow.due_at)).where(*_PENDING, TimerRow.due_at > after)
+        )
 
     async def claim_due(self, department_id: int, kind: TimerKind, now: datetime) -> list[int]:
         due = await self._session.scalars(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -38,22 +39,33 @@ def _nothing() -> None:
     return None
 
 
+def _ignore(_due: datetime) -> None:
+    return None
+
+
 class SqlUnitOfWork:
     def __init__(
         self,
         session_factory: async_sessionmaker[AsyncSession],
         on_outbox_commit: Callable[[], None] = _nothing,
         sla_defaults: SlaDefaults = DEFAULT_SLA,
+        on_timers_commit: Callable[[datetime], None] = _ignore,
     ) -> None:
         self._session_factory = session_factory
         self._on_outbox_commit = on_outbox_commit
+        self._on_timers_commit = on_timers_commit
         self._sla_defaults = sla_defaults
         self._session: AsyncSession | None = None
         self._outbox_written = False
+        self._earliest_timer: datetime | None = None
         self.pressed_card: PressedCard | None = None
 
     def _mark_outbox(self) -> None:
         self._outbox_written = True
+
+    def _mark_timer(self, due: datetime) -> None:
+        if self._earliest_timer is None or due < self._earliest_timer:
+            self._earliest_timer = due
 
     async def __aenter__(self) -> Self:
         session = self._session = self._session_factory()
@@ -69,7 +81,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(session, self._mark_outbox)
         self.lead_cards = SqlLeadCardRepository(session)
         self.drafts = SqlDraftRepository(session)
-        self.timers = SqlTimerRepository(session)
+        self.timers = SqlTimerRepository(session, self._mark_timer)
         self.escalations = SqlEscalationRepository(session)
         self.penalties = SqlPenaltyRepository(session)
         self.sla = SqlSlaRepository(session, self._sla_defaults)
@@ -97,12 +109,16 @@ class SqlUnitOfWork:
         if self._outbox_written:
             self._outbox_written = False
             self._on_outbox_commit()
+        if self._earliest_timer is not None:
+            due, self._earliest_timer = self._earliest_timer, None
+            self._on_timers_commit(due)
 
     async def rollback(self) -> None:
         assert self._session is not None
         await self._session.rollback()
         self.outbox.discard()
         self._outbox_written = False
+        self._earliest_timer = None
 
 
 class SqlUnitOfWorkFactory:
@@ -116,7 +132,13 @@ class SqlUnitOfWorkFactory:
     ) -> None:
         self._session_factory = session_factory
         self.on_outbox_commit = on_outbox_commit
+        self.on_timers_commit: Callable[[datetime], None] = _ignore
         self.sla_defaults = sla_defaults
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._session_factory, self.on_outbox_commit, self.sla_defaults)
+        return SqlUnitOfWork(
+            self._session_factory,
+            self.on_outbox_commit,
+            self.sla_defaults,
+            self.on_timers_commit,
+        )

@@ -107,7 +107,7 @@ class RunningBot:
 
     async def stop(self) -> None:
         if not self.task.done():
-            await self.app.stop_polling()
+            await self.app.stop()
         await self.task
 
 
@@ -115,7 +115,7 @@ async def start_bot(settings: Settings, clock: FakeClock | None = None) -> Runni
     """The real app from the composition root, migrated, long-polling the fake."""
     app = build_app(settings, clock=clock)
     await upgrade_engine(app.engine)
-    task = asyncio.create_task(app.start_polling(handle_signals=False))
+    task = asyncio.create_task(app.serve(handle_signals=False))
     started = asyncio.Event()
 
     async def mark_started() -> None:

@@ -238,7 +238,7 @@ async def pressed(
 async def test_a_press_waits_for_the_lead_before_it_touches_its_timers(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
-    """The sender's `card_settled` writes the lead, then re-plans its timers. A press that
+    """The sender's `card_handed` writes the lead, then re-plans its timers. A press that
     cancelled the timers first and wrote the lead after would deadlock with it on PostgreSQL:
     every use case writes its lead first."""
     manager, lead_id = await assigned_lead(uow_factory)

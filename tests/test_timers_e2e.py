@@ -6,7 +6,7 @@ The rules' clock is a FakeClock moved by the tests; the sweep runs every 0.1 s o
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -203,26 +203,25 @@ async def test_reassignment_restarts_the_clock(
     assert [(row.responsible_id, row.lead_id) for row in rows] == [(team.boris.member_id, lead_id)]
 
 
-async def test_the_clock_starts_when_the_card_reaches_the_manager(
+async def test_the_clock_starts_when_telegram_takes_the_card(
     running_bot: RunningBot, team: Team, fake: Any, clock: Any
 ) -> None:
-    """R2.15 counts from the notification: a card held up on its way (Telegram down, a 429)
-    eats none of the manager's minutes."""
+    """R2.15 counts from the card's hand-off to Telegram: a card Telegram did not take
+    (down, a 429) and that is sent again later eats none of the manager's minutes."""
     anna, boss = team.anna.user, team.boss.user
     _, body = await post_lead(
         running_bot, {"source": "WEB", "name": "Иван", "phone": "+79121112233"}
     )
     lead_id = body["id"]
-    held = fake.hold("sendMessage", anna.id)
+    fake.fail(502, method="sendMessage", chat_id=anna.id, times=1)
     await assign(team, lead_id, team.office, team.anna)  # 09:00
-    await fake.wait_for(lambda: held.waiting == 1)
+    await fake.wait_for(lambda: ("sendmessage", 502) in fake.errors_returned)
 
-    clock.advance(minutes=20)  # 09:20: past his 15 minutes, but he has not been told yet
+    clock.advance(minutes=20)  # 09:20: past his 15 minutes, but his card was not taken yet
     await asyncio.sleep(SWEEPS)
     assert await escalations(running_bot) == []
-    held.release()
+    await card_of(anna, lead_id)  # sent again after the back-off
     assert await contact_clock_started(running_bot, lead_id) == clock.now()
-    await card_of(anna, lead_id)
 
     clock.advance(minutes=10)  # 09:30: two thirds of his 15 minutes
     await fake.wait_for(lambda: texts(anna, "⏰"))
@@ -232,6 +231,30 @@ async def test_the_clock_starts_when_the_card_reaches_the_manager(
     assert len(texts(anna, "⏰")) == 1 and len(texts(boss, "🚨")) == 1
     [row] = await escalations(running_bot, "R2.15")
     assert row.due_at == clock.now()
+
+
+async def test_the_clock_runs_from_the_hand_off_while_telegram_answers_slowly(
+    running_bot: RunningBot, team: Team, fake: Any, clock: Any
+) -> None:
+    """#12: the hand-off is written before the call, so a call that hangs (or a crash that
+    loses its answer) cannot move the deadline: the breach comes at its true time."""
+    boss = team.boss.user
+    _, body = await post_lead(
+        running_bot, {"source": "WEB", "name": "Иван", "phone": "+79121112233"}
+    )
+    lead_id = body["id"]
+    held = fake.hold("sendMessage", team.anna.user.id)
+    await assign(team, lead_id, team.office, team.anna)  # 09:00
+    await fake.wait_for(lambda: held.waiting == 1)
+    assigned_at = clock.now()
+    assert await contact_clock_started(running_bot, lead_id) == assigned_at
+
+    clock.advance(minutes=20)  # 09:20, the card still in the call
+    await asyncio.sleep(SWEEPS)
+    [row] = await escalations(running_bot, "R2.15")
+    assert row.due_at == assigned_at + timedelta(minutes=15)
+    held.release()
+    await fake.wait_for(lambda: texts(boss, "🚨"))
 
 
 async def test_a_card_that_cannot_reach_the_manager_still_starts_the_clock(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -28,10 +29,35 @@ KNOWN_FIELDS = {f.value for f in LeadField} | {"source", "external_id"}
 UOW = web.AppKey("uow_factory", SqlUnitOfWorkFactory)
 CLOCK = web.AppKey("clock", object)
 SETTINGS = web.AppKey("settings", Settings)
+READ_TIMEOUT = web.AppKey("read_timeout", float)
+# Seconds a client has to send a request's head (from connecting, or from the previous answer),
+# then as many for its body: a slow client is cut off, it never holds a connection (#12).
+REQUEST_READ_SECONDS = 5.0
+
+
+def _json(body: Any) -> str:
+    """Readable UTF-8 JSON, or all-ASCII JSON when a lone surrogate in it cannot be UTF-8."""
+    text = json.dumps(body, ensure_ascii=False)
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(body)
+    return text
 
 
 def _reply(code: int, **body: Any) -> web.Response:
-    return web.json_response(body, status=code, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+    return web.json_response(body, status=code, dumps=_json)
+
+
+def _shown(name: str) -> str:
+    """A client's key as an error body can show it: a lone surrogate as its escape."""
+    return name.encode("utf-8", "backslashreplace").decode()
+
+
+def _json_content(request: web.Request) -> bool:
+    """`Content-Type: application/json`, UTF-8 if a charset is given (JSON is UTF-8)."""
+    charset = (request.charset or "utf-8").lower()
+    return request.content_type == "application/json" and charset in ("utf-8", "utf8")
 
 
 def _authorised(request: web.Request) -> bool:
@@ -52,7 +78,7 @@ def validate(body: object) -> tuple[dict[LeadField, str], Any, str | None, dict[
         return {}, None, None, {"body": "ожидается JSON-объект с полями лида"}
     values, errors = clean_fields(body)
     for name in sorted(set(body) - KNOWN_FIELDS):
-        errors[name] = "неизвестное поле"
+        errors[_shown(name)] = "неизвестное поле"
     source = None
     try:
         source = parse_source(body.get("source"))
@@ -77,10 +103,25 @@ def validate(body: object) -> tuple[dict[LeadField, str], Any, str | None, dict[
 async def post_lead(request: web.Request) -> web.Response:
     if not _authorised(request):
         return _reply(401, error="нужен заголовок Authorization: Bearer <INTAKE_TOKEN>")
+    if not _json_content(request):
+        return _reply(415, error="нужен заголовок Content-Type: application/json")
+    seconds = request.app[READ_TIMEOUT]
     try:
-        raw = await request.read()
+        async with asyncio.timeout(seconds):
+            raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
         return _reply(413, error="слишком большой запрос")
+    except TimeoutError:
+        log.info("intake: a client took over %s s to send its body, cut off", seconds)
+        return _reply(408, error=f"тело запроса не пришло за {seconds:g} с")
+    except ConnectionError:
+        log.info("intake: a client hung up before its body arrived whole")
+        return _reply(400, error="соединение закрыто до конца запроса")  # nobody reads it
+    except web.RequestPayloadError as error:  # a Content-Encoding the body is not in
+        log.info(
+            "intake: a body that cannot be decoded (%s)", type(error.__cause__ or error).__name__
+        )
+        return _reply(400, error="тело запроса не читается")
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
@@ -124,26 +165,86 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def build_http_app(
-    uow_factory: SqlUnitOfWorkFactory, clock: Clock, settings: Settings
+    uow_factory: SqlUnitOfWorkFactory,
+    clock: Clock,
+    settings: Settings,
+    *,
+    read_timeout: float = REQUEST_READ_SECONDS,
 ) -> web.Application:
     app = web.Application(client_max_size=settings.intake_max_body_bytes)
     app[UOW] = uow_factory
     app[CLOCK] = clock
     app[SETTINGS] = settings
+    app[READ_TIMEOUT] = read_timeout
     app.router.add_post("/api/v1/leads", post_lead)
     app.router.add_get("/healthz", healthz)
     return app
 
 
+class _Connection(web.RequestHandler):
+    """aiohttp's handler of one connection, with two mends (#12). What it cannot parse as HTTP
+    is refused without quoting it, in the answer or the log: the line quoted could be
+    `Authorization: Bearer <INTAKE_TOKEN>` with a NUL after it. That happens before any route,
+    so no middleware sees it and it cannot be told from other bad HTTP: `400`, not `401`. And
+    the rest of a body that cannot be decoded is no error of ours to log."""
+
+    __slots__ = ()
+
+    def handle_error(
+        self,
+        request: web.BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        if status >= 500:
+            return super().handle_error(request, status, exc, message)
+        log.info("refused a request that is not valid HTTP (%s)", type(exc).__name__)
+        response = _reply(status, error="это не HTTP-запрос")
+        response.force_close()
+        return response
+
+    def log_exception(self, *args: Any, **kwargs: Any) -> None:
+        """A body that cannot be decoded was answered `400` already; aiohttp meets its error
+        again discarding the rest of it, and would log that as unhandled."""
+        if isinstance(kwargs.get("exc_info"), web.RequestPayloadError):
+            log.debug("the rest of a body that cannot be decoded is left unread")
+            return
+        super().log_exception(*args, **kwargs)
+
+
 class HttpServer:
+    """The app on a port, each connection served by `_Connection` (so not aiohttp's `TCPSite`,
+    which knows only its own). A request's head must come within the app's read timeout of
+    connecting or of the previous answer (aiohttp closes a connection idle that long, part of
+    a head or not), its body as long again (else `408`). An answer given before the whole body
+    came waits as long for the rest, then the connection closes."""
+
     def __init__(self, app: web.Application, host: str, port: int) -> None:
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app)
+        seconds = app[READ_TIMEOUT]
+        self._options: dict[str, Any] = {
+            "access_log": None,
+            "keepalive_timeout": seconds,
+            "lingering_time": seconds,
+        }
         self._host, self._port = host, port
+        self._server: asyncio.Server | None = None
+
+    def _connection(self) -> web.RequestHandler:
+        assert self._runner.server is not None
+        return _Connection(self._runner.server, loop=asyncio.get_running_loop(), **self._options)
 
     async def start(self) -> None:
         await self._runner.setup()
-        await web.TCPSite(self._runner, self._host, self._port).start()
+        self._server = await asyncio.get_running_loop().create_server(
+            self._connection, self._host, self._port
+        )
         log.info("HTTP endpoints on http://%s:%s", self._host, self._port)
 
     async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
         await self._runner.cleanup()
+        if self._server is not None:
+            await self._server.wait_closed()

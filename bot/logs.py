@@ -1,26 +1,58 @@
-"""Logging set-up; the bot token is never written to a log."""
+"""Logging set-up; no secret setting is ever written to a log (#12)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from urllib.parse import unquote, urlsplit
+
+from pydantic import BaseModel, SecretStr
+
+
+def secrets_of(settings: BaseModel) -> dict[str, str]:
+    """Every secret in the settings, by name: each `SecretStr` (the bot token, the intake
+    token, any secret added later) and the password of each URL setting (the database's,
+    Redis's), both as written in the URL and percent-decoded."""
+    secrets: dict[str, str] = {}
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            secrets[name.upper()] = value.get_secret_value()
+        elif isinstance(value, str) and "://" in value:
+            try:
+                password = urlsplit(value).password
+            except ValueError:
+                continue
+            if password:
+                secrets[f"{name.upper()} password"] = password
+                if unquote(password) != password:
+                    secrets[f"{name.upper()} password, decoded"] = unquote(password)
+    return {name: secret for name, secret in secrets.items() if secret}
 
 
 class RedactingFormatter(logging.Formatter):
-    """Formats as usual, then blanks the secret anywhere: message, arguments, traceback."""
+    """Formats as usual, then blanks each secret anywhere: message, arguments, traceback.
+    `secrets` maps a name, written in the secret's place as `<NAME>`, to the secret."""
 
-    def __init__(self, fmt: str, secret: str) -> None:
+    def __init__(self, fmt: str, secrets: Mapping[str, str]) -> None:
         super().__init__(fmt)
-        self._secret = secret
+        # Longest first: a secret that contains another is blanked whole.
+        self._secrets = sorted(
+            ((secret, f"<{name}>") for name, secret in secrets.items() if secret),
+            key=lambda pair: -len(pair[0]),
+        )
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
-        return text.replace(self._secret, "<BOT_TOKEN>") if self._secret else text
+        for secret, mark in self._secrets:
+            text = text.replace(secret, mark)
+        return text
 
 
-def configure_logging(level: str, secret: str) -> None:
+def configure_logging(level: str, secrets: Mapping[str, str]) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(
-        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secret)
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -83,7 +84,7 @@ def company_name(raw: str) -> str:
 
 def company_key(name: str) -> str:
     """A key for matching companies spelled differently: normalised and case-folded."""
-    return company_name(name).casefold().replace("ё", "е")
+    return _ATTACHED.sub("", company_name(name)).casefold().replace("ё", "е")
 
 
 _PHONE_CHARS = re.compile(r"^[\d\s()+\-.]+$")
@@ -122,15 +123,47 @@ def email(raw: str) -> str:
     return result.normalized
 
 
-# Nothing a person means to type: control characters (NUL, escape, bell...), and the
-# invisible ones that could make an empty name look filled or reorder a card's text (zero
-# widths, byte-order mark, bidirectional overrides). The joiners emoji and some scripts are
-# written with (U+200C, U+200D) stay.
-_INVISIBLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u200b\u200e\u200f"
-    "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
-    "\u115f\u1160\u180e\u2800\u3164\uffa0]"  # blanks that are letters or symbols
+# Nothing a person means to type (#12): control characters (Unicode Cc: NUL, escape, bell...;
+# tab and line breaks are whitespace, folded or kept as lines by `plain_text`), format
+# characters (Cf: zero widths, the byte-order mark, bidirectional marks and overrides, tags,
+# invisible operators...) and the rest of Unicode's default-ignorable code points, which render
+# as nothing, with the blanks that are letters or symbols (Hangul fillers, the braille blank).
+# They could make an empty name look filled or reorder a card's text. Python has no
+# Default_Ignorable_Code_Point property: the table takes Cc and Cf by category in planes 0 and 1,
+# plane 14 (tags...) whole, and lists the rest. No Cc or Cf lies anywhere else.
+_JOINERS = "\u200c\u200d"  # zero width non-joiner and joiner
+_SELECTORS = "\ufe00-\ufe0f\U000e0100-\U000e01ef"  # variation selectors
+_LINE_CONTROLS = "\t\n\r"
+_NOT_CONTROL_OR_FORMAT = [
+    0x034F,  # combining grapheme joiner
+    0x115F,  # Hangul choseong filler
+    0x1160,  # Hangul jungseong filler
+    0x17B4,  # Khmer inherent vowel aq
+    0x17B5,  # Khmer inherent vowel aa
+    *range(0x180B, 0x1810),  # Mongolian free variation selectors
+    0x2065,  # unassigned, reserved as default-ignorable
+    0x2800,  # braille pattern blank: not default-ignorable, but as blank as a space
+    0x3164,  # Hangul filler
+    0xFFA0,  # halfwidth Hangul filler
+    *range(0xFFF0, 0xFFF9),  # unassigned, reserved as default-ignorable
+    *(cp for cp in range(0xE0000, 0xE1000) if not 0xE0100 <= cp <= 0xE01EF),  # but selectors
+]
+
+
+def _dropped(char: str) -> bool:
+    kind = unicodedata.category(char)
+    return (kind == "Cc" and char not in _LINE_CONTROLS) or (kind == "Cf" and char not in _JOINERS)
+
+
+_DROPPED = dict.fromkeys(
+    [cp for cp in range(0x20000) if _dropped(chr(cp))] + _NOT_CONTROL_OR_FORMAT
 )
+# What means something only attached to a visible character, so is dropped anywhere else:
+# variation selectors right after one (U+FE0F gives U+2764 its red-heart emoji style), the
+# joiners between two (emoji like "man, U+200D, laptop" and some scripts are written so).
+_LOOSE_SELECTORS = re.compile(f"(?:^|(?<=[\\s{_JOINERS}]))[{_SELECTORS}]+")
+_LOOSE_JOINERS = re.compile(f"(?<![^\\s{_JOINERS}])[{_JOINERS}]|[{_JOINERS}](?![^\\s{_JOINERS}])")
+_ATTACHED = re.compile(f"[{_JOINERS}{_SELECTORS}]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -139,7 +172,8 @@ def visible(raw: str, field: str, label: str) -> str:
     (possible in JSON, never in real text) is refused: no database can store it."""
     if _SURROGATE.search(raw):
         raise InvalidInput(field, f"{label}: недопустимые символы.")
-    return _INVISIBLE.sub("", raw)
+    text = _LOOSE_SELECTORS.sub("", raw.translate(_DROPPED))
+    return _LOOSE_JOINERS.sub("", text)
 
 
 def plain_text(raw: str, field: str, label: str, max_length: int, *, lines: bool = False) -> str:

@@ -132,3 +132,96 @@ def test_a_comment_keeps_its_lines_other_fields_are_one_line() -> None:
     assert clean_field(LeadField.TITLE, "Ромашка:\n100 коробок") == "Ромашка: 100 коробок"
     with pytest.raises(InvalidInput):
         clean_field(LeadField.COMMENT, " \n \u200b\n ")
+
+
+# What renders as nothing (#12): controls, format characters, the other default-ignorable code
+# points and the blank letters. Each is dropped from every value.
+INVISIBLE = [
+    "\x00",  # NUL
+    "\x1b",  # escape
+    "\x7f",  # delete
+    "\x85",  # next line, a C1 control
+    "\u00ad",  # soft hyphen
+    "\u034f",  # combining grapheme joiner
+    "\u061c",  # Arabic letter mark
+    "\u115f",  # Hangul choseong filler
+    "\u1160",  # Hangul jungseong filler
+    "\u17b4",  # Khmer inherent vowel aq
+    "\u17b5",  # Khmer inherent vowel aa
+    "\u180b",  # Mongolian free variation selector one
+    "\u180e",  # Mongolian vowel separator
+    "\u200b",  # zero width space
+    "\u200e",  # left-to-right mark
+    "\u202e",  # right-to-left override
+    "\u2060",  # word joiner
+    "\u2064",  # invisible plus
+    "\u2066",  # left-to-right isolate
+    "\u206a",  # inhibit symmetric swapping
+    "\u206f",  # nominal digit shapes
+    "\u2800",  # braille pattern blank
+    "\u3164",  # Hangul filler
+    "\ufeff",  # byte-order mark
+    "\uffa0",  # halfwidth Hangul filler
+    "\ufff9",  # interlinear annotation anchor
+    "\ufffb",  # interlinear annotation terminator
+    "\U0001bca0",  # shorthand format letter overlap
+    "\U0001bca3",  # shorthand format up step
+    "\U0001d173",  # musical symbol begin beam
+    "\U0001d17a",  # musical symbol end phrase
+    "\U000e0001",  # language tag
+    "\U000e0041",  # tag Latin capital letter A
+    "\U000e007f",  # cancel tag
+]
+# Dropped alone, kept where they belong (see the tests below).
+ATTACHED = ["\u200c", "\u200d", "\ufe0f", "\U000e0100"]
+
+
+@pytest.mark.parametrize("char", INVISIBLE, ids=lambda char: f"U+{ord(char):04X}")
+def test_what_renders_as_nothing_is_dropped(char: str) -> None:
+    assert normalize.visible(f"Ив{char}ан", "name", "Имя") == "Иван"
+    assert clean_field(LeadField.COMMENT, f"строка{char}\nещё {char}одна") == "строка\nещё одна"
+    assert normalize.company_name(f"ООО «Ромаш{char}ка»") == "Ромашка ООО"
+    assert normalize.email(f"ivan{char}@example.ru") == "ivan@example.ru"
+    assert normalize.phone(f"+7 912{char} 123-45-67") == "+79121234567"
+
+
+@pytest.mark.parametrize("char", INVISIBLE + ATTACHED, ids=lambda char: f"U+{ord(char):04X}")
+def test_a_value_of_nothing_visible_is_empty(char: str) -> None:
+    with pytest.raises(InvalidInput) as error:
+        normalize.plain_text(f" {char}{char} ", "name", "Имя", 100)
+    assert error.value.message == "Имя: пустое значение, напишите текстом."
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "\U0001f468\u200d\U0001f4bb",  # emoji: man, zero width joiner, laptop
+        "\u2764\ufe0f\u200d\U0001f525",  # emoji: heart, emoji style, joiner, fire
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  # Persian, with a non-joiner
+        "\u8fbb\U000e0100",  # an ideograph's variant
+    ],
+)
+def test_joiners_stay_between_visible_characters_selectors_after_one(raw: str) -> None:
+    assert normalize.visible(raw, "name", "Имя") == raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("\u200dИван\u200c", "Иван"),
+        ("Иван \u200d\ufe0f Петров", "Иван  Петров"),
+        ("Ив\u200d\u200dан", "Иван"),
+        ("\ufe0fИван", "Иван"),
+    ],
+)
+def test_joiners_and_selectors_attached_to_nothing_are_dropped(raw: str, expected: str) -> None:
+    assert normalize.visible(raw, "name", "Имя") == expected
+
+
+def test_a_joiner_does_not_make_another_company() -> None:
+    assert normalize.company_key("ООО «Рома\u200dшка»") == normalize.company_key("Ромашка ООО")
+
+
+def test_tabs_and_line_breaks_are_whitespace() -> None:
+    assert normalize.plain_text("Иван\tПетров\r\n", "name", "Имя", 100) == "Иван Петров"
+    assert clean_field(LeadField.COMMENT, "раз\r\nдва\tтри") == "раз\nдва три"

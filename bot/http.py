@@ -21,7 +21,7 @@ from domain.lead_fields import (
     reachability_error,
 )
 from domain.ports import Clock
-from domain.services import leads
+from domain.services import leads, recipients
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -155,12 +155,17 @@ async def post_lead(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """200 while the database answers; `warnings` lists what needs people now (#12: a
+    department whose new leads or breaches nobody can be told of)."""
     try:
         async with request.app[UOW]() as uow:
             await uow.session.execute(text("SELECT 1"))
+            warnings = await recipients.unreached(uow)
     except Exception as error:
         log.warning("health check: the database does not answer: %r", error)
         return _reply(503, status="database unavailable")
+    if warnings:
+        return _reply(200, status="ok", warnings=warnings)
     return _reply(200, status="ok")
 
 

@@ -34,11 +34,10 @@ from domain.model import (
 )
 from domain.permissions import Action, may, require
 from domain.ports import UnitOfWork
-from domain.services import timers
+from domain.services import recipients, timers
 from domain.statuses import LeadStatus, check_move
 
 STALE = "Лид только что изменился: откройте карточку заново."
-POOL_ROLES = (Role.OFFICE_MANAGER, Role.SUPERVISOR)
 ASSIGNABLE_ROLES = (Role.MANAGER,)
 
 
@@ -125,8 +124,9 @@ async def tell(
 
 
 async def pool_of(uow: UnitOfWork, department_id: int) -> list[Member]:
-    """Who receives unassigned leads (R2.11): the office managers and the supervisors."""
-    return await uow.members.with_roles(department_id, POOL_ROLES)
+    """Who receives unassigned leads (R2.11): the office managers and the supervisors who
+    can be reached, else the admins (#12: a firm run by its owner)."""
+    return await recipients.told_of(uow, department_id, recipients.Audience.POOL)
 
 
 async def intake_department(uow: UnitOfWork, name: str | None) -> int:

@@ -14,13 +14,13 @@ from domain.model import (
     Member,
     Notification,
     NotificationKind,
-    Role,
     Rule,
     Timer,
     TimerKind,
     escalation_card,
 )
 from domain.ports import UnitOfWork
+from domain.services import recipients
 from domain.sla import REMINDER_SHARE, SlaPolicy, minutes_text
 from domain.statuses import LeadStatus
 
@@ -156,19 +156,9 @@ async def closed(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
 
 
 async def supervisors_of(uow: UnitOfWork, department_id: int) -> list[Member]:
-    """Who hears of a breach: the department's supervisors, else the admins."""
-    bosses = [
-        m
-        for m in await uow.members.with_roles(department_id, (Role.SUPERVISOR,))
-        if m.blocked_at is None
-    ]
-    if bosses:
-        return bosses
-    return [
-        m
-        for m in await uow.members.everyone()
-        if m.role is Role.ADMIN and m.active and m.blocked_at is None
-    ]
+    """Who hears of a breach: the department's supervisors who can be reached, else the
+    admins (#12: the one rule of `recipients`, shared with the pool's cards)."""
+    return await recipients.told_of(uow, department_id, recipients.Audience.BREACHES)
 
 
 async def _escalate(uow: UnitOfWork, escalation: Escalation, now: datetime) -> Escalation:

@@ -159,7 +159,8 @@ async def create_lead(
     now: datetime,
     external_id: str | None = None,
 ) -> Intake:
-    """R2.3, R2.4, R2.12: a new lead; a manager who creates one becomes its responsible."""
+    """R2.3, R2.4, R2.12: a new lead; a manager who creates one becomes its responsible and
+    is already talking to the client: the lead counts as contacted (no R2.15 clock)."""
     if creator is not None:
         require(creator, Action.CREATE_LEAD, department_id=department_id)
     if external_id:
@@ -185,6 +186,10 @@ async def create_lead(
         lead.responsible_id = creator.id
         lead.assigned_by_id = creator.id
         lead.assigned_at = now
+        # R2.12: he made it during the talk (typed, forwarded, shared): the contact R2.15
+        # asks for is made. The lead stays «Назначен» until he moves it on himself; R2.2's
+        # deadline still runs (#12).
+        lead.first_contact_at = now
     try:
         await uow.leads.add(lead)
     except DuplicateExternalId:

@@ -43,7 +43,8 @@ async def _add(
 
 
 async def plan_new_lead(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
-    """R2.2 from arrival; R2.14 while it waits in the pool; R2.15 if it has a responsible."""
+    """R2.2 from arrival; R2.14 while it waits in the pool; R2.15 if it has a responsible
+    who has not made contact yet (a manager's own lead has, R2.12)."""
     policy = await uow.sla.policy(lead.department_id)
     await _add(
         uow,
@@ -56,7 +57,7 @@ async def plan_new_lead(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
         await _add(
             uow, lead, TimerKind.UNASSIGNED, _due(TimerKind.UNASSIGNED, lead, policy, now), now
         )
-    else:
+    elif lead.first_contact_at is None:
         await plan_contact(uow, lead, now)
 
 

@@ -105,6 +105,7 @@ class OutboxSender:
     async def _keep_leadership(self) -> None:
         """Hold the sending lock, or stand by for it; apart from the sending loop, so a long
         wait there (a 429 pause) does not keep a standby from noticing."""
+        first = True
         while not self._stopping:
             was = self._leading
             try:
@@ -115,9 +116,10 @@ class OutboxSender:
                 log.exception("outbox: the sending lock could not be checked")
                 held = False
             self._leading = held
-            if held != was:
+            if held != was or first:
                 log.info("outbox: %s", "this process sends" if held else "standing by")
                 self._wake.set()
+            first = False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), LEADERSHIP_CHECK_SECONDS)
 

@@ -131,6 +131,7 @@ class ChatMessage:
     edits: int = 0
     deleted: bool = False
     date: int = field(default_factory=lambda: int(time.time()))
+    arrived: float = field(default_factory=time.time)  # when the bot's call was taken
 
     def buttons(self) -> list[str]:
         return [button["text"] for row in self.inline_keyboard for button in row]

@@ -358,7 +358,7 @@ async def write_lead(
 ) -> None:
     """Write the lead if nobody wrote it since it was read and its status is still `was`
     (default: unchanged). A use case writes its lead before its timers: every transaction
-    that touches both (the sender's `card_settled` too) then locks the lead's row first, so
+    that touches both (the sender's `card_handed` too) then locks the lead's row first, so
     two never wait for each other in opposite orders (a deadlock on PostgreSQL)."""
     if not await uow.leads.update_if(lead, expected_status=was or lead.status):
         raise WrittenMeanwhile(stale)

@@ -64,8 +64,8 @@ async def plan_new_lead(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
 async def plan_contact(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
     """R2.15: the clock starts when the responsible is told; a new responsible, a new clock.
 
-    Planned at assignment as if the card reached him at once; `card_settled` plans it again
-    from the moment his card is done with (taken by Telegram, or given up for good)."""
+    Planned at assignment as if the card reached him at once; `card_handed` plans it again
+    from the moment his card is handed to Telegram (or given up for good)."""
     assert lead.id is not None
     await uow.timers.cancel(lead.id, (*CONTACT_KINDS, TimerKind.UNASSIGNED), now)
     if lead.status is not LeadStatus.ASSIGNED or lead.first_contact_at is not None:
@@ -75,12 +75,12 @@ async def plan_contact(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
         await _add(uow, lead, kind, _due(kind, lead, policy, now), now, lead.responsible_id)
 
 
-async def card_settled(uow: UnitOfWork, lead_id: int, member_id: int, now: datetime) -> None:
-    """The new card of a lead reached `member_id`, or never will (he blocked the bot, left,
-    or Telegram refused it). If he is its responsible and this is the first such card since
-    his assignment, R2.15's clock starts now: a card held up (Telegram down, a 429, the
-    one-message-a-second pacing) does not eat into his minutes, and one that cannot reach him
-    still lets the breach reach his supervisor."""
+async def card_handed(uow: UnitOfWork, lead_id: int, member_id: int, now: datetime) -> bool:
+    """The new card of a lead is being handed to Telegram for `member_id` (or will never reach
+    him: he blocked the bot or left). If he is its responsible and this is the first such card
+    since his assignment, R2.15's clock starts now, written before the call: a crash that
+    loses Telegram's answer cannot move it, and a card held up on its way (Telegram down, a
+    429, the one-message-a-second pacing) does not eat into his minutes. True if it started."""
     lead = await uow.leads.get(lead_id)
     if (
         lead is None
@@ -89,10 +89,22 @@ async def card_settled(uow: UnitOfWork, lead_id: int, member_id: int, now: datet
         or lead.status is not LeadStatus.ASSIGNED
         or lead.first_contact_at is not None
     ):
+        return False
+    if not await uow.leads.set_notified(lead_id, member_id, now):
+        return False
+    lead.notified_at = now
+    await plan_contact(uow, lead, now)
+    return True
+
+
+async def card_not_handed(uow: UnitOfWork, lead_id: int, member_id: int, now: datetime) -> None:
+    """Telegram did not take the card (a 429, a network error) and it will be tried again:
+    the clock `card_handed` started waits for that try."""
+    lead = await uow.leads.get(lead_id)
+    if lead is None or lead.responsible_id != member_id or lead.notified_at is None:
         return
-    if await uow.leads.set_notified(lead_id, member_id, now):
-        lead.notified_at = now
-        await plan_contact(uow, lead, now)
+    if await uow.leads.set_notified(lead_id, member_id, None):
+        await uow.timers.cancel(lead_id, CONTACT_KINDS, now)
 
 
 async def contacted(uow: UnitOfWork, lead: Lead, now: datetime) -> None:

@@ -9,23 +9,37 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from domain.checklist import Checklist, Kind, Question
 from domain.errors import DomainError, NotAllowed
 from domain.lead_fields import LeadField
-from domain.model import Company, Deal, JunkReason, Lead, LeadSource, Member, Profile, Role
+from domain.model import (
+    Company,
+    Deal,
+    Escalation,
+    JunkReason,
+    Lead,
+    LeadSource,
+    Member,
+    NotificationKind,
+    Profile,
+    Role,
+    Rule,
+    TimerKind,
+)
 from domain.services import conversion, escalations, lead_history, leads, onboarding
 from domain.services.cards import card_context
 from domain.services.checklist import Step
 from domain.services.conversion import CompanyMatch, Duplicates
+from domain.services.lead_history import HistoryPage
 from domain.statuses import LeadStatus
 from handlers import checklist as checklist_views
 from handlers import escalation_views, lead_views
 from handlers.escalation_views import CallCb
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import upgrade_engine
-from storage.tables import ContactRow
+from storage.tables import CompanyRow, ContactRow, DealRow, LeadEventRow, OutboxRow, PenaltyRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.fake_telegram import plain_text, utf16_length
 
@@ -114,21 +128,121 @@ ALLOWED = {
 ROLES = ("owner", "other", "office", "boss", "foreign_boss", "admin")
 
 
+Event = tuple[str, str | None, str | None, str | None, int | None]
+
+
+async def lead_events(factory: SqlUnitOfWorkFactory, lead_id: int, after: int = 0) -> list[Event]:
+    """The lead's history rows (R2.8) after the id `after`, oldest first."""
+    async with factory() as uow:
+        rows = await uow.session.scalars(
+            select(LeadEventRow)
+            .where(LeadEventRow.lead_id == lead_id, LeadEventRow.id > after)
+            .order_by(LeadEventRow.id)
+        )
+        return [(r.kind, r.field_name, r.old_value, r.new_value, r.actor_id) for r in rows]
+
+
+async def last_ids(factory: SqlUnitOfWorkFactory) -> tuple[int, int]:
+    """The newest history row and the newest outbox row: what an action adds comes after."""
+    async with factory() as uow:
+        events = await uow.session.scalar(select(func.max(LeadEventRow.id)))
+        outbox = await uow.session.scalar(select(func.max(OutboxRow.id)))
+        return events or 0, outbox or 0
+
+
+async def effect_of(
+    factory: SqlUnitOfWorkFactory,
+    action: str,
+    actor: Member,
+    lead_id: int,
+    before: Lead,
+    marks: tuple[int, int],
+    result: object,
+) -> None:
+    """What each allowed action leaves in the database: the lead, its history (R2.8), its
+    deal, its timers, the card on its way."""
+    events_before, outbox_before = marks
+    async with factory() as uow:
+        lead = await uow.leads.get(lead_id)
+        assert lead is not None
+        timers = await uow.timers.pending(lead_id)
+    events = await lead_events(factory, lead_id, after=events_before)
+    assigned, in_process = LeadStatus.ASSIGNED.label, LeadStatus.IN_PROCESS.label
+    if action == "move":
+        assert lead.status is LeadStatus.IN_PROCESS and lead.status_changed_at == NOW
+        assert events == [("status", "status", assigned, in_process, actor.id)]
+    elif action == "plan_call":
+        assert lead.next_contact_at == NOW + timedelta(hours=1)
+        assert events == [
+            ("next_contact", "next_contact_at", None, (NOW + timedelta(hours=1)).isoformat(),
+             actor.id)
+        ]  # fmt: skip
+        assert [(t.kind, t.due_at) for t in timers if t.kind is TimerKind.CALL_REMINDER] == [
+            (TimerKind.CALL_REMINDER, NOW + timedelta(hours=1))
+        ]
+    elif action == "edit":
+        assert lead.email == "new@example.ru"
+        assert events == [("field", "email", None, "new@example.ru", actor.id)]
+    elif action == "junk":
+        assert lead.status is LeadStatus.JUNK and lead.junk_reason == "спам"
+        assert events == [
+            ("status", "status", assigned, LeadStatus.JUNK.label, actor.id),
+            ("junk", "junk_reason", None, "спам", actor.id),
+        ]
+        assert timers == []  # a closed lead has no clock left (R2.2)
+    elif action == "convert":
+        assert isinstance(result, Deal) and result.id is not None
+        assert lead.status is LeadStatus.CONVERTED and lead.deal_id == result.id
+        async with factory() as uow:
+            deal = await uow.session.get(DealRow, result.id)
+            assert deal is not None
+            assert (deal.title, deal.responsible_id) == (before.title, before.responsible_id)
+            company = await uow.session.get(CompanyRow, deal.company_id)
+            assert company is not None and company.name == "Ромашка ООО"
+        assert [e[:2] for e in events] == [("status", "status"), ("converted", "deal")]
+        assert events[0][2:] == (assigned, LeadStatus.CONVERTED.label, actor.id)
+        assert timers == []
+    else:  # reading leaves the lead as it was
+        assert lead == before and events == []
+        if action == "history":
+            assert isinstance(result, HistoryPage) and result.lead.id == lead_id
+            assert [e.kind for e in result.events] == ["status", "assigned", "created"]
+        else:  # open: a new copy of the card is on its way to him
+            async with factory() as uow:
+                cards = await uow.session.scalars(
+                    select(OutboxRow.member_id).where(
+                        OutboxRow.lead_id == lead_id,
+                        OutboxRow.kind == NotificationKind.CARD.value,
+                        OutboxRow.fresh.is_(True),
+                        OutboxRow.id > outbox_before,
+                    )
+                )
+                assert list(cards) == [actor.id]
+
+
 @pytest.mark.parametrize("who", ROLES)
 @pytest.mark.parametrize("action", sorted(ACTIONS))
 async def test_who_may_do_what_to_a_lead(world: tuple, action: str, who: str) -> None:
+    """Who may act on a lead (the Roles table); what an allowed action changes, and that a
+    refusal changes nothing."""
     factory, people = world
     lead_id = await fresh_lead(factory, people)
     async with factory() as uow:
         before = await uow.leads.get(lead_id)
+    assert before is not None
+    marks = await last_ids(factory)
     async with factory() as uow:
         if who in ALLOWED[action]:
-            await ACTIONS[action](uow, people[who], lead_id)
-            return
-        with pytest.raises(NotAllowed):
-            await ACTIONS[action](uow, people[who], lead_id)
+            result = await ACTIONS[action](uow, people[who], lead_id)
+        else:
+            with pytest.raises(NotAllowed):
+                await ACTIONS[action](uow, people[who], lead_id)
+    if who in ALLOWED[action]:
+        await effect_of(factory, action, people[who], lead_id, before, marks, result)
+        return
     async with factory() as uow:
         assert await uow.leads.get(lead_id) == before  # a refusal writes nothing
+    assert await lead_events(factory, lead_id, after=marks[0]) == []
 
 
 @pytest.mark.parametrize("who", ROLES)
@@ -323,3 +437,144 @@ def test_a_long_answer_met_before_still_fits_its_question() -> None:
     text, keyboard = checklist_views.question_view(step, [], ZoneInfo("Europe/Moscow"))
     assert utf16_length(plain_text(text, "HTML")) < 1000
     assert keyboard.inline_keyboard[-1][0].text == "Оставить"
+
+
+async def test_a_processed_lead_can_still_be_marked_junk(world: tuple) -> None:
+    """R2.16: «Обработан» is not the end: the lead ends converted or junk, with its reason
+    recorded, in its history (R2.8), its clocks stopped."""
+    factory, people = world
+    owner = people["owner"]
+    lead_id = await fresh_lead(factory, people)
+    async with factory() as uow:
+        await leads.move_lead(uow, owner, lead_id, LeadStatus.PROCESSED, LeadStatus.ASSIGNED, NOW)
+    marks = await last_ids(factory)
+    later = NOW + timedelta(minutes=5)
+    async with factory() as uow:
+        await leads.mark_junk(
+            uow, owner, lead_id, JunkReason.OTHER, "  передумали ", LeadStatus.PROCESSED, later
+        )
+    async with factory() as uow:
+        lead = await uow.leads.get(lead_id)
+        timers = await uow.timers.pending(lead_id)
+    assert lead is not None
+    assert (lead.status, lead.junk_reason, lead.status_changed_at) == (
+        LeadStatus.JUNK,
+        "передумали",
+        later,
+    )
+    assert await lead_events(factory, lead_id, after=marks[0]) == [
+        ("status", "status", "Обработан", "Некачественный лид", owner.id),
+        ("junk", "junk_reason", None, "передумали", owner.id),
+    ]
+    assert timers == []
+
+
+async def a_breach(factory: SqlUnitOfWorkFactory, people: dict[str, Member], lead_id: int) -> int:
+    """The owner did not call his lead in time (R2.15): the supervisors were told."""
+    async with factory() as uow:
+        escalation = await uow.escalations.add(
+            Escalation(
+                Rule.CONTACT,
+                people["owner"].department_id or 0,
+                due_at=NOW,
+                detected_at=NOW,
+                lead_id=lead_id,
+                responsible_id=people["owner"].id,
+            )
+        )
+        await uow.commit()
+    assert escalation.id is not None
+    return escalation.id
+
+
+@pytest.mark.parametrize("who", ROLES)
+async def test_only_a_supervisor_records_a_penalty(world: tuple, who: str) -> None:
+    """R2.2 and the Roles table: penalties are the supervisor's (and the admin's). An
+    office manager assigns leads but records no penalty; nor does a manager, nor another
+    department's supervisor."""
+    factory, people = world
+    owner, actor = people["owner"], people[who]
+    lead_id = await fresh_lead(factory, people)
+    escalation_id = await a_breach(factory, people, lead_id)
+    marks = await last_ids(factory)
+    later = NOW + timedelta(minutes=30)
+    async with factory() as uow:
+        if who in {"boss", "admin"}:
+            await escalations.penalize(uow, actor, escalation_id, " не позвонил вовремя ", later)
+        else:
+            with pytest.raises(NotAllowed):
+                await escalations.penalize(uow, actor, escalation_id, "не позвонил", later)
+    async with factory() as uow:
+        penalties = [
+            (p.member_id, p.lead_id, p.escalation_id, p.rule, p.comment, p.created_by)
+            for p in await uow.session.scalars(select(PenaltyRow))
+        ]
+        escalation = await uow.escalations.get(escalation_id)
+        told = list(
+            await uow.session.scalars(
+                select(OutboxRow.text).where(
+                    OutboxRow.member_id == owner.id,
+                    OutboxRow.kind == NotificationKind.TEXT.value,
+                    OutboxRow.id > marks[1],
+                )
+            )
+        )
+    assert escalation is not None
+    events = await lead_events(factory, lead_id, after=marks[0])
+    if who not in {"boss", "admin"}:
+        assert (penalties, escalation.resolved_at, events, told) == ([], None, [], [])
+        return
+    assert penalties == [
+        (owner.id, lead_id, escalation_id, "R2.15", "не позвонил вовремя", actor.id)
+    ]
+    assert (escalation.resolved_at, escalation.resolved_by, escalation.resolution) == (
+        later,
+        actor.id,
+        f"{actor.full_name} записал взыскание",
+    )
+    assert events == [("penalty", None, None, "R2.15: не позвонил вовремя", actor.id)]
+    assert told == [f"Вам записано взыскание по лиду #{lead_id} (R2.15): не позвонил вовремя"]
+
+
+async def test_only_an_open_look_alike_is_a_duplicate(world: tuple) -> None:
+    """R2.13, R2.16: a lead with the phone or e-mail of an open lead is flagged as its
+    possible duplicate; one whose look-alikes are all closed (converted, junk) is not. The
+    converted one made a client: that match stays, as «повторный клиент»."""
+    factory, people = world
+    owner = people["owner"]
+    phone, email = "+79121234567", "ivan@romashka.ru"
+
+    async def lead_with(**values: str) -> int:
+        async with factory() as uow:
+            intake = await leads.create_lead(
+                uow,
+                values={LeadField(k): v for k, v in values.items()},
+                source=LeadSource.CALL,
+                department_id=owner.department_id or 0,
+                creator=owner,
+                now=NOW,
+            )
+        assert intake.lead.id is not None
+        return intake.lead.id
+
+    async def duplicates(lead_id: int) -> Duplicates:
+        async with factory() as uow:
+            lead = await uow.leads.get(lead_id)
+            assert lead is not None
+            return await conversion.duplicates_of(uow, lead)
+
+    converted = await lead_with(phone=phone, name="Иван", company="Ромашка ООО")
+    junk = await lead_with(email=email, name="Иван")
+    async with factory() as uow:
+        await conversion.convert_lead(uow, owner, converted, None, LeadStatus.ASSIGNED, NOW)
+    async with factory() as uow:
+        await leads.mark_junk(uow, owner, junk, JunkReason.SPAM, None, LeadStatus.ASSIGNED, NOW)
+
+    probe = await lead_with(phone=phone, email=email, name="Иван")
+    found = await duplicates(probe)
+    assert found.leads == []
+    assert [m.company.name for m in found.companies] == ["Ромашка ООО"]
+
+    by_phone = await lead_with(phone=phone, name="Пётр")
+    by_email = await lead_with(email=email, name="Пётр")
+    assert (await duplicates(probe)).leads == [by_phone, by_email]

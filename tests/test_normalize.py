@@ -4,7 +4,7 @@ import pytest
 
 from domain import normalize
 from domain.errors import InvalidInput
-from domain.lead_fields import LeadField, clean_field
+from domain.lead_fields import LeadField, clean_field, clean_fields
 
 
 @pytest.mark.parametrize(
@@ -68,6 +68,31 @@ def test_company_name_without_a_name_is_an_error(raw: str) -> None:
     with pytest.raises(InvalidInput) as error:
         normalize.company_name(raw)
     assert error.value.field == "company"
+
+
+@pytest.mark.parametrize(
+    ("name", "form"),
+    [("Р" * 200, ""), ("Р" * 196, "ООО")],  # the limit counts the name as stored (R2.7)
+)
+def test_a_company_name_of_200_characters_is_accepted(name: str, form: str) -> None:
+    raw = f"{form} «{name}»" if form else name
+    stored = f"{name} {form}" if form else name
+    assert len(stored) == normalize.COMPANY_MAX == 200
+    assert normalize.company_name(raw) == stored
+    assert clean_field(LeadField.COMPANY, raw) == stored
+
+
+@pytest.mark.parametrize("raw", ["Р" * 201, "ООО «" + "Р" * 197 + "»", "Р" * 5000])
+def test_a_company_name_over_200_characters_is_refused(raw: str) -> None:
+    message = "Название компании длиннее 200 символов."
+    with pytest.raises(InvalidInput) as error:
+        clean_field(LeadField.COMPANY, raw)
+    assert (error.value.field, error.value.message) == ("company", message)
+    # The website's form gets the same answer, by field (R2.3).
+    assert clean_fields({"company": raw, "name": "Иван"}) == (
+        {LeadField.NAME: "Иван"},
+        {"company": message},
+    )
 
 
 def test_company_key_matches_spellings() -> None:

@@ -54,6 +54,20 @@ def test_office_manager_assigns_in_his_department() -> None:
     assert not may(office, Action.ASSIGN_LEAD, lead=lead(responsible=None, department=RETAIL))
 
 
+def test_only_a_supervisor_or_admin_records_penalties() -> None:
+    """R2.2 and the Roles table: penalties are the supervisor's; an office manager assigns
+    leads, a manager works his own: neither records a penalty, not even on his own lead."""
+    for role in (Role.OFFICE_MANAGER, Role.MANAGER):
+        someone = member(role)
+        assert not may(someone, Action.PENALIZE, department_id=SALES)
+        assert not may(someone, Action.PENALIZE, lead=lead(responsible=10))
+        with pytest.raises(NotAllowed):
+            require(someone, Action.PENALIZE, department_id=SALES)
+    assert may(member(Role.SUPERVISOR), Action.PENALIZE, department_id=SALES)
+    assert not may(member(Role.SUPERVISOR), Action.PENALIZE, department_id=RETAIL)
+    assert may(member(Role.ADMIN, department=None), Action.PENALIZE, department_id=RETAIL)
+
+
 def test_supervisor_does_everything_in_his_department_only() -> None:
     boss = member(Role.SUPERVISOR)
     for action in (

@@ -56,6 +56,13 @@ def test_finals_are_terminal(final: LeadStatus, target: LeadStatus) -> None:
         check_move(final, target, may_move_back=True, reason="x")
 
 
+@pytest.mark.parametrize("current", list(OPEN_STAGES))
+def test_every_open_stage_may_end_as_junk(current: LeadStatus) -> None:
+    """R2.16: whatever stage a lead reached, it may turn out junk (with a reason)."""
+    assert S.JUNK in FORWARD[current]
+    check_move(current, S.JUNK, may_move_back=False, reason="дубль")
+
+
 def test_junk_needs_a_reason() -> None:
     for reason in (None, "", "   "):
         with pytest.raises(TransitionRefused, match="Укажите причину"):

@@ -463,6 +463,51 @@ async def test_one_members_long_backlog_does_not_hide_the_others_messages(
     ]
 
 
+async def test_a_claimed_row_is_not_claimed_again_until_its_hold_runs_out(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    """Two senders (a second process, a restart) never send one message twice: a row one
+    of them claimed is the other's only once the claim's hold has run out (its sender died);
+    a sent row is nobody's."""
+    member_id, _ = await two_members(uow_factory)
+    async with uow_factory() as uow:
+        await uow.outbox.add(owed(member_id, "новый лид"))
+        await uow.commit()
+    async with uow_factory() as uow:
+        row_id = await uow.session.scalar(
+            select(OutboxRow.id).where(OutboxRow.member_id == member_id)
+        )
+    assert row_id is not None
+    hold = timedelta(seconds=30)
+
+    async def claim(at: datetime) -> tuple[int, str | None, int] | None:
+        async with uow_factory() as uow:
+            pending = await OutboxStore(uow.session).claim(row_id, at, hold)
+            await uow.commit()
+        return None if pending is None else (pending.id, pending.text, pending.attempts)
+
+    async def claimed_until() -> tuple[datetime | None, int]:
+        async with uow_factory() as uow:
+            row = await uow.session.get(OutboxRow, row_id)
+            assert row is not None
+            return row.claimed_until, row.attempts
+
+    assert await claim(NOW) == (row_id, "новый лид", 1)
+    for at in (NOW, NOW + timedelta(seconds=1), NOW + hold - timedelta(seconds=1)):
+        assert await claim(at) is None
+    assert await claimed_until() == (NOW + hold, 1)  # a refused claim changes nothing
+
+    later = NOW + hold + timedelta(seconds=1)
+    assert await claim(later) == (row_id, "новый лид", 2)
+    assert await claimed_until() == (later + hold, 2)
+    assert await claim(later + timedelta(seconds=1)) is None
+
+    async with uow_factory() as uow:
+        await OutboxStore(uow.session).sent(row_id, later)
+        await uow.commit()
+    assert await claim(later + timedelta(days=1)) is None
+
+
 async def test_a_rolled_back_unit_of_work_owes_nothing(uow_factory: SqlUnitOfWorkFactory) -> None:
     member_id, _ = await two_members(uow_factory)
     async with uow_factory() as uow:

@@ -1,5 +1,6 @@
 """Crash soak, run by hand: `.venv/bin/python -m bench.crash_soak [cycles]` (about 4 minutes).
 
+`[cycles] [sqlite|postgresql]`: how many kills (21), and one part only.
 Real `crmbot run` processes against the fake Telegram, killed with SIGKILL again and again
 while leads flow: at random moments, inside a card's send and inside an escalation's send.
 First one process on SQLite, restarted after each kill; then two processes on PostgreSQL
@@ -13,7 +14,9 @@ lateness p50 / p95 / max, duplicate cards, and rows left claimed.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -124,13 +127,14 @@ async def postgres_part(folder: Path, cycles: int) -> tuple[Report, int]:
     return report, cycles
 
 
-async def main(cycles: int) -> None:
+async def main(cycles: int, only: str | None) -> None:
     random.seed(12)
-    with tempfile.TemporaryDirectory() as folder:
-        for title, part in (
-            ("SQLite, one process", sqlite_part),
-            ("PostgreSQL, two", postgres_part),
-        ):
+    folder = tempfile.mkdtemp(prefix="crash-soak-")
+    parts = (("SQLite, one process", sqlite_part), ("PostgreSQL, two", postgres_part))
+    try:
+        for title, part in parts:
+            if only and not title.lower().startswith(only):
+                continue
             print(f"{title}: {cycles} kills", flush=True)
             where = Path(folder) / title.split(",")[0]
             where.mkdir()
@@ -138,8 +142,13 @@ async def main(cycles: int) -> None:
             for line in report.lines():
                 print(f"  {line}")
             print(f"  kills: {kills} (a message in flight at a kill may go twice)")
+    finally:
+        if os.environ.get("SOAK_KEEP"):  # the processes' logs, for a look at a late one
+            print(f"logs kept in {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 21
-    asyncio.run(main(count))
+    asyncio.run(main(count, sys.argv[2] if len(sys.argv) > 2 else None))

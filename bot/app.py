@@ -99,7 +99,7 @@ def _session(settings: Settings) -> AiohttpSession:
     return AiohttpSession()
 
 
-def _fsm(settings: Settings, engine: AsyncEngine) -> tuple[BaseStorage, BaseEventIsolation]:
+def _fsm(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
     if settings.uses_redis:
         from aiogram.fsm.storage.redis import RedisStorage  # only where Redis is configured
 
@@ -119,7 +119,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
         session=_session(settings),
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
-    storage, isolation = _fsm(settings, engine)
+    storage, isolation = _fsm(settings)
     scheduler = AsyncIOScheduler(timezone="UTC")
     outbox = OutboxSender(
         uow_factory,

@@ -20,7 +20,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.settings import Settings
-from domain.checklist import Kind, answer_text
+from domain.checklist import BUTTON_KINDS, Kind, answer_text
 from domain.errors import InvalidInput, StaleState, WrittenMeanwhile
 from domain.model import Member
 from domain.ports import Clock, UnitOfWork
@@ -207,7 +207,7 @@ async def typed_answer(
         return
     if step.question is None:
         raise InvalidInput("checklist", "Все вопросы пройдены: нажмите «Готово» или «Изменить».")
-    if step.question.kind in (Kind.YESNO, Kind.CHOICE, Kind.MULTI):
+    if step.question.kind in BUTTON_KINDS:
         raise InvalidInput(step.question.key, "На этот вопрос ответьте кнопкой под ним.")
     question = step.question
     async with answering(state, uow):

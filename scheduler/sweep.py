@@ -88,7 +88,10 @@ class TimerSweep:
             # Past due and still pending means failing or being fired elsewhere: the
             # periodic sweep tries those again; the alarm is for what comes next.
             due = await uow.timers.next_due(self._clock.now())
-        self._set_alarm(due)
+        if due is None:
+            return
+        # Only ever earlier: a commit may have set an earlier alarm since the read.
+        self.planned(due)
 
     async def _run(self) -> int:
         """Fire every timer that is due, in batches, each tried once a run (a failing one

@@ -229,6 +229,7 @@ class Report:
     duplicated: int
     missing: int
     lateness: list[float]
+    late: list[tuple[int, float]]  # (lead, seconds) of those past 5 s
     duplicate_cards: int
     held_claimed: int
     unsent: int
@@ -252,7 +253,8 @@ class Report:
             f"escalations: expected {self.expected}, delivered {self.delivered}, "
             f"duplicated {self.duplicated}, missing {self.missing}",
             f"escalation lateness: p50 {self.p50:.2f} s, p95 {self.p95:.2f} s, "
-            f"max {max(self.lateness, default=0.0):.2f} s",
+            f"max {max(self.lateness, default=0.0):.2f} s"
+            + (f" (past 5 s: {self.late})" if self.late else ""),
             f"duplicate cards: {self.duplicate_cards}",
             f"rows held claimed: {self.held_claimed}, unsent: {self.unsent}",
             f"clocks started after the card arrived: {len(self.clock_after_card)}, "
@@ -264,9 +266,24 @@ def _utc(moment: float) -> datetime:
     return datetime.fromtimestamp(moment, UTC)
 
 
+def _overdue_while_up(due: float, arrived: float, downtimes: list[tuple[float, float]]) -> float:
+    """How long a message was overdue while a sender lived, in the worst of its lives: a
+    deadline that fell while nobody sent counts from the restart (its start-up included),
+    and one still owed at a later kill counts again from the restart after that."""
+    lives, start = [], float("-inf")
+    for killed, respawned in sorted(downtimes):
+        lives.append((start, killed))
+        start = respawned
+    lives.append((start, float("inf")))
+    return max(
+        (min(arrived, end) - max(due, begin) for begin, end in lives if max(due, begin) < end),
+        default=0.0,
+    )
+
+
 async def audit(firm: Firm, downtimes: list[tuple[float, float]]) -> Report:
-    """What reached people, against the database. `downtimes`: (killed, respawned) wall-clock
-    pairs; a deadline that fell in one counts its lateness from the respawn."""
+    """What reached people, against the database. `downtimes`: (killed, respawned or taken
+    over) wall-clock pairs; lateness as `_overdue_while_up` counts it."""
     async with firm.engine.connect() as connection:
         due = dict(
             (
@@ -295,6 +312,7 @@ async def audit(firm: Firm, downtimes: list[tuple[float, float]]) -> Report:
     lateness = []
     delivered = duplicated = duplicate_cards = 0
     after_card, wrong_deadline = [], []
+    late: list[tuple[int, float]] = []
     for lead_id in firm.lead_ids:
         cards = firm.cards(lead_id)
         duplicate_cards += max(0, len(cards) - 1)
@@ -311,11 +329,9 @@ async def audit(firm: Firm, downtimes: list[tuple[float, float]]) -> Report:
             continue
         if handed is None or deadline != handed + timedelta(seconds=CONTACT_SECONDS):
             wrong_deadline.append(lead_id)
-        start = deadline.timestamp()
-        for killed, respawned in downtimes:
-            if killed <= start <= respawned:
-                start = respawned
-        lateness.append(messages[0].arrived - start)
+        lateness.append(_overdue_while_up(deadline.timestamp(), messages[0].arrived, downtimes))
+        if lateness[-1] > 5:
+            late.append((lead_id, round(lateness[-1], 2)))
     counts = Counter(len(firm.escalations(lead_id)) > 0 for lead_id in firm.lead_ids)
     return Report(
         leads=len(firm.lead_ids),
@@ -324,6 +340,7 @@ async def audit(firm: Firm, downtimes: list[tuple[float, float]]) -> Report:
         duplicated=duplicated,
         missing=counts[False],
         lateness=lateness,
+        late=late,
         duplicate_cards=duplicate_cards,
         held_claimed=int(held or 0),
         unsent=int(unsent or 0),

@@ -5,7 +5,7 @@ lead, in its transaction; fired once, the outgoing messages written in the claim
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from html import escape
 
 from domain.model import (
@@ -284,7 +284,3 @@ async def fire(uow: UnitOfWork, timer_id: int, now: datetime) -> bool:
         await FIRE[timer.kind](uow, timer, lead, now)  # type: ignore[misc]
     await uow.commit()
     return True
-
-
-def overdue_by(escalation: Escalation, now: datetime) -> str:
-    return minutes_text(max(timedelta(0), now - escalation.due_at))

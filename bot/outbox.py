@@ -7,7 +7,8 @@
   over from another process goes on with the pause, read from the row). Network errors and
   5xx: the row is retried with backoff. 403: the member blocked the bot; he is flagged, his
   supervisors are told, and his messages are dropped until he writes again.
-- A card is rendered from the lead as it is at delivery time, and edited in place.
+- A card of any subject (a lead, an escalation) is drawn as the subject is at delivery time
+  (handlers/cards.py), and edited in place.
 - One process sends at a time: the sender holds a lock that dies with its process
   (storage/leadership.py); the senders of other processes stand by and take over within a
   second or so of its release or death. So the pacing holds for the whole bot, however many
@@ -36,12 +37,10 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardMarkup
 
-from domain.model import Notification, NotificationKind
+from domain.model import Member, Notification, NotificationKind
 from domain.ports import Clock, SystemClock
-from domain.services.cards import card_context
 from domain.services.timers import card_handed, card_not_handed, supervisors_of
-from handlers import escalation_views, lead_views
-from handlers.lead_callbacks import LeadCb
+from handlers import cards, escalation_views
 from storage.leadership import Leadership
 from storage.outbox_store import FLOOD_WAIT, Head, OutboxStore, Pending
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
@@ -252,9 +251,9 @@ class OutboxSender:
             # before the call, so a crash that loses Telegram's answer cannot move it. A
             # transaction of its own, which writes the lead before its timers, as use cases do.
             handed = False
-            if pending.kind is NotificationKind.CARD and pending.fresh:
+            if pending.kind is NotificationKind.CARD and pending.fresh and pending.subject:
                 handed = await card_handed(
-                    uow, pending.lead_id or 0, pending.member_id, self._rules_clock.now()
+                    uow, pending.subject, pending.member_id, self._rules_clock.now()
                 )
                 await uow.commit()
             self._chat_ready[pending.member_id] = time.monotonic() + self._chat_interval
@@ -293,11 +292,11 @@ class OutboxSender:
             else:
                 await store.sent(row_id, self._clock.now())
                 self.delivered += 1
-            if handed and not settled:
+            if handed and not settled and pending.subject:
                 # Telegram did not take it and the row waits for another try: the clock
                 # starts again with that try, so the wait does not eat his minutes.
                 await card_not_handed(
-                    uow, pending.lead_id or 0, pending.member_id, self._rules_clock.now()
+                    uow, pending.subject, pending.member_id, self._rules_clock.now()
                 )
             await uow.commit()
             return True
@@ -344,13 +343,15 @@ class OutboxSender:
         chat_id = member.telegram_id
         match pending.kind:
             case NotificationKind.TEXT:
-                await self._text(chat_id, pending)
+                await self._pace()
+                await self._bot.send_message(
+                    chat_id, pending.text or "", reply_markup=cards.opener(pending.subject)
+                )
             case NotificationKind.CARD:
                 await self._card(uow, store, pending, member, chat_id)
-            case NotificationKind.ESCALATION:
-                await self._escalation(uow, store, pending, chat_id)
             case NotificationKind.CALL:
-                lead = await uow.leads.get(pending.lead_id or 0)
+                assert pending.subject is not None
+                lead = await uow.leads.get(pending.subject.id)
                 if lead is not None:
                     await self._pace()
                     await self._bot.send_message(
@@ -358,17 +359,6 @@ class OutboxSender:
                         escalation_views.call_text(lead, self._zone),
                         reply_markup=escalation_views.call_keyboard(lead),
                     )
-
-    async def _text(self, chat_id: int, pending: Pending) -> None:
-        markup = None
-        if pending.lead_id is not None:
-            markup = InlineKeyboardMarkup(
-                inline_keyboard=[
-                    [lead_views.button("Открыть карточку", LeadCb(a="opn", id=pending.lead_id))]
-                ]
-            )
-        await self._pace()
-        await self._bot.send_message(chat_id, pending.text or "", reply_markup=markup)
 
     async def _edit_or_send(
         self, chat_id: int, where: tuple[int, int] | None, text: str, keyboard: InlineKeyboardMarkup
@@ -391,31 +381,30 @@ class OutboxSender:
         return sent.message_id
 
     async def _card(
-        self, uow: SqlUnitOfWork, store: OutboxStore, pending: Pending, member: object, chat_id: int
+        self, uow: SqlUnitOfWork, store: OutboxStore, pending: Pending, member: Member, chat_id: int
     ) -> None:
-        assert pending.lead_id is not None
+        """Any subject's card, drawn as the subject is now: a new message for a fresh card
+        (the copy above loses its buttons), else the member's live card edited in place."""
+        subject = pending.subject
+        assert subject is not None
         if not pending.fresh:
-            # First drop the later edits, then read the lead: what they changed is read here.
+            # First drop the later edits, then read the subject: what they changed is read here.
             await store.coalesce_cards(pending, self._clock.now())
             await uow.commit()  # no write lock may be held across a call to Telegram
-        lead = await uow.leads.get(pending.lead_id)
-        if lead is None:
+        drawn = await cards.draw(uow, subject, member, self._rules_clock.now(), self._zone)
+        if drawn is None:
             return
-        context = await card_context(uow, lead, member)  # type: ignore[arg-type]
-        text = lead_views.card_text(context, self._rules_clock.now(), self._zone)
-        keyboard = lead_views.card_keyboard(context)
-        old = await store.card(lead.id or 0, pending.member_id)
-        sent = await self._edit_or_send(chat_id, None if pending.fresh else old, text, keyboard)
+        old = await uow.cards.where(subject, pending.member_id)
+        where = None if pending.fresh else old
+        sent = await self._edit_or_send(chat_id, where, drawn.text, drawn.keyboard)
         if sent is not None:
-            await store.remember_card(
-                lead.id or 0, pending.member_id, chat_id, sent, self._clock.now()
-            )
+            await uow.cards.remember(subject, pending.member_id, chat_id, sent, self._clock.now())
             await uow.commit()  # no write lock may be held across a call to Telegram
             if old is not None and pending.fresh:
                 await self._retire(old)
 
     async def _retire(self, where: tuple[int, int]) -> None:
-        """One live card per lead per member: the copy left above loses its buttons. As
+        """One live card per subject per member: the copy left above loses its buttons. As
         well as it can: the new card is out, and failing its row now would send it again (a
         press on the old copy is checked like any other)."""
         try:
@@ -427,25 +416,3 @@ class OutboxSender:
             self._paused_until = max(self._paused_until, time.monotonic() + error.retry_after)
         except TelegramAPIError as error:
             log.info("outbox: the copy at %s kept its buttons: %s", where, error.message)
-
-    async def _escalation(
-        self, uow: SqlUnitOfWork, store: OutboxStore, pending: Pending, chat_id: int
-    ) -> None:
-        assert pending.escalation_id is not None
-        escalation = await uow.escalations.get(pending.escalation_id)
-        if escalation is None:
-            return
-        lead = await uow.leads.get(escalation.lead_id) if escalation.lead_id else None
-        responsible = None
-        if escalation.responsible_id is not None:
-            responsible = await uow.members.get(escalation.responsible_id)
-        text = escalation_views.escalation_text(
-            escalation, lead, responsible, self._rules_clock.now(), self._zone
-        )
-        keyboard = escalation_views.escalation_keyboard(escalation, lead)
-        where = await store.escalation_card(escalation.id or 0, pending.member_id)
-        sent = await self._edit_or_send(chat_id, where, text, keyboard)
-        if sent is not None:
-            await store.remember_escalation_card(
-                escalation.id or 0, pending.member_id, chat_id, sent
-            )

@@ -255,10 +255,32 @@ class Pipeline:
     id: int | None = None
 
 
+class SubjectKind(StrEnum):
+    """What the bot tracks: each has a live card, timers and notifications. A new kind adds
+    a loader (domain/services/subjects.py), a card renderer (handlers/cards.py) and the
+    firing rules of its timers (domain/services/timers.py)."""
+
+    LEAD = "lead"
+    ESCALATION = "escalation"
+
+
+@dataclass(frozen=True)
+class Subject:
+    kind: SubjectKind
+    id: int
+
+    @classmethod
+    def lead(cls, lead_id: int) -> Subject:
+        return cls(SubjectKind.LEAD, lead_id)
+
+    @classmethod
+    def escalation(cls, escalation_id: int) -> Subject:
+        return cls(SubjectKind.ESCALATION, escalation_id)
+
+
 class NotificationKind(StrEnum):
-    CARD = "card"  # render the lead's card for the member: edit his copy, or send one
-    TEXT = "text"  # a message, optionally with a button to the lead's card
-    ESCALATION = "escalation"  # render the escalation card for a supervisor
+    CARD = "card"  # draw the subject's card for the member: edit his copy, or send one
+    TEXT = "text"  # a message, optionally with a button to the subject's card
     CALL = "call"  # R2.5: time to call, with "Позвонил" and "Перенести"
 
 
@@ -269,10 +291,9 @@ class Notification:
     member_id: int
     kind: NotificationKind
     created_at: datetime
-    lead_id: int | None = None
+    subject: Subject | None = None
     text: str | None = None
     fresh: bool = False  # CARD: send a new message instead of editing the old one
-    escalation_id: int | None = None
     id: int | None = None
 
 
@@ -308,7 +329,7 @@ class TimerKind(StrEnum):
 @dataclass
 class Timer:
     kind: TimerKind
-    lead_id: int
+    subject: Subject
     department_id: int
     due_at: datetime
     created_at: datetime
@@ -352,13 +373,8 @@ class Escalation:
 
 def escalation_card(member_id: int, escalation: Escalation, now: datetime) -> Notification:
     """The escalation's card for one supervisor: sent, or edited where he holds it."""
-    return Notification(
-        member_id,
-        NotificationKind.ESCALATION,
-        now,
-        lead_id=escalation.lead_id,
-        escalation_id=escalation.id,
-    )
+    assert escalation.id is not None
+    return Notification(member_id, NotificationKind.CARD, now, Subject.escalation(escalation.id))
 
 
 @dataclass

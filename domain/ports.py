@@ -23,6 +23,7 @@ from domain.model import (
     Pipeline,
     PressedCard,
     Role,
+    Subject,
     Timer,
     TimerKind,
 )
@@ -182,24 +183,26 @@ class OutboxRepository(Protocol):
         messages go out in the order their transactions commit."""
         ...
 
-    async def drop_card_edits(self, member_id: int, lead_id: int, now: datetime) -> None:
-        """The member's card of the lead is being drawn now: the edits still waiting for it
-        are done by that (one already on its way is not stopped)."""
+    async def drop_card_edits(self, member_id: int, subject: Subject, now: datetime) -> None:
+        """The member's card of the subject is being drawn now: the edits still waiting for
+        it are done by that (one already on its way is not stopped)."""
         ...
 
-    async def owes_card(self, member_id: int, lead_id: int) -> bool:
-        """Whether a card of the lead is still to go to the member (an edit or a new card,
+    async def owes_card(self, member_id: int, subject: Subject) -> bool:
+        """Whether a card of the subject is still to go to the member (an edit or a new card,
         written or owed in this unit of work, on its way or not)."""
         ...
 
 
-class LeadCardRepository(Protocol):
-    async def holders(self, lead_id: int) -> dict[int, int]:
-        """The members who have a card of this lead in their chat, each with its message."""
+class CardRepository(Protocol):
+    """Where each member's live card of each subject is, so it is edited in place."""
+
+    async def holders(self, subject: Subject) -> dict[int, int]:
+        """The members who have a card of this subject in their chat, each with its message."""
         ...
 
-    async def is_live(self, lead_id: int, member_id: int, message_id: int) -> bool:
-        """Whether that message is the member's live card of the lead."""
+    async def is_live(self, subject: Subject, member_id: int, message_id: int) -> bool:
+        """Whether that message is the member's live card of the subject."""
         ...
 
 
@@ -212,7 +215,10 @@ class DraftRepository(Protocol):
 
 class TimerRepository(Protocol):
     async def add(self, timer: Timer) -> Timer: ...
-    async def cancel(self, lead_id: int, kinds: tuple[TimerKind, ...], now: datetime) -> int: ...
+    async def cancel(self, subject: Subject, kinds: tuple[TimerKind, ...], now: datetime) -> int:
+        """Cancel the subject's pending timers of these kinds; how many."""
+        ...
+
     async def due(
         self, now: datetime, limit: int, after: tuple[datetime, int] | None = None
     ) -> list[tuple[datetime, int]]:
@@ -232,7 +238,7 @@ class TimerRepository(Protocol):
         """Mark the timer fired if it is still pending: one conditional statement."""
         ...
 
-    async def pending(self, lead_id: int) -> list[Timer]: ...
+    async def pending(self, subject: Subject) -> list[Timer]: ...
 
     async def overdue_unassigned(self, department_id: int) -> list[tuple[int, int, bool]]:
         """(timer id, lead id, reported) of fired R2.14 timers whose lead is still NEW."""
@@ -240,9 +246,11 @@ class TimerRepository(Protocol):
 
     async def mark_reported(self, timer_ids: list[int], escalation_id: int) -> None: ...
 
-    async def leads_with_pending(
+    async def subjects_with_pending(
         self, department_id: int, kinds: tuple[TimerKind, ...]
-    ) -> list[int]: ...
+    ) -> list[Subject]:
+        """The subjects of the department with a pending timer of these kinds."""
+        ...
 
 
 class EscalationRepository(Protocol):
@@ -252,8 +260,6 @@ class EscalationRepository(Protocol):
     async def resolve(self, escalation_id: int, by: int, resolution: str, now: datetime) -> bool:
         """Record what was done, if nothing was yet: of two presses one wins."""
         ...
-
-    async def holders(self, escalation_id: int) -> list[int]: ...
 
 
 class PenaltyRepository(Protocol):
@@ -286,7 +292,7 @@ class UnitOfWork(Protocol):
     deals: DealRepository
     pipelines: PipelineRepository
     outbox: OutboxRepository
-    lead_cards: LeadCardRepository
+    cards: CardRepository
     drafts: DraftRepository
     timers: TimerRepository
     escalations: EscalationRepository

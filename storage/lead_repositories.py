@@ -38,7 +38,6 @@ from storage.tables import (
     CompanyRow,
     ContactRow,
     DealRow,
-    LeadCardRow,
     LeadDraftRow,
     LeadEventRow,
     LeadRow,
@@ -535,24 +534,6 @@ class SqlPipelineRepository(SqlRepository):
             is_default=row.is_default,
             stages=tuple(row.stages),
         )
-
-
-class SqlLeadCardRepository(SqlRepository):
-    async def holders(self, lead_id: int) -> dict[int, int]:
-        rows = await self._session.execute(
-            select(LeadCardRow.member_id, LeadCardRow.message_id)
-            .where(LeadCardRow.lead_id == lead_id)
-            .order_by(LeadCardRow.member_id)
-        )
-        return {member_id: message_id for member_id, message_id in rows}
-
-    async def is_live(self, lead_id: int, member_id: int, message_id: int) -> bool:
-        found = await self._session.scalar(
-            select(LeadCardRow.message_id).where(
-                LeadCardRow.lead_id == lead_id, LeadCardRow.member_id == member_id
-            )
-        )
-        return found == message_id
 
 
 class SqlDraftRepository(SqlRepository):

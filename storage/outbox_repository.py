@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.model import Notification, NotificationKind
+from domain.model import Notification, NotificationKind, Subject
 from storage.outbox_store import coalesce_card_edits
 from storage.tables import OutboxRow
 
@@ -27,14 +27,14 @@ from storage.tables import OutboxRow
 OUTBOX_LOCKS = 0x6F75_7462  # "outb"
 
 
-def _is_card(notification: Notification, member_id: int, lead_id: int) -> bool:
-    addressed = (notification.member_id, notification.lead_id) == (member_id, lead_id)
+def _is_card(notification: Notification, member_id: int, subject: Subject) -> bool:
+    addressed = (notification.member_id, notification.subject) == (member_id, subject)
     return addressed and notification.kind is NotificationKind.CARD
 
 
-def _is_card_edit(notification: Notification, member_id: int, lead_id: int) -> bool:
+def _is_card_edit(notification: Notification, member_id: int, subject: Subject) -> bool:
     """What `coalesce_card_edits` marks done among written rows, among those still owed."""
-    return _is_card(notification, member_id, lead_id) and not notification.fresh
+    return _is_card(notification, member_id, subject) and not notification.fresh
 
 
 # Asked on every press that changes a lead: built once.
@@ -42,7 +42,8 @@ _OWED_CARD = (
     select(OutboxRow.id)
     .where(
         OutboxRow.member_id == bindparam("member_id"),
-        OutboxRow.lead_id == bindparam("lead_id"),
+        OutboxRow.subject_kind == bindparam("subject_kind"),
+        OutboxRow.subject_id == bindparam("subject_id"),
         OutboxRow.kind == NotificationKind.CARD.value,
         OutboxRow.sent_at.is_(None),
     )
@@ -60,14 +61,17 @@ class SqlOutboxRepository:
         self._owed.append(notification)
         self._on_add()
 
-    async def drop_card_edits(self, member_id: int, lead_id: int, now: datetime) -> None:
-        self._owed = [n for n in self._owed if not _is_card_edit(n, member_id, lead_id)]
-        await self._session.execute(coalesce_card_edits(member_id, lead_id, now))
+    async def drop_card_edits(self, member_id: int, subject: Subject, now: datetime) -> None:
+        self._owed = [n for n in self._owed if not _is_card_edit(n, member_id, subject)]
+        await self._session.execute(coalesce_card_edits(member_id, subject, now))
 
-    async def owes_card(self, member_id: int, lead_id: int) -> bool:
-        if any(_is_card(n, member_id, lead_id) for n in self._owed):
+    async def owes_card(self, member_id: int, subject: Subject) -> bool:
+        if any(_is_card(n, member_id, subject) for n in self._owed):
             return True
-        found = await self._session.scalar(_OWED_CARD, {"member_id": member_id, "lead_id": lead_id})
+        found = await self._session.scalar(
+            _OWED_CARD,
+            {"member_id": member_id, "subject_kind": subject.kind.value, "subject_id": subject.id},
+        )
         return found is not None
 
     def discard(self) -> None:
@@ -90,11 +94,11 @@ class SqlOutboxRepository:
                 {
                     "member_id": n.member_id,
                     "kind": n.kind.value,
-                    "lead_id": n.lead_id,
+                    "subject_kind": n.subject.kind.value if n.subject else None,
+                    "subject_id": n.subject.id if n.subject else None,
                     "text": n.text,
                     "fresh": n.fresh,
                     "created_at": n.created_at,
-                    "escalation_id": n.escalation_id,
                 }
                 for n in owed
             ],

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Select, Update, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.model import NotificationKind
-from storage.tables import EscalationCardRow, LeadCardRow, MemberRow, OutboxRow
+from domain.model import NotificationKind, Subject, SubjectKind
+from storage.tables import MemberRow, OutboxRow
 
 # How a row Telegram answered 429 is marked: its not_before is when Telegram lets us send.
 FLOOD_WAIT = "429 retry after"
@@ -31,21 +31,23 @@ class Pending:
     id: int
     member_id: int
     kind: NotificationKind
-    lead_id: int | None
-    escalation_id: int | None
+    subject: Subject | None
     text: str | None
     fresh: bool
     attempts: int
 
 
-def coalesce_card_edits(member_id: int, lead_id: int, now: datetime, after_id: int = 0) -> Update:
-    """Mark done the waiting edits of one member's card of one lead (those after `after_id`):
-    whoever draws the card now draws the lead as it is."""
+def coalesce_card_edits(
+    member_id: int, subject: Subject, now: datetime, after_id: int = 0
+) -> Update:
+    """Mark done the waiting edits of one member's card of one subject (those after
+    `after_id`): whoever draws the card now draws the subject as it is."""
     return (
         update(OutboxRow)
         .where(
             OutboxRow.member_id == member_id,
-            OutboxRow.lead_id == lead_id,
+            OutboxRow.subject_kind == subject.kind.value,
+            OutboxRow.subject_id == subject.id,
             OutboxRow.kind == NotificationKind.CARD.value,
             OutboxRow.fresh.is_(False),
             OutboxRow.sent_at.is_(None),
@@ -87,8 +89,8 @@ _CLAIM = (
         OutboxRow.id,
         OutboxRow.member_id,
         OutboxRow.kind,
-        OutboxRow.lead_id,
-        OutboxRow.escalation_id,
+        OutboxRow.subject_kind,
+        OutboxRow.subject_id,
         OutboxRow.text,
         OutboxRow.fresh,
         OutboxRow.attempts,
@@ -125,8 +127,7 @@ class OutboxStore:
             row.id,
             row.member_id,
             NotificationKind(row.kind),
-            row.lead_id,
-            row.escalation_id,
+            Subject(SubjectKind(row.subject_kind), row.subject_id) if row.subject_kind else None,
             row.text,
             row.fresh,
             row.attempts,
@@ -138,10 +139,11 @@ class OutboxStore:
         )
 
     async def coalesce_cards(self, pending: Pending, now: datetime) -> None:
-        """Later edits of the same card are done by this one: it draws the lead as it is now."""
-        assert pending.lead_id is not None
+        """Later edits of the same card are done by this one: it draws the subject as it is
+        now."""
+        assert pending.subject is not None
         await self._session.execute(
-            coalesce_card_edits(pending.member_id, pending.lead_id, now, after_id=pending.id)
+            coalesce_card_edits(pending.member_id, pending.subject, now, after_id=pending.id)
         )
 
     async def release(self, row_id: int) -> None:
@@ -187,44 +189,3 @@ class OutboxStore:
             .returning(MemberRow.id)
         )
         return result.first() is not None
-
-    async def _where(self, table: type[Any], key: tuple[int, int]) -> tuple[int, int] | None:
-        row = await self._session.get(table, key)
-        return (row.chat_id, row.message_id) if row else None
-
-    async def _remember(self, table: type[Any], key: dict[str, int], **values: Any) -> None:
-        """Upsert a message pointer: where a member's copy of a card is."""
-        row = await self._session.get(table, tuple(key.values()))
-        if row is None:
-            self._session.add(table(**key, **values))
-        else:
-            for name, value in values.items():
-                setattr(row, name, value)
-        await self._session.flush()
-
-    async def card(self, lead_id: int, member_id: int) -> tuple[int, int] | None:
-        return await self._where(LeadCardRow, (lead_id, member_id))
-
-    async def remember_card(
-        self, lead_id: int, member_id: int, chat_id: int, message_id: int, now: datetime
-    ) -> None:
-        await self._remember(
-            LeadCardRow,
-            {"lead_id": lead_id, "member_id": member_id},
-            chat_id=chat_id,
-            message_id=message_id,
-            updated_at=now,
-        )
-
-    async def escalation_card(self, escalation_id: int, member_id: int) -> tuple[int, int] | None:
-        return await self._where(EscalationCardRow, (escalation_id, member_id))
-
-    async def remember_escalation_card(
-        self, escalation_id: int, member_id: int, chat_id: int, message_id: int
-    ) -> None:
-        await self._remember(
-            EscalationCardRow,
-            {"escalation_id": escalation_id, "member_id": member_id},
-            chat_id=chat_id,
-            message_id=message_id,
-        )

@@ -201,8 +201,8 @@ class OutboxRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     kind: Mapped[str] = mapped_column(String(16))
-    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
-    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id"))
+    subject_kind: Mapped[str | None] = mapped_column(String(16))
+    subject_id: Mapped[int | None]
     text: Mapped[str | None] = mapped_column(Text)
     fresh: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
@@ -213,16 +213,18 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
 
 
-class LeadCardRow(Base):
-    """Where a member's copy of a lead card is, so it is edited in place."""
+class CardRow(Base):
+    """Where a member's live card of a subject (a lead, an escalation...) is, so it is
+    edited in place. One per subject per member."""
 
-    __tablename__ = "lead_cards"
+    __tablename__ = "cards"
 
-    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
-    updated_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
 
 
 class LeadDraftRow(Base):
@@ -245,12 +247,13 @@ class TimerRow(Base):
             sqlite_where=text("fired_at IS NULL AND cancelled_at IS NULL"),
             postgresql_where=text("fired_at IS NULL AND cancelled_at IS NULL"),
         ),
-        Index("ix_timers_lead_kind", "lead_id", "kind"),
+        Index("ix_timers_subject_kind", "subject_kind", "subject_id", "kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"))
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int]
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     due_at: Mapped[datetime]
@@ -276,15 +279,6 @@ class EscalationRow(Base):
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     resolution: Mapped[str | None] = mapped_column(String(500))
-
-
-class EscalationCardRow(Base):
-    __tablename__ = "escalation_cards"
-
-    escalation_id: Mapped[int] = mapped_column(ForeignKey("escalations.id"), primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    message_id: Mapped[int] = mapped_column(BigInteger)
 
 
 class PenaltyRow(Base):

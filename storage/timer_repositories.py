@@ -12,14 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.checklist import Checklist
 from domain.checklist import parse as parse_checklist
-from domain.model import Escalation, Penalty, Rule, Timer, TimerKind
+from domain.model import Escalation, Penalty, Rule, Subject, SubjectKind, Timer, TimerKind
 from domain.sla import SlaDefaults, SlaPolicy
 from domain.statuses import LeadStatus
 from storage.base import SqlRepository
 from storage.tables import (
     ChecklistRow,
     DepartmentSettingsRow,
-    EscalationCardRow,
     EscalationRow,
     LeadRow,
     PenaltyRow,
@@ -39,7 +38,8 @@ _CLAIM = (
     .returning(
         TimerRow.id,
         TimerRow.kind,
-        TimerRow.lead_id,
+        TimerRow.subject_kind,
+        TimerRow.subject_id,
         TimerRow.department_id,
         TimerRow.member_id,
         TimerRow.due_at,
@@ -52,7 +52,8 @@ _CLAIM = (
 _CANCEL = (
     update(TimerRow)
     .where(
-        TimerRow.lead_id == bindparam("w_lead"),
+        TimerRow.subject_kind == bindparam("w_kind"),
+        TimerRow.subject_id == bindparam("w_id"),
         TimerRow.kind.in_(bindparam("w_kinds", expanding=True)),
         *_PENDING,
     )
@@ -66,7 +67,7 @@ def _timer(row: Any) -> Timer:
     return Timer(
         id=row.id,
         kind=TimerKind(row.kind),
-        lead_id=row.lead_id,
+        subject=Subject(SubjectKind(row.subject_kind), row.subject_id),
         department_id=row.department_id,
         member_id=row.member_id,
         due_at=row.due_at,
@@ -87,7 +88,8 @@ class SqlTimerRepository(SqlRepository):
         self._on_add(timer.due_at)
         row = TimerRow(
             kind=timer.kind.value,
-            lead_id=timer.lead_id,
+            subject_kind=timer.subject.kind.value,
+            subject_id=timer.subject.id,
             department_id=timer.department_id,
             member_id=timer.member_id,
             due_at=timer.due_at,
@@ -97,9 +99,15 @@ class SqlTimerRepository(SqlRepository):
         timer.id = row.id
         return timer
 
-    async def cancel(self, lead_id: int, kinds: tuple[TimerKind, ...], now: datetime) -> int:
+    async def cancel(self, subject: Subject, kinds: tuple[TimerKind, ...], now: datetime) -> int:
         result = await self._session.execute(
-            _CANCEL, {"w_lead": lead_id, "w_kinds": [k.value for k in kinds], "now": now}
+            _CANCEL,
+            {
+                "w_kind": subject.kind.value,
+                "w_id": subject.id,
+                "w_kinds": [k.value for k in kinds],
+                "now": now,
+            },
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -151,40 +159,47 @@ class SqlTimerRepository(SqlRepository):
         row = result.first()
         return _timer(row) if row else None
 
-    async def pending(self, lead_id: int) -> list[Timer]:
+    async def pending(self, subject: Subject) -> list[Timer]:
         rows = await self._session.scalars(
-            select(TimerRow).where(TimerRow.lead_id == lead_id, *_PENDING).order_by(TimerRow.id)
+            select(TimerRow)
+            .where(
+                TimerRow.subject_kind == subject.kind.value,
+                TimerRow.subject_id == subject.id,
+                *_PENDING,
+            )
+            .order_by(TimerRow.id)
         )
         return [_timer(row) for row in rows]
 
     async def overdue_unassigned(self, department_id: int) -> list[tuple[int, int, bool]]:
         rows = await self._session.execute(
-            select(TimerRow.id, TimerRow.lead_id, TimerRow.escalation_id)
-            .join(LeadRow, LeadRow.id == TimerRow.lead_id)
+            select(TimerRow.id, TimerRow.subject_id, TimerRow.escalation_id)
+            .join(LeadRow, LeadRow.id == TimerRow.subject_id)
             .where(
+                TimerRow.subject_kind == SubjectKind.LEAD.value,
                 TimerRow.department_id == department_id,
                 TimerRow.kind == TimerKind.UNASSIGNED.value,
                 TimerRow.fired_at.is_not(None),
                 LeadRow.status == LeadStatus.NEW.value,
             )
-            .order_by(TimerRow.lead_id)
+            .order_by(TimerRow.subject_id)
         )
         return [(timer_id, lead_id, reported is not None) for timer_id, lead_id, reported in rows]
 
-    async def leads_with_pending(
+    async def subjects_with_pending(
         self, department_id: int, kinds: tuple[TimerKind, ...]
-    ) -> list[int]:
-        rows = await self._session.scalars(
-            select(TimerRow.lead_id)
+    ) -> list[Subject]:
+        rows = await self._session.execute(
+            select(TimerRow.subject_kind, TimerRow.subject_id)
             .distinct()
             .where(
                 TimerRow.department_id == department_id,
                 TimerRow.kind.in_([k.value for k in kinds]),
                 *_PENDING,
             )
-            .order_by(TimerRow.lead_id)
+            .order_by(TimerRow.subject_kind, TimerRow.subject_id)
         )
-        return list(rows)
+        return [Subject(SubjectKind(kind), subject_id) for kind, subject_id in rows]
 
     async def mark_reported(self, timer_ids: list[int], escalation_id: int) -> None:
         await self._session.execute(
@@ -235,14 +250,6 @@ class SqlEscalationRepository(SqlRepository):
             .returning(EscalationRow.id)
         )
         return result.first() is not None
-
-    async def holders(self, escalation_id: int) -> list[int]:
-        rows = await self._session.scalars(
-            select(EscalationCardRow.member_id)
-            .where(EscalationCardRow.escalation_id == escalation_id)
-            .order_by(EscalationCardRow.member_id)
-        )
-        return list(rows)
 
 
 class SqlPenaltyRepository(SqlRepository):

@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.model import PressedCard
 from domain.sla import DEFAULT_SLA, SlaDefaults
+from storage.cards import SqlCardRepository
 from storage.lead_repositories import (
     SqlCompanyRepository,
     SqlContactRepository,
     SqlDealRepository,
     SqlDraftRepository,
-    SqlLeadCardRepository,
     SqlLeadEventRepository,
     SqlLeadRepository,
     SqlPipelineRepository,
@@ -79,7 +79,7 @@ class SqlUnitOfWork:
         self.deals = SqlDealRepository(session)
         self.pipelines = SqlPipelineRepository(session)
         self.outbox = SqlOutboxRepository(session, self._mark_outbox)
-        self.lead_cards = SqlLeadCardRepository(session)
+        self.cards = SqlCardRepository(session)
         self.drafts = SqlDraftRepository(session)
         self.timers = SqlTimerRepository(session, self._mark_timer)
         self.escalations = SqlEscalationRepository(session)

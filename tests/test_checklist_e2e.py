@@ -129,7 +129,8 @@ async def test_the_whole_default_checklist(running_bot: RunningBot, team: Team, 
         kinds = list(
             await uow.session.scalars(
                 select(TimerRow.kind).where(
-                    TimerRow.lead_id == lead_id,
+                    TimerRow.subject_kind == "lead",
+                    TimerRow.subject_id == lead_id,
                     TimerRow.fired_at.is_(None),
                     TimerRow.cancelled_at.is_(None),
                 )

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from domain.model import Notification, NotificationKind
+from domain.model import Notification, NotificationKind, Subject
 from domain.services import onboarding
 from handlers.lead_callbacks import DraftCb, FormCb, LeadCb
 from tests.fake_telegram import TelegramUser
@@ -445,7 +445,9 @@ async def test_a_card_edit_already_on_its_way_is_not_overtaken_by_the_press(
     anna = team.anna.user
     held = fake.hold("editMessageText", anna.id)
     async with running_bot.app.uow_factory() as uow:
-        await uow.outbox.add(Notification(team.anna.member_id, NotificationKind.CARD, NOW, lead_id))
+        await uow.outbox.add(
+            Notification(team.anna.member_id, NotificationKind.CARD, NOW, Subject.lead(lead_id))
+        )
         await uow.commit()
     await fake.wait_for(lambda: held.waiting == 1)  # drawn as «Назначен», not yet in the chat
 

@@ -26,6 +26,7 @@ from domain.model import (
     Profile,
     Role,
     Rule,
+    Subject,
     TimerKind,
 )
 from domain.services import conversion, escalations, lead_history, leads, onboarding
@@ -165,7 +166,7 @@ async def effect_of(
     async with factory() as uow:
         lead = await uow.leads.get(lead_id)
         assert lead is not None
-        timers = await uow.timers.pending(lead_id)
+        timers = await uow.timers.pending(Subject.lead(lead_id))
     events = await lead_events(factory, lead_id, after=events_before)
     assigned, in_process = LeadStatus.ASSIGNED.label, LeadStatus.IN_PROCESS.label
     if action == "move":
@@ -211,7 +212,8 @@ async def effect_of(
             async with factory() as uow:
                 cards = await uow.session.scalars(
                     select(OutboxRow.member_id).where(
-                        OutboxRow.lead_id == lead_id,
+                        OutboxRow.subject_kind == "lead",
+                        OutboxRow.subject_id == lead_id,
                         OutboxRow.kind == NotificationKind.CARD.value,
                         OutboxRow.fresh.is_(True),
                         OutboxRow.id > outbox_before,
@@ -455,7 +457,7 @@ async def test_a_processed_lead_can_still_be_marked_junk(world: tuple) -> None:
         )
     async with factory() as uow:
         lead = await uow.leads.get(lead_id)
-        timers = await uow.timers.pending(lead_id)
+        timers = await uow.timers.pending(Subject.lead(lead_id))
     assert lead is not None
     assert (lead.status, lead.junk_reason, lead.status_changed_at) == (
         LeadStatus.JUNK,

@@ -73,7 +73,8 @@ async def contact_timers(bot: RunningBot, lead_id: int) -> list[str]:
     async with bot.app.uow_factory() as uow:
         rows = await uow.session.scalars(
             select(TimerRow).where(
-                TimerRow.lead_id == lead_id,
+                TimerRow.subject_kind == "lead",
+                TimerRow.subject_id == lead_id,
                 TimerRow.kind.in_(
                     [TimerKind.CONTACT_REMINDER.value, TimerKind.CONTACT_BREACH.value]
                 ),

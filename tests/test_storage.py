@@ -24,6 +24,7 @@ from domain.model import (
     NotificationKind,
     Profile,
     Role,
+    Subject,
     Timer,
     TimerKind,
 )
@@ -249,7 +250,9 @@ async def test_a_press_waits_for_the_lead_before_it_touches_its_timers(
 
         pressing = asyncio.create_task(press_in_work(uow_factory, manager, lead_id))
         await asyncio.sleep(0.5)  # the press is waiting, for the lead's row
-        await asyncio.wait_for(sender.timers.cancel(lead_id, (TimerKind.CONTACT_BREACH,), NOW), 5)
+        await asyncio.wait_for(
+            sender.timers.cancel(Subject.lead(lead_id), (TimerKind.CONTACT_BREACH,), NOW), 5
+        )
         await sender.commit()
     await pressed(pressing, uow_factory, lead_id)
 
@@ -267,7 +270,7 @@ async def test_a_card_reaching_a_manager_who_already_pressed_starts_no_clock(
     async with uow_factory() as uow:
         assert not await uow.leads.set_notified(lead_id, manager_id, NOW)
         lead = await uow.leads.get(lead_id)
-        pending = await uow.timers.pending(lead_id)
+        pending = await uow.timers.pending(Subject.lead(lead_id))
     assert lead is not None and lead.notified_at is None
     assert TimerKind.CONTACT_BREACH not in {timer.kind for timer in pending}
 
@@ -282,7 +285,7 @@ async def test_the_department_lock_does_not_wait_for_a_row_that_only_names_the_d
     department_id = manager.department_id or 0
     async with uow_factory() as settings, uow_factory() as fire:
         await settings.timers.add(
-            Timer(TimerKind.PROCESSING_BREACH, lead_id, department_id, NOW, NOW)
+            Timer(TimerKind.PROCESSING_BREACH, Subject.lead(lead_id), department_id, NOW, NOW)
         )
         await asyncio.wait_for(fire.departments.lock(department_id), 5)
         await fire.commit()
@@ -291,7 +294,7 @@ async def test_the_department_lock_does_not_wait_for_a_row_that_only_names_the_d
 
 async def pending_kinds(uow_factory: SqlUnitOfWorkFactory, lead_id: int) -> set[TimerKind]:
     async with uow_factory() as uow:
-        return {timer.kind for timer in await uow.timers.pending(lead_id)}
+        return {timer.kind for timer in await uow.timers.pending(Subject.lead(lead_id))}
 
 
 async def test_a_press_during_settings_cancels_the_clocks_they_re_planned(
@@ -328,7 +331,7 @@ async def test_settings_never_plan_again_a_clock_that_fired_meanwhile(
     async with uow_factory() as fire:
         (breach,) = [
             timer
-            for timer in await fire.timers.pending(lead_id)
+            for timer in await fire.timers.pending(Subject.lead(lead_id))
             if timer.kind is TimerKind.CONTACT_BREACH
         ]
         assert await fire.timers.claim(breach.id or 0, NOW)

@@ -51,7 +51,8 @@ async def test_timers_that_cannot_fire_do_not_hold_up_the_ones_behind_them(
         lead_id = intake.lead.id
         broken = {
             "kind": "newer_kind",
-            "lead_id": lead_id,
+            "subject_kind": "lead",
+            "subject_id": lead_id,
             "department_id": department.id,
             "due_at": NOW,
             "created_at": NOW,

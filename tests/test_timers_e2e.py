@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from domain.model import Notification, NotificationKind, Penalty
+from domain.model import Notification, NotificationKind, Penalty, Subject
 from handlers.escalation_views import EscalationCb
 from storage.tables import EscalationRow, MemberRow, PenaltyRow
 from tests.fake_telegram import TelegramUser
@@ -484,7 +484,7 @@ async def test_call_reminder_comes_at_the_chosen_time(
     stale = await anna.press_data(called_data, reminder[0])
     assert stale == {"text": "Это напоминание устарело: звонок уже перенесён.", "show_alert": True}
     async with running_bot.app.uow_factory() as uow:
-        pending = [t.kind for t in await uow.timers.pending(lead_id)]
+        pending = [t.kind for t in await uow.timers.pending(Subject.lead(lead_id))]
     assert "call_reminder" in pending
     clock.advance(minutes=60)
     second = await fake.wait_for(lambda: [m for m in anna.messages if m.text.startswith("📞")][1:])

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.checklist import Checklist
-from domain.model import Company, Deal, Lead, Member
+from domain.model import Company, Deal, Lead, Member, Subject
 from domain.permissions import Action, may
 from domain.ports import UnitOfWork
 from domain.services.conversion import Duplicates, duplicates_of
@@ -69,9 +69,10 @@ async def menu_card(
     and none comes later to replace the menu with the plain card. None when the message is
     not the live card (a reminder, say): only its buttons change."""
     assert lead.id is not None and viewer.id is not None
-    if not await uow.lead_cards.is_live(lead.id, viewer.id, message_id):
+    subject = Subject.lead(lead.id)
+    if not await uow.cards.is_live(subject, viewer.id, message_id):
         return None
-    await uow.outbox.drop_card_edits(viewer.id, lead.id, now)
+    await uow.outbox.drop_card_edits(viewer.id, subject, now)
     context = await card_context(uow, lead, viewer)
     await uow.commit()
     return context

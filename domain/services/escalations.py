@@ -15,11 +15,12 @@ from domain.model import (
     Penalty,
     Role,
     Rule,
+    Subject,
     escalation_card,
 )
 from domain.permissions import Action, may, require
 from domain.ports import UnitOfWork
-from domain.services import leads
+from domain.services import leads, live_cards
 from domain.statuses import LeadStatus
 
 PENALTY_COMMENT_MAX = 1000
@@ -61,8 +62,7 @@ async def _resolve(
         current = await uow.escalations.get(escalation.id)
         done = current.resolution if current and current.resolution else "уже решено"
         raise StaleState(f"Уже сделано: {done}.")
-    for member_id in await uow.escalations.holders(escalation.id):
-        await uow.outbox.add(escalation_card(member_id, escalation, now))
+    await live_cards.push(uow, Subject.escalation(escalation.id), now)
 
 
 def _lead_of(escalation: Escalation) -> int:

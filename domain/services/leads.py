@@ -31,10 +31,11 @@ from domain.model import (
     Notification,
     NotificationKind,
     Role,
+    Subject,
 )
 from domain.permissions import Action, may, require
 from domain.ports import UnitOfWork
-from domain.services import recipients, timers
+from domain.services import live_cards, recipients, timers
 from domain.statuses import LeadStatus, check_move
 
 STALE = "Лид только что изменился: откройте карточку заново."
@@ -93,34 +94,16 @@ async def record(
 async def push_cards(
     uow: UnitOfWork, lead: Lead, now: datetime, fresh_for: Iterable[int] = ()
 ) -> None:
-    """Refresh the lead's card for every holder; send a new card to `fresh_for`. The card a
-    press was made on is left to the press's answer (`uow.pressed_card`), unless a card of
-    the lead is still on its way to him: two writers of one message could then land in the
-    wrong order."""
+    """Refresh the lead's card for every holder; send a new card to `fresh_for`."""
     assert lead.id is not None
-    fresh = set(fresh_for)
-    for member_id in fresh:
-        await uow.outbox.add(
-            Notification(member_id, NotificationKind.CARD, now, lead_id=lead.id, fresh=True)
-        )
-    pressed = uow.pressed_card
-    for member_id, message_id in (await uow.lead_cards.holders(lead.id)).items():
-        if member_id in fresh:
-            continue
-        if (
-            pressed is not None
-            and (pressed.member_id, pressed.message_id) == (member_id, message_id)
-            and not await uow.outbox.owes_card(member_id, lead.id)
-        ):
-            pressed.owed = True
-            continue
-        await uow.outbox.add(Notification(member_id, NotificationKind.CARD, now, lead.id))
+    await live_cards.push(uow, Subject.lead(lead.id), now, fresh_for)
 
 
 async def tell(
     uow: UnitOfWork, member_id: int, text: str, now: datetime, lead_id: int | None = None
 ) -> None:
-    await uow.outbox.add(Notification(member_id, NotificationKind.TEXT, now, lead_id, text))
+    subject = Subject.lead(lead_id) if lead_id is not None else None
+    await uow.outbox.add(Notification(member_id, NotificationKind.TEXT, now, subject, text))
 
 
 async def pool_of(uow: UnitOfWork, department_id: int) -> list[Member]:
@@ -475,7 +458,7 @@ async def refresh_card(uow: UnitOfWork, actor: Member, lead_id: int, now: dateti
     lead = await uow.leads.get(lead_id)
     if lead is None or actor.id is None or not may(actor, Action.VIEW_LEAD, lead=lead):
         return False
-    await uow.outbox.add(Notification(actor.id, NotificationKind.CARD, now, lead_id))
+    await uow.outbox.add(Notification(actor.id, NotificationKind.CARD, now, Subject.lead(lead_id)))
     await uow.commit()
     return True
 

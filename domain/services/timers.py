@@ -4,9 +4,11 @@ lead, in its transaction; fired once, the outgoing messages written in the claim
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+from typing import Any
 
 from domain.model import (
     Escalation,
@@ -15,19 +17,20 @@ from domain.model import (
     Notification,
     NotificationKind,
     Rule,
+    Subject,
+    SubjectKind,
     Timer,
     TimerKind,
     escalation_card,
 )
 from domain.ports import UnitOfWork
-from domain.services import recipients
+from domain.services import recipients, subjects
 from domain.sla import REMINDER_SHARE, SlaPolicy, minutes_text
 from domain.statuses import LeadStatus
 
 CONTACT_KINDS = (TimerKind.CONTACT_REMINDER, TimerKind.CONTACT_BREACH)
 # The clocks whose durations a department sets (call reminders keep their agreed time).
 RULE_KINDS = (*CONTACT_KINDS, TimerKind.PROCESSING_BREACH, TimerKind.UNASSIGNED)
-ALL_KINDS = tuple(TimerKind)
 
 
 async def _add(
@@ -39,7 +42,9 @@ async def _add(
     member_id: int | None = None,
 ) -> None:
     assert lead.id is not None
-    await uow.timers.add(Timer(kind, lead.id, lead.department_id, due, now, member_id))
+    await uow.timers.add(
+        Timer(kind, Subject.lead(lead.id), lead.department_id, due, now, member_id)
+    )
 
 
 async def plan_new_lead(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
@@ -67,7 +72,7 @@ async def plan_contact(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
     Planned at assignment as if the card reached him at once; `card_handed` plans it again
     from the moment his card is handed to Telegram (or given up for good)."""
     assert lead.id is not None
-    await uow.timers.cancel(lead.id, (*CONTACT_KINDS, TimerKind.UNASSIGNED), now)
+    await uow.timers.cancel(Subject.lead(lead.id), (*CONTACT_KINDS, TimerKind.UNASSIGNED), now)
     if lead.status is not LeadStatus.ASSIGNED or lead.first_contact_at is not None:
         return
     policy = await uow.sla.policy(lead.department_id)
@@ -75,13 +80,16 @@ async def plan_contact(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
         await _add(uow, lead, kind, _due(kind, lead, policy, now), now, lead.responsible_id)
 
 
-async def card_handed(uow: UnitOfWork, lead_id: int, member_id: int, now: datetime) -> bool:
-    """The new card of a lead is being handed to Telegram for `member_id` (or will never reach
-    him: he blocked the bot or left). If he is its responsible and this is the first such card
-    since his assignment, R2.15's clock starts now, written before the call: a crash that
-    loses Telegram's answer cannot move it, and a card held up on its way (Telegram down, a
-    429, the one-message-a-second pacing) does not eat into his minutes. True if it started."""
-    lead = await uow.leads.get(lead_id)
+async def card_handed(uow: UnitOfWork, subject: Subject, member_id: int, now: datetime) -> bool:
+    """The new card of a subject is being handed to Telegram for `member_id` (or will never
+    reach him: he blocked the bot or left). For a lead whose responsible he is, the first
+    such card since his assignment starts R2.15's clock now, written before the call: a
+    crash that loses Telegram's answer cannot move it, and a card held up on its way
+    (Telegram down, a 429, the one-message-a-second pacing) does not eat into his minutes.
+    True if it started."""
+    if subject.kind is not SubjectKind.LEAD:
+        return False
+    lead = await uow.leads.get(subject.id)
     if (
         lead is None
         or lead.responsible_id != member_id
@@ -90,32 +98,32 @@ async def card_handed(uow: UnitOfWork, lead_id: int, member_id: int, now: dateti
         or lead.first_contact_at is not None
     ):
         return False
-    if not await uow.leads.set_notified(lead_id, member_id, now):
+    if not await uow.leads.set_notified(subject.id, member_id, now):
         return False
     lead.notified_at = now
     await plan_contact(uow, lead, now)
     return True
 
 
-async def card_not_handed(uow: UnitOfWork, lead_id: int, member_id: int, now: datetime) -> None:
+async def card_not_handed(uow: UnitOfWork, subject: Subject, member_id: int, now: datetime) -> None:
     """Telegram did not take the card (a 429, a network error) and it will be tried again:
     the clock `card_handed` started waits for that try."""
-    lead = await uow.leads.get(lead_id)
+    lead = await uow.leads.get(subject.id) if subject.kind is SubjectKind.LEAD else None
     if lead is None or lead.responsible_id != member_id or lead.notified_at is None:
         return
-    if await uow.leads.set_notified(lead_id, member_id, None):
-        await uow.timers.cancel(lead_id, CONTACT_KINDS, now)
+    if await uow.leads.set_notified(subject.id, member_id, None):
+        await uow.timers.cancel(subject, CONTACT_KINDS, now)
 
 
 async def contacted(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
     assert lead.id is not None
-    await uow.timers.cancel(lead.id, CONTACT_KINDS, now)
+    await uow.timers.cancel(Subject.lead(lead.id), CONTACT_KINDS, now)
 
 
 async def plan_call(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
     """R2.5: the reminder comes at the chosen time, working hours or not."""
     assert lead.id is not None
-    await uow.timers.cancel(lead.id, (TimerKind.CALL_REMINDER,), now)
+    await uow.timers.cancel(Subject.lead(lead.id), (TimerKind.CALL_REMINDER,), now)
     if lead.next_contact_at is not None and not lead.status.is_final:
         await _add(
             uow, lead, TimerKind.CALL_REMINDER, lead.next_contact_at, now, lead.responsible_id
@@ -143,14 +151,14 @@ async def replan_department(uow: UnitOfWork, department_id: int, now: datetime) 
     the lead) is not cancelled, so it is not planned again either."""
     policy = await uow.sla.policy(department_id)
     replanned = 0
-    for lead_id in await uow.timers.leads_with_pending(department_id, RULE_KINDS):
-        lead = await uow.leads.lock(lead_id)
+    for subject in await uow.timers.subjects_with_pending(department_id, RULE_KINDS):
+        lead = await uow.leads.lock(subject.id)
         if lead is None:
             continue
-        for timer in await uow.timers.pending(lead_id):
+        for timer in await uow.timers.pending(subject):
             if timer.kind not in RULE_KINDS:
                 continue
-            if not await uow.timers.cancel(lead_id, (timer.kind,), now):
+            if not await uow.timers.cancel(subject, (timer.kind,), now):
                 continue
             await _add(
                 uow, lead, timer.kind, _due(timer.kind, lead, policy, now), now, timer.member_id
@@ -162,7 +170,7 @@ async def replan_department(uow: UnitOfWork, department_id: int, now: datetime) 
 async def closed(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
     """Converted or junk: nothing is due any more."""
     assert lead.id is not None
-    await uow.timers.cancel(lead.id, ALL_KINDS, now)
+    await uow.timers.cancel(Subject.lead(lead.id), LEAD_KINDS, now)
 
 
 # -- firing ---------------------------------------------------------------------------------
@@ -204,7 +212,7 @@ async def _contact_reminder(uow: UnitOfWork, timer: Timer, lead: Lead, now: date
             timer.member_id,
             NotificationKind.TEXT,
             now,
-            lead.id,
+            timer.subject,
             f"⏰ Лид #{lead.id} «{escape(lead.title)}»: осталось {left}, чтобы связаться с "
             "клиентом и нажать «В работу» (R2.15).",
         )
@@ -261,16 +269,29 @@ async def _unassigned(uow: UnitOfWork, timer: Timer, lead: Lead, now: datetime) 
 async def _call_reminder(uow: UnitOfWork, timer: Timer, lead: Lead, now: datetime) -> None:
     if lead.status.is_final or lead.responsible_id is None:
         return
-    await uow.outbox.add(Notification(lead.responsible_id, NotificationKind.CALL, now, lead.id))
+    await uow.outbox.add(
+        Notification(lead.responsible_id, NotificationKind.CALL, now, Subject.lead(lead.id or 0))
+    )
 
 
-FIRE: dict[TimerKind, Callable[[UnitOfWork, Timer, Lead, datetime], object]] = {
-    TimerKind.CONTACT_REMINDER: _contact_reminder,
-    TimerKind.CONTACT_BREACH: _contact_breach,
-    TimerKind.PROCESSING_BREACH: _processing_breach,
-    TimerKind.UNASSIGNED: _unassigned,
-    TimerKind.CALL_REMINDER: _call_reminder,
+@dataclass(frozen=True)
+class FiringRule:
+    """What a timer of one kind does when it comes due, to the subject it belongs to."""
+
+    subject: SubjectKind
+    fire: Callable[[UnitOfWork, Timer, Any, datetime], Awaitable[None]]
+
+
+# The sweep fires every timer through this table: a new subject's deadlines and reminders
+# are new rows here, with their kinds.
+FIRING: dict[TimerKind, FiringRule] = {
+    TimerKind.CONTACT_REMINDER: FiringRule(SubjectKind.LEAD, _contact_reminder),
+    TimerKind.CONTACT_BREACH: FiringRule(SubjectKind.LEAD, _contact_breach),
+    TimerKind.PROCESSING_BREACH: FiringRule(SubjectKind.LEAD, _processing_breach),
+    TimerKind.UNASSIGNED: FiringRule(SubjectKind.LEAD, _unassigned),
+    TimerKind.CALL_REMINDER: FiringRule(SubjectKind.LEAD, _call_reminder),
 }
+LEAD_KINDS = tuple(kind for kind, rule in FIRING.items() if rule.subject is SubjectKind.LEAD)
 
 
 async def fire(uow: UnitOfWork, timer_id: int, now: datetime) -> bool:
@@ -279,8 +300,9 @@ async def fire(uow: UnitOfWork, timer_id: int, now: datetime) -> bool:
     if timer is None:
         await uow.rollback()
         return False  # another process fired it, or a change cancelled it
-    lead = await uow.leads.get(timer.lead_id)
-    if lead is not None:
-        await FIRE[timer.kind](uow, timer, lead, now)  # type: ignore[misc]
+    rule = FIRING[timer.kind]
+    target = await subjects.load(uow, timer.subject)
+    if target is not None:
+        await rule.fire(uow, timer, target, now)
     await uow.commit()
     return True

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -21,6 +21,7 @@ from storage.uow import SqlUnitOfWorkFactory
 log = logging.getLogger(__name__)
 BATCH = 200
 ALARM_MARGIN = 0.02  # seconds past the due time: the timer is due when the sweep looks
+RETRY_AFTER_FAILURE = timedelta(seconds=1)
 
 
 class TimerSweep:
@@ -34,6 +35,7 @@ class TimerSweep:
         self._alarm: asyncio.TimerHandle | None = None
         self._alarm_at: datetime | None = None
         self._rung: set[asyncio.Task[int]] = set()
+        self._looked_at: datetime | None = None  # the last "now" a run looked for due timers
 
     def planned(self, due: datetime) -> None:
         """A committed transaction planned a timer due at `due`: wake then, if that is
@@ -71,13 +73,17 @@ class TimerSweep:
         async with self._running:
             self._idle.clear()
             try:
-                fired = await self._run()
-                await self._arm()
-                return fired
+                return await self._run()
             except Exception:
-                log.exception("the timer sweep failed; the next one tries again")
+                log.exception("the timer sweep failed; it tries again in a second")
+                self.planned(self._clock.now() + RETRY_AFTER_FAILURE)
                 return 0
             finally:
+                try:
+                    await self._arm()
+                except Exception:
+                    log.exception("the timer alarm could not be set; it tries again in a second")
+                    self.planned(self._clock.now() + RETRY_AFTER_FAILURE)
                 self._idle.set()
 
     async def _arm(self) -> None:
@@ -87,7 +93,10 @@ class TimerSweep:
         async with self._uow_factory() as uow:
             # Past due and still pending means failing or being fired elsewhere: the
             # periodic sweep tries those again; the alarm is for what comes next.
-            due = await uow.timers.next_due(self._clock.now())
+            # After the moment this run last looked, not after now: a timer that came due
+            # while the run was firing the others is due now, and the alarm rings at once.
+            # Those it tried and could not fire wait for the periodic sweep.
+            due = await uow.timers.next_due(self._looked_at or self._clock.now())
         if due is None:
             return
         # Only ever earlier: a commit may have set an earlier alarm since the read.
@@ -99,8 +108,9 @@ class TimerSweep:
         fired = 0
         after = None
         while True:
+            self._looked_at = self._clock.now()
             async with self._uow_factory() as uow:
-                due = await uow.timers.due(self._clock.now(), BATCH, after)
+                due = await uow.timers.due(self._looked_at, BATCH, after)
             for due_at, timer_id in due:
                 if self._stopping:
                     return fired

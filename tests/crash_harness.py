@@ -229,7 +229,7 @@ class Report:
     duplicated: int
     missing: int
     lateness: list[float]
-    late: list[tuple[int, float]]  # (lead, seconds) of those past 5 s
+    late: list[tuple[int, float, float, float]]  # past 5 s: (lead, late, fired, sent after)
     duplicate_cards: int
     held_claimed: int
     unsent: int
@@ -285,15 +285,15 @@ async def audit(firm: Firm, downtimes: list[tuple[float, float]]) -> Report:
     """What reached people, against the database. `downtimes`: (killed, respawned or taken
     over) wall-clock pairs; lateness as `_overdue_while_up` counts it."""
     async with firm.engine.connect() as connection:
-        due = dict(
-            (
-                await connection.execute(
-                    select(EscalationRow.lead_id, EscalationRow.due_at).where(
-                        EscalationRow.rule == "R2.15"
-                    )
-                )
-            ).all()
-        )
+        fired = {
+            lead_id: (due_at, detected_at)
+            for lead_id, due_at, detected_at in await connection.execute(
+                select(
+                    EscalationRow.lead_id, EscalationRow.due_at, EscalationRow.detected_at
+                ).where(EscalationRow.rule == "R2.15")
+            )
+        }
+        due = {lead_id: due_at for lead_id, (due_at, _) in fired.items()}
         notified = dict(
             (
                 await connection.execute(
@@ -312,7 +312,7 @@ async def audit(firm: Firm, downtimes: list[tuple[float, float]]) -> Report:
     lateness = []
     delivered = duplicated = duplicate_cards = 0
     after_card, wrong_deadline = [], []
-    late: list[tuple[int, float]] = []
+    late: list[tuple[int, float, float, float]] = []
     for lead_id in firm.lead_ids:
         cards = firm.cards(lead_id)
         duplicate_cards += max(0, len(cards) - 1)
@@ -331,7 +331,12 @@ async def audit(firm: Firm, downtimes: list[tuple[float, float]]) -> Report:
             wrong_deadline.append(lead_id)
         lateness.append(_overdue_while_up(deadline.timestamp(), messages[0].arrived, downtimes))
         if lateness[-1] > 5:
-            late.append((lead_id, round(lateness[-1], 2)))
+            # How late it fired, and how long the outbox then took.
+            fired_late = fired[lead_id][1].timestamp() - deadline.timestamp()
+            sent_after = messages[0].arrived - fired[lead_id][1].timestamp()
+            late.append(
+                (lead_id, round(lateness[-1], 2), round(fired_late, 2), round(sent_after, 2))
+            )
     counts = Counter(len(firm.escalations(lead_id)) > 0 for lead_id in firm.lead_ids)
     return Report(
         leads=len(firm.lead_ids),

@@ -7,7 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from domain.statuses import LeadStatus
+from domain import normalize
+from domain.errors import InvalidInput
+from domain.statuses import FORWARD, LeadStatus, TransitionRefused, check_move
 
 
 class Role(StrEnum):
@@ -65,6 +67,14 @@ class JunkReason(StrEnum):
     @property
     def label(self) -> str:
         return JUNK_LABELS[self]
+
+    def text(self, detail: str | None = None) -> str:
+        """The reason as the lead keeps it: its label, or for OTHER the member's own words."""
+        if self is not JunkReason.OTHER:
+            return self.label
+        if not detail or not detail.strip():
+            raise InvalidInput("junk_reason", "Напишите причину, по которой лид некачественный.")
+        return normalize.plain_text(detail, "junk_reason", "Причина", 500)
 
 
 JUNK_LABELS = {
@@ -168,6 +178,148 @@ class Lead:
     deal_id: int | None = None
     version: int = 0  # what storage had when this was read; a write checks it
     id: int | None = None
+
+    # Behaviour (R2.9-R2.16). Each method checks its rule, changes the lead and returns the
+    # lines of history (R2.8) to record; it reads no clock and writes nothing. Who may ask
+    # for it is the use case's question (domain/permissions.py), as is whether the button
+    # pressed is stale.
+
+    def move_to(
+        self, status: LeadStatus, actor: Member, now: datetime, *, may_move_back: bool = False
+    ) -> list[Event]:
+        """R2.9, R2.10: another open stage; skipping ahead is allowed, going back only when
+        `may_move_back` (a supervisor's correction). A lead leaves «Не обработан» by
+        `assign` (R2.11) and ends by `convert` or `mark_junk`, which carry their deal or
+        reason. A move forward into work means the client was contacted (R2.15)."""
+        if status.is_final:
+            raise InvalidInput(
+                "status", "Для этого есть кнопки «Конвертировать» и «Некачественный»."
+            )
+        if self.status is LeadStatus.NEW and status is LeadStatus.ASSIGNED:
+            raise TransitionRefused("Из «Не обработан» лид выводит назначение ответственного.")
+        check_move(self.status, status, may_move_back=may_move_back)
+        forward = status in FORWARD[self.status]
+        events = [self._enter(status, actor, now)]
+        if forward and self.first_contact_at is None:
+            self.first_contact_at = now
+        return events
+
+    def assign(
+        self, manager: Member, by: Member, now: datetime, *, previous: Member | None = None
+    ) -> list[Event]:
+        """R2.11: `manager` becomes the responsible, named by `by`. A lead in «Не обработан»
+        moves to «Назначен ответственный»; an open lead further on changes hands (`previous`
+        held it) and keeps its stage. Either way R2.15's clock starts again: his card has not
+        reached him yet."""
+        first = self.status is LeadStatus.NEW
+        if self.status.is_final:
+            raise TransitionRefused(
+                f"Лид уже закрыт («{self.status.label}»): ответственного не сменить."
+            )
+        if not (
+            manager.active
+            and manager.department_id == self.department_id
+            and manager.role in ASSIGNABLE_ROLES
+        ):
+            raise InvalidInput("responsible", NOT_ASSIGNABLE)
+        if not first and manager.id == self.responsible_id:
+            raise InvalidInput("responsible", f"{manager.full_name} уже отвечает за этот лид.")
+        if first:
+            events = [
+                Event.of(by, now, "assigned", "responsible", None, manager.full_name),
+                self._enter(LeadStatus.ASSIGNED, by, now),
+            ]
+        else:
+            was = previous.full_name if previous is not None else "никто"
+            events = [Event.of(by, now, "reassigned", "responsible", was, manager.full_name)]
+        self.responsible_id = manager.id
+        self.assigned_by_id = by.id
+        self.assigned_at = now
+        self.notified_at = None
+        return events
+
+    def mark_junk(
+        self, reason: JunkReason, actor: Member, now: datetime, *, detail: str | None = None
+    ) -> list[Event]:
+        """R2.16: the lead ends as junk, from any open stage, with its reason (OTHER: in the
+        member's words)."""
+        text = reason.text(detail)
+        check_move(self.status, LeadStatus.JUNK, may_move_back=False, reason=text)
+        events = [self._enter(LeadStatus.JUNK, actor, now)]
+        self.junk_reason = text
+        events.append(Event.of(actor, now, "junk", "junk_reason", None, text))
+        return events
+
+    def convert(self, deal: Deal, company: Company, actor: Member, now: datetime) -> list[Event]:
+        """R2.12, R2.13: the lead ends converted into `deal` (stored already) of `company`."""
+        assert deal.id is not None
+        self.check_convert()
+        events = [self._enter(LeadStatus.CONVERTED, actor, now)]
+        self.deal_id = deal.id
+        events.append(
+            Event.of(actor, now, "converted", "deal", None, f"сделка #{deal.id}, {company.name}")
+        )
+        return events
+
+    def check_convert(self) -> None:
+        """Raise TransitionRefused unless the lead may convert now: asked before its deal,
+        contact and company are made."""
+        check_move(self.status, LeadStatus.CONVERTED, may_move_back=False)
+
+    def mark_called(self, actor: Member, now: datetime) -> list[Event]:
+        """R2.5: the agreed call was made; no call is agreed any more. A first call starts
+        the work (R2.15)."""
+        if self.status.is_final:
+            raise TransitionRefused(f"Лид уже закрыт («{self.status.label}»): изменить его нельзя.")
+        events = [Event.of(actor, now, "called")]
+        self.next_contact_at = None
+        if self.status is LeadStatus.ASSIGNED:
+            events += self.move_to(LeadStatus.IN_PROCESS, actor, now)
+        return events
+
+    def _enter(self, status: LeadStatus, actor: Member | None, now: datetime) -> Event:
+        old = self.status
+        self.status = status
+        self.status_changed_at = now
+        return Event.of(actor, now, "status", "status", old.label, status.label)
+
+
+# Who may hold a lead (R2.11): an active manager of its department.
+ASSIGNABLE_ROLES = (Role.MANAGER,)
+NOT_ASSIGNABLE = "Этого сотрудника нельзя назначить: выберите другого."
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of history (R2.8) as a behaviour returns it: who, when, what, the old and
+    the new value as shown. `domain.services.history.record` writes it for its subject (a
+    lead now; a deal and a task next)."""
+
+    at: datetime
+    actor_id: int | None
+    kind: str
+    field_name: str | None = None
+    old_value: str | None = None
+    new_value: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        actor: Member | None,
+        at: datetime,
+        kind: str,
+        field_name: str | None = None,
+        old: object = None,
+        new: object = None,
+    ) -> Event:
+        return cls(
+            at,
+            actor.id if actor else None,
+            kind,
+            field_name,
+            None if old is None else str(old),
+            None if new is None else str(new),
+        )
 
 
 @dataclass

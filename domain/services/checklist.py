@@ -20,12 +20,12 @@ from domain.checklist import (
     parse_answer,
 )
 from domain.errors import InvalidInput, StaleState
-from domain.model import Lead, Member
+from domain.model import Event, Lead, Member
 from domain.permissions import Action, require
 from domain.ports import UnitOfWork
 from domain.services import timers
-from domain.services.leads import load_lead, publish, record, save_lead, write_lead
-from domain.statuses import LeadStatus, check_move
+from domain.services.leads import load_lead, publish, save_lead, write_lead
+from domain.statuses import LeadStatus
 
 MAX_FILE_BYTES = 256 * 1024
 
@@ -75,22 +75,23 @@ async def _checklist_of(uow: UnitOfWork, lead: Lead) -> Checklist:
 STALE = "Лид только что изменился: откройте чек-лист заново."
 
 
-async def _save(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
-    await save_lead(uow, lead, now, stale=STALE)
+async def _save(uow: UnitOfWork, lead: Lead, now: datetime, events: list[Event]) -> None:
+    await save_lead(uow, lead, now, events, stale=STALE)
 
 
 async def start(uow: UnitOfWork, actor: Member, lead_id: int, now: datetime) -> Step:
     """Begin or resume: a lead keeps the checklist version it was started with."""
     lead = await _lead(uow, actor, lead_id)
     checklist = await _checklist_of(uow, lead)
+    events = []
     if lead.checklist_id != checklist.id:
         lead.checklist_id = checklist.id
-        await record(uow, lead, actor, now, "checklist_started", None, None, checklist.name)
+        events.append(Event.of(actor, now, "checklist_started", None, None, checklist.name))
     index = lead.checklist_cursor or 0
     if index == 0 and lead.checklist_answers:
         index = checklist.next_open(lead.checklist_answers)
     lead.checklist_cursor = min(index, len(checklist.questions))
-    await _save(uow, lead, now)
+    await _save(uow, lead, now, events)
     return Step(lead, checklist, lead.checklist_cursor)
 
 
@@ -106,24 +107,23 @@ def _expect(step: Step, index: int) -> Question:
     return step.question
 
 
-async def _fill_field(
-    uow: UnitOfWork, actor: Member, lead: Lead, question: Question, value: Any, now: datetime
-) -> None:
+def _fill_field(
+    actor: Member, lead: Lead, question: Question, value: Any, now: datetime
+) -> list[Event]:
     """The lead field an answer fills; the value it replaces stays in the history (R2.8)."""
     assert question.field is not None
     attribute = FIELDS[question.field][0]
     old = getattr(lead, attribute)
     new = datetime.fromisoformat(value) if question.kind is Kind.DATETIME else value
     if old == new:
-        return
+        return []
     setattr(lead, attribute, new)
     if isinstance(new, datetime):
         was = old.isoformat() if old else None
-        await record(uow, lead, actor, now, "next_contact", attribute, was, new.isoformat())
-        return
+        return [Event.of(actor, now, "next_contact", attribute, was, new.isoformat())]
     field = lead_field_of(question)
     assert field is not None
-    await record(uow, lead, actor, now, "field", field.value, old, new)
+    return [Event.of(actor, now, "field", field.value, old, new)]
 
 
 async def _store(
@@ -138,22 +138,16 @@ async def _store(
     lead = step.lead
     old = lead.checklist_answers.get(question.key)
     lead.checklist_answers = {**lead.checklist_answers, question.key: value}
+    events = []
     if question.field is not None and value not in (None, []):
-        await _fill_field(uow, actor, lead, question, value, now)
+        events += _fill_field(actor, lead, question, value, now)
     # On to the next question not met yet: after «Назад» or «Изменить» the walk does not
     # lead again through the answers given after this one.
     lead.checklist_cursor = step.checklist.next_open(lead.checklist_answers, step.index)
-    await record(
-        uow,
-        lead,
-        actor,
-        now,
-        "checklist",
-        question.key,
-        None if old is None else answer_text(question, old, zone),
-        answer_text(question, value, zone),
-    )
-    await write_lead(uow, lead, stale=STALE)
+    was = None if old is None else answer_text(question, old, zone)
+    answer = answer_text(question, value, zone)
+    events.append(Event.of(actor, now, "checklist", question.key, was, answer))
+    await write_lead(uow, lead, events, stale=STALE)
     if question.field == "next_contact" and value is not None:
         await timers.plan_call(uow, lead, now)  # R2.5: the reminder comes from this row
     await publish(uow, lead, now)
@@ -210,7 +204,7 @@ async def skip(
         step.lead.checklist_cursor = step.checklist.next_open(
             step.lead.checklist_answers, step.index
         )
-        await _save(uow, step.lead, now)
+        await _save(uow, step.lead, now, [])
         return Step(step.lead, step.checklist, step.lead.checklist_cursor)
     if question.required:
         raise InvalidInput(question.key, "Это обязательный вопрос: его не пропустить.")
@@ -223,7 +217,7 @@ async def go_to(uow: UnitOfWork, actor: Member, lead_id: int, index: int, now: d
     if not 0 <= index <= len(step.checklist.questions):
         raise StaleState("Эта кнопка устарела.")
     step.lead.checklist_cursor = index
-    await _save(uow, step.lead, now)
+    await _save(uow, step.lead, now, [])
     return Step(step.lead, step.checklist, index)
 
 
@@ -235,16 +229,11 @@ async def finish(uow: UnitOfWork, actor: Member, lead_id: int, now: datetime) ->
         names = "; ".join(q.text for q in missing[:5])
         raise InvalidInput("checklist", f"Не заполнены обязательные вопросы: {names}")
     lead = step.lead
-    old = lead.status
-    if old is not LeadStatus.PROCESSED:
-        check_move(old, LeadStatus.PROCESSED, may_move_back=False)
-        lead.status = LeadStatus.PROCESSED
-        lead.status_changed_at = now
-        lead.first_contact_at = lead.first_contact_at or now
-        await record(uow, lead, actor, now, "status", "status", old.label, lead.status.label)
-    await record(uow, lead, actor, now, "checklist_done", None, None, step.checklist.name)
-    await write_lead(uow, lead, was=old, stale=STALE)
-    if old is LeadStatus.ASSIGNED:
+    was = lead.status
+    events = [] if was is LeadStatus.PROCESSED else lead.move_to(LeadStatus.PROCESSED, actor, now)
+    events.append(Event.of(actor, now, "checklist_done", None, None, step.checklist.name))
+    await write_lead(uow, lead, events, was=was, stale=STALE)
+    if was is LeadStatus.ASSIGNED:
         await timers.contacted(uow, lead, now)
     return await publish(uow, lead, now)
 

@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain import normalize
-from domain.errors import InvalidInput, NotFound, StaleState
+from domain.errors import InvalidInput, NotFound
 from domain.model import Company, Contact, Deal, Lead, Member, Pipeline
-from domain.permissions import Action, require
 from domain.ports import UnitOfWork
 from domain.services import timers
-from domain.services.leads import load_lead, publish, record, write_lead
-from domain.statuses import LeadStatus, check_move
+from domain.services.leads import lead_to_work, publish, write_lead
+from domain.statuses import LeadStatus
 
 DEFAULT_PIPELINE_NAME = "Продажи"
 
@@ -91,11 +90,8 @@ async def convert_lead(
     now: datetime,
 ) -> Deal:
     """One transaction: company (new or existing), contact, deal; the lead is CONVERTED."""
-    lead = await load_lead(uow, lead_id)
-    require(actor, Action.WORK_LEAD, lead=lead)
-    if expected is not None and lead.status is not expected:
-        raise StaleState(f"Лид уже в статусе «{lead.status.label}».")
-    check_move(lead.status, LeadStatus.CONVERTED, may_move_back=False)
+    lead = await lead_to_work(uow, actor, lead_id, expected)
+    lead.check_convert()
     company = await _company(uow, lead, company_id, now)
     assert company.id is not None
     contact = await _contact(uow, lead, company, existing=company_id is not None, now=now)
@@ -114,15 +110,9 @@ async def convert_lead(
             checklist_answers=dict(lead.checklist_answers),
         )
     )
-    old = lead.status
-    lead.status = LeadStatus.CONVERTED
-    lead.status_changed_at = now
-    lead.deal_id = deal.id
-    await record(uow, lead, actor, now, "status", "status", old.label, lead.status.label)
-    await record(
-        uow, lead, actor, now, "converted", "deal", None, f"сделка #{deal.id}, {company.name}"
-    )
-    await write_lead(uow, lead, was=old)
+    was = lead.status
+    events = lead.convert(deal, company, actor, now)
+    await write_lead(uow, lead, events, was=was)
     await timers.closed(uow, lead, now)
     await publish(uow, lead, now)
     return deal

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-from domain import normalize
 from domain.errors import (
     DuplicateExternalId,
     InvalidInput,
@@ -22,10 +21,12 @@ from domain.errors import (
 )
 from domain.lead_fields import LeadField, auto_title, clean_field
 from domain.model import (
+    ASSIGNABLE_ROLES,
+    NOT_ASSIGNABLE,
+    Event,
     JunkReason,
     Lead,
     LeadDraft,
-    LeadEvent,
     LeadSource,
     Member,
     Notification,
@@ -35,11 +36,10 @@ from domain.model import (
 )
 from domain.permissions import Action, may, require
 from domain.ports import UnitOfWork
-from domain.services import live_cards, recipients, timers
-from domain.statuses import LeadStatus, check_move
+from domain.services import history, live_cards, recipients, timers
+from domain.statuses import LeadStatus
 
 STALE = "Лид только что изменился: откройте карточку заново."
-ASSIGNABLE_ROLES = (Role.MANAGER,)
 
 
 async def load_lead(uow: UnitOfWork, lead_id: int) -> Lead:
@@ -77,18 +77,8 @@ async def record(
     old: object = None,
     new: object = None,
 ) -> None:
-    assert lead.id is not None
-    await uow.lead_events.add(
-        LeadEvent(
-            lead_id=lead.id,
-            at=now,
-            actor_id=actor.id if actor else None,
-            kind=kind,
-            field_name=field_name,
-            old_value=None if old is None else str(old),
-            new_value=None if new is None else str(new),
-        )
-    )
+    """One line of the lead's history (R2.8) for a change that is no behaviour of the model."""
+    await history.record(uow, lead, [Event.of(actor, now, kind, field_name, old, new)])
 
 
 async def push_cards(
@@ -207,38 +197,27 @@ async def assign_lead(
     require(actor, Action.ASSIGN_LEAD, lead=lead)
     if lead.status is not LeadStatus.NEW or lead.responsible_id is not None:
         raise StaleState(f"Уже назначен: {await member_name(uow, lead.responsible_id)}.")
-    manager = await _assignee(uow, lead, manager_id)
-    check_move(lead.status, LeadStatus.ASSIGNED, may_move_back=False)
-    lead.status = LeadStatus.ASSIGNED
-    lead.status_changed_at = lead.assigned_at = now
-    lead.notified_at = None
-    lead.responsible_id = manager.id
-    lead.assigned_by_id = actor.id
-    if not await uow.leads.update_if(
-        lead, expected_status=LeadStatus.NEW, expected_responsible=None
-    ):
+    manager = await _assignee(uow, manager_id)
+    events = lead.assign(manager, actor, now)
+    try:
+        await write_lead(uow, lead, events, was=LeadStatus.NEW, responsible=None)
+    except WrittenMeanwhile:
         current = await load_lead(uow, lead_id)
-        raise StaleState(f"Уже назначен: {await member_name(uow, current.responsible_id)}.")
+        raise StaleState(
+            f"Уже назначен: {await member_name(uow, current.responsible_id)}."
+        ) from None
     await uow.leads.set_notified(lead_id, manager.id or 0, None)
-    await record(uow, lead, actor, now, "assigned", "responsible", None, manager.full_name)
-    await record(
-        uow, lead, actor, now, "status", "status", LeadStatus.NEW.label, LeadStatus.ASSIGNED.label
-    )
     await timers.plan_contact(uow, lead, now)
     await push_cards(uow, lead, now, fresh_for={manager.id} if manager.id else set())
     await uow.commit()
     return lead
 
 
-async def _assignee(uow: UnitOfWork, lead: Lead, manager_id: int) -> Member:
+async def _assignee(uow: UnitOfWork, manager_id: int) -> Member:
+    """The member named to hold a lead; whether he may is `Lead.assign`'s rule."""
     manager = await uow.members.get(manager_id)
-    if (
-        manager is None
-        or not manager.active
-        or manager.department_id != lead.department_id
-        or manager.role not in ASSIGNABLE_ROLES
-    ):
-        raise InvalidInput("responsible", "Этого сотрудника нельзя назначить: выберите другого.")
+    if manager is None:
+        raise InvalidInput("responsible", NOT_ASSIGNABLE)
     return manager
 
 
@@ -261,23 +240,12 @@ async def reassign_lead(
         raise StaleState(
             f"Ответственный уже сменился: {await member_name(uow, lead.responsible_id)}."
         )
-    manager = await _assignee(uow, lead, manager_id)
-    if manager.id == lead.responsible_id:
-        raise InvalidInput("responsible", f"{manager.full_name} уже отвечает за этот лид.")
+    manager = await _assignee(uow, manager_id)
     previous = lead.responsible_id
-    previous_name = await member_name(uow, previous)
-    lead.responsible_id = manager.id
-    lead.assigned_by_id = actor.id
-    lead.assigned_at = now
-    lead.notified_at = None
-    if not await uow.leads.update_if(
-        lead, expected_status=lead.status, expected_responsible=previous
-    ):
-        raise StaleState("Лид только что изменился: откройте карточку заново.")
+    held_by = await uow.members.get(previous) if previous is not None else None
+    events = lead.assign(manager, actor, now, previous=held_by)
+    await write_lead(uow, lead, events, responsible=previous)
     await uow.leads.set_notified(lead_id, manager.id or 0, None)
-    await record(
-        uow, lead, actor, now, "reassigned", "responsible", previous_name, manager.full_name
-    )
     await timers.plan_contact(uow, lead, now)  # the clock restarts for the new one (R2.15)
     await timers.plan_call(uow, lead, now)
     if previous is not None:
@@ -292,14 +260,16 @@ async def reassign_lead(
     return lead
 
 
-def _require_open(lead: Lead) -> None:
-    if lead.status.is_final:
-        raise StaleState(f"Лид уже закрыт («{lead.status.label}»): изменить его нельзя.")
-
-
-def _require_status(lead: Lead, expected: LeadStatus | None) -> None:
+async def lead_to_work(
+    uow: UnitOfWork, actor: Member, lead_id: int, expected: LeadStatus | None = None
+) -> Lead:
+    """The lead `actor` works on (R2.9, R2.13, R2.16): his to work, and still in the status
+    `expected` that the pressed button was drawn at (else the button is stale)."""
+    lead = await load_lead(uow, lead_id)
+    require(actor, Action.WORK_LEAD, lead=lead)
     if expected is not None and lead.status is not expected:
         raise StaleState(f"Лид уже в статусе «{lead.status.label}».")
+    return lead
 
 
 async def move_lead(
@@ -311,40 +281,44 @@ async def move_lead(
     now: datetime,
 ) -> Lead:
     """R2.9, R2.10: the next stage (skipping allowed; back only for a supervisor)."""
-    lead = await load_lead(uow, lead_id)
-    require(actor, Action.WORK_LEAD, lead=lead)
-    _require_status(lead, expected)
-    if target in (LeadStatus.CONVERTED, LeadStatus.JUNK):
-        raise InvalidInput("status", "Для этого есть кнопки «Конвертировать» и «Некачественный».")
-    check_move(lead.status, target, may_move_back=may(actor, Action.MOVE_LEAD_BACK, lead=lead))
-    old = lead.status
-    lead.status = target
-    lead.status_changed_at = now
-    if old is LeadStatus.ASSIGNED and lead.first_contact_at is None:
-        lead.first_contact_at = now  # "В работу": the client was contacted (R2.15)
-    await record(uow, lead, actor, now, "status", "status", old.label, target.label)
-    await write_lead(uow, lead, was=old)
-    if old is LeadStatus.ASSIGNED:
+    lead = await lead_to_work(uow, actor, lead_id, expected)
+    was = lead.status
+    back = may(actor, Action.MOVE_LEAD_BACK, lead=lead)
+    events = lead.move_to(target, actor, now, may_move_back=back)
+    await write_lead(uow, lead, events, was=was)
+    if was is LeadStatus.ASSIGNED:
         await timers.contacted(uow, lead, now)
     return await publish(uow, lead, now)
 
 
 async def _edit(uow: UnitOfWork, actor: Member, lead_id: int) -> Lead:
-    lead = await load_lead(uow, lead_id)
-    require(actor, Action.WORK_LEAD, lead=lead)
-    _require_open(lead)
+    """The open lead `actor` changes a field or the call of."""
+    lead = await lead_to_work(uow, actor, lead_id)
+    if lead.status.is_final:
+        raise StaleState(f"Лид уже закрыт («{lead.status.label}»): изменить его нельзя.")
     return lead
 
 
 async def write_lead(
-    uow: UnitOfWork, lead: Lead, *, was: LeadStatus | None = None, stale: str = STALE
+    uow: UnitOfWork,
+    lead: Lead,
+    events: Iterable[Event] = (),
+    *,
+    was: LeadStatus | None = None,
+    responsible: int | object | None = ...,
+    stale: str = STALE,
 ) -> None:
     """Write the lead if nobody wrote it since it was read and its status is still `was`
-    (default: unchanged). A use case writes its lead before its timers: every transaction
-    that touches both (the sender's `card_handed` too) then locks the lead's row first, so
-    two never wait for each other in opposite orders (a deadlock on PostgreSQL)."""
-    if not await uow.leads.update_if(lead, expected_status=was or lead.status):
+    (default: unchanged; and its responsible `responsible`, when given), then record the
+    `events` of the change in its history (R2.8). A use case writes its lead before its
+    timers: every transaction that touches both (the sender's `card_handed` too) then locks
+    the lead's row first, so two never wait for each other in opposite orders (a deadlock
+    on PostgreSQL)."""
+    if not await uow.leads.update_if(
+        lead, expected_status=was or lead.status, expected_responsible=responsible
+    ):
         raise WrittenMeanwhile(stale)
+    await history.record(uow, lead, events)
 
 
 async def publish(uow: UnitOfWork, lead: Lead, now: datetime) -> Lead:
@@ -358,12 +332,13 @@ async def save_lead(
     uow: UnitOfWork,
     lead: Lead,
     now: datetime,
+    events: Iterable[Event] = (),
     *,
     was: LeadStatus | None = None,
     stale: str = STALE,
 ) -> Lead:
     """`write_lead`, then `publish`: for a change that touches no timer."""
-    await write_lead(uow, lead, was=was, stale=stale)
+    await write_lead(uow, lead, events, was=was, stale=stale)
     return await publish(uow, lead, now)
 
 
@@ -377,17 +352,9 @@ async def plan_call(
         raise InvalidInput("next_contact", "Это время уже прошло: укажите время в будущем.")
     old = lead.next_contact_at
     lead.next_contact_at = when
-    await record(
-        uow,
-        lead,
-        actor,
-        now,
-        "next_contact",
-        "next_contact_at",
-        old.isoformat() if old else None,
-        when.isoformat(),
-    )
-    await write_lead(uow, lead)
+    was = old.isoformat() if old else None
+    event = Event.of(actor, now, "next_contact", "next_contact_at", was, when.isoformat())
+    await write_lead(uow, lead, [event])
     await timers.plan_call(uow, lead, now)
     return await publish(uow, lead, now)
 
@@ -404,16 +371,7 @@ async def edit_field(
     setattr(lead, field.attribute, value)
     if field is LeadField.TITLE:
         lead.title_is_auto = False
-    await record(uow, lead, actor, now, "field", field.value, old, value)
-    return await save_lead(uow, lead, now)
-
-
-def junk_reason_text(reason: JunkReason, detail: str | None) -> str:
-    if reason is JunkReason.OTHER:
-        if not detail or not detail.strip():
-            raise InvalidInput("junk_reason", "Напишите причину, по которой лид некачественный.")
-        return normalize.plain_text(detail, "junk_reason", "Причина", 500)
-    return reason.label
+    return await save_lead(uow, lead, now, [Event.of(actor, now, "field", field.value, old, value)])
 
 
 async def mark_junk(
@@ -426,18 +384,10 @@ async def mark_junk(
     now: datetime,
 ) -> Lead:
     """R2.16: the lead ends as junk, with its reason."""
-    lead = await load_lead(uow, lead_id)
-    require(actor, Action.WORK_LEAD, lead=lead)
-    _require_status(lead, expected)
-    text = junk_reason_text(reason, detail)
-    check_move(lead.status, LeadStatus.JUNK, may_move_back=False, reason=text)
-    old = lead.status
-    lead.status = LeadStatus.JUNK
-    lead.status_changed_at = now
-    lead.junk_reason = text
-    await record(uow, lead, actor, now, "status", "status", old.label, LeadStatus.JUNK.label)
-    await record(uow, lead, actor, now, "junk", "junk_reason", None, text)
-    await write_lead(uow, lead, was=old)
+    lead = await lead_to_work(uow, actor, lead_id, expected)
+    was = lead.status
+    events = lead.mark_junk(reason, actor, now, detail=detail)
+    await write_lead(uow, lead, events, was=was)
     await timers.closed(uow, lead, now)
     return await publish(uow, lead, now)
 
@@ -507,16 +457,10 @@ async def called(
     lead = await _edit(uow, actor, lead_id)
     if agreed is None or not _same_second(lead.next_contact_at, agreed):
         raise StaleState("Это напоминание устарело: звонок уже перенесён.")
-    old = lead.status
-    if old is LeadStatus.ASSIGNED:
-        lead.status = LeadStatus.IN_PROCESS
-        lead.status_changed_at = now
-        lead.first_contact_at = lead.first_contact_at or now
-    lead.next_contact_at = None
-    await write_lead(uow, lead, was=old)
-    await record(uow, lead, actor, now, "called")
-    if old is not lead.status:
-        await record(uow, lead, actor, now, "status", "status", old.label, lead.status.label)
+    was = lead.status
+    events = lead.mark_called(actor, now)
+    await write_lead(uow, lead, events, was=was)
+    if lead.status is not was:
         await timers.contacted(uow, lead, now)
     await timers.plan_call(uow, lead, now)
     return await publish(uow, lead, now)

@@ -29,6 +29,7 @@ from domain.model import (
     Subject,
     TimerKind,
 )
+from domain.services import checklist as checklist_service
 from domain.services import conversion, escalations, lead_history, leads, onboarding
 from domain.services.cards import card_context
 from domain.services.checklist import Step
@@ -580,3 +581,85 @@ async def test_only_an_open_look_alike_is_a_duplicate(world: tuple) -> None:
     by_phone = await lead_with(phone=phone, name="Пётр")
     by_email = await lead_with(email=email, name="Пётр")
     assert (await duplicates(probe)).leads == [by_phone, by_email]
+
+
+async def test_each_change_writes_its_history_as_before(world: tuple) -> None:
+    """R2.8 through the use cases that change a lead's status: assignment, hand-over, the
+    call, a move back, the checklist to «Обработан». The rows (what, from, to, who) and the
+    lead's clock fields are what they were before the model got its behaviour (#13)."""
+    factory, people = world
+    owner, other, office, boss = people["owner"], people["other"], people["office"], people["boss"]
+    zone = ZoneInfo("Europe/Moscow")
+    async with factory() as uow:
+        await uow.checklists.add(
+            Checklist(
+                "Короткий",
+                (
+                    Question("needs", "Что нужно?", Kind.TEXT),
+                    Question("comment", "Что ещё?", Kind.TEXT, field="comment"),
+                ),
+                owner.department_id,
+            ),
+            NOW,
+            boss.id,
+        )
+        await uow.commit()
+        intake = await leads.create_lead(
+            uow,
+            values={LeadField.NAME: "Иван"},
+            source=LeadSource.WEB,
+            department_id=owner.department_id or 0,
+            creator=None,
+            now=NOW,
+        )
+    lead_id = intake.lead.id or 0
+    at = [NOW + timedelta(minutes=n) for n in range(10)]
+    call = (at[3] + timedelta(hours=1)).replace(second=0, microsecond=0)
+    steps = (
+        lambda uow: leads.assign_lead(uow, office, lead_id, owner.id or 0, at[1]),
+        lambda uow: leads.reassign_lead(uow, boss, lead_id, other.id or 0, owner.id, at[2]),
+        lambda uow: leads.plan_call(uow, other, lead_id, call, at[3]),
+        lambda uow: leads.called(uow, other, lead_id, call, at[4]),
+        lambda uow: leads.move_lead(
+            uow, boss, lead_id, LeadStatus.ASSIGNED, LeadStatus.IN_PROCESS, at[5]
+        ),
+        lambda uow: checklist_service.start(uow, other, lead_id, at[6]),
+        lambda uow: checklist_service.answer(uow, other, lead_id, 0, "окна", at[7], zone),
+        lambda uow: checklist_service.answer(uow, other, lead_id, 1, "срочно", at[8], zone),
+        lambda uow: checklist_service.finish(uow, other, lead_id, at[9]),
+    )
+    for step in steps:
+        async with factory() as uow:
+            await step(uow)
+    async with factory() as uow:
+        lead = await uow.leads.get(lead_id)
+        rows = await uow.session.scalars(
+            select(LeadEventRow).where(LeadEventRow.lead_id == lead_id).order_by(LeadEventRow.id)
+        )
+        written = [(r.at, r.kind, r.field_name, r.old_value, r.new_value, r.actor_id) for r in rows]
+    new, assigned, in_process = "Не обработан", "Назначен ответственный", "В работе"
+    assert written == [
+        (NOW, "created", None, None, "Иван (сайт)", None),
+        (at[1], "assigned", "responsible", None, "owner", office.id),
+        (at[1], "status", "status", new, assigned, office.id),
+        (at[2], "reassigned", "responsible", "owner", "other", boss.id),
+        (at[3], "next_contact", "next_contact_at", None, call.isoformat(), other.id),
+        (at[4], "called", None, None, None, other.id),
+        (at[4], "status", "status", assigned, in_process, other.id),
+        (at[5], "status", "status", in_process, assigned, boss.id),
+        (at[6], "checklist_started", None, None, "Короткий", other.id),
+        (at[7], "checklist", "needs", None, "окна", other.id),
+        (at[8], "field", "comment", None, "срочно", other.id),
+        (at[8], "checklist", "comment", None, "срочно", other.id),
+        (at[9], "status", "status", assigned, "Обработан", other.id),
+        (at[9], "checklist_done", None, None, "Короткий", other.id),
+    ]
+    assert lead is not None
+    assert (lead.status, lead.status_changed_at, lead.responsible_id) == (
+        LeadStatus.PROCESSED,
+        at[9],
+        other.id,
+    )
+    # Handed over at[2]; contacted by the call at[4] and kept through the move back.
+    assert (lead.assigned_by_id, lead.assigned_at, lead.first_contact_at) == (boss.id, at[2], at[4])
+    assert (lead.next_contact_at, lead.comment) == (None, "срочно")

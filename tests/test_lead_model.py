@@ -23,6 +23,7 @@ from domain.model import (
     LeadSource,
     Member,
     Role,
+    Subject,
 )
 from domain.services import history
 from domain.statuses import BACKWARD, FORWARD, OPEN_STAGES, LeadStatus, TransitionRefused
@@ -392,7 +393,7 @@ async def test_the_events_go_into_their_subjects_history_in_order() -> None:
     lead = lead_at(S.NEW)
     events = lead.assign(ANNA, OFFICE, NOW)
     uow = FakeUnitOfWork()
-    await history.record(uow, lead, events)  # type: ignore[arg-type]
+    await history.record(uow, Subject.lead(7), events)  # type: ignore[arg-type]
     assert uow.lead_events.rows == [
         LeadEvent(7, NOW, OFFICE.id, "assigned", "responsible", None, "Аннова Анна"),
         LeadEvent(7, NOW, OFFICE.id, "status", "status", "Не обработан", "Назначен ответственный"),

@@ -4,17 +4,15 @@ the transaction of the change that made them."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
 
-from domain.model import Event, Lead, LeadEvent
+from domain.model import Event, LeadEvent, Subject, SubjectKind
 from domain.ports import UnitOfWork
 
 
-async def _lead_event(uow: UnitOfWork, lead: Lead, event: Event) -> None:
-    assert lead.id is not None
+async def _lead_event(uow: UnitOfWork, lead_id: int, event: Event) -> None:
     await uow.lead_events.add(
         LeadEvent(
-            lead_id=lead.id,
+            lead_id=lead_id,
             at=event.at,
             actor_id=event.actor_id,
             kind=event.kind,
@@ -26,13 +24,13 @@ async def _lead_event(uow: UnitOfWork, lead: Lead, event: Event) -> None:
 
 
 # Where each kind of subject keeps its history: a deal's and a task's go here too.
-WRITERS: dict[type, Callable[[UnitOfWork, Any, Event], Awaitable[None]]] = {
-    Lead: _lead_event,
+WRITERS: dict[SubjectKind, Callable[[UnitOfWork, int, Event], Awaitable[None]]] = {
+    SubjectKind.LEAD: _lead_event,
 }
 
 
-async def record(uow: UnitOfWork, subject: object, events: Iterable[Event]) -> None:
+async def record(uow: UnitOfWork, subject: Subject, events: Iterable[Event]) -> None:
     """Write `events` into `subject`'s history, in their order."""
-    write = WRITERS[type(subject)]
+    write = WRITERS[subject.kind]
     for event in events:
-        await write(uow, subject, event)
+        await write(uow, subject.id, event)

@@ -78,7 +78,10 @@ async def record(
     new: object = None,
 ) -> None:
     """One line of the lead's history (R2.8) for a change that is no behaviour of the model."""
-    await history.record(uow, lead, [Event.of(actor, now, kind, field_name, old, new)])
+    assert lead.id is not None
+    await history.record(
+        uow, Subject.lead(lead.id), [Event.of(actor, now, kind, field_name, old, new)]
+    )
 
 
 async def push_cards(
@@ -318,7 +321,8 @@ async def write_lead(
         lead, expected_status=was or lead.status, expected_responsible=responsible
     ):
         raise WrittenMeanwhile(stale)
-    await history.record(uow, lead, events)
+    assert lead.id is not None
+    await history.record(uow, Subject.lead(lead.id), events)
 
 
 async def publish(uow: UnitOfWork, lead: Lead, now: datetime) -> Lead:

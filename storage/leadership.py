@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 log = logging.getLogger(__name__)
 # pg_try_advisory_lock(LEADERSHIP_LOCKS, n): the first key keeps these apart from the outbox's
-# per-member transaction locks (storage/outbox_repository.py).
+# per-member transaction locks (storage/repositories/outbox.py).
 LEADERSHIP_LOCKS = 0x6C65_6164  # "lead"
 LOCK_IDS = {"outbox-sender": 1}
 

@@ -10,29 +10,22 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.model import PressedCard
 from domain.sla import DEFAULT_SLA, SlaDefaults
-from storage.cards import SqlCardRepository
-from storage.lead_repositories import (
-    SqlCompanyRepository,
-    SqlContactRepository,
-    SqlDealRepository,
+from storage.repositories.cards import SqlCardRepository
+from storage.repositories.checklists import SqlChecklistRepository
+from storage.repositories.companies import SqlCompanyRepository, SqlContactRepository
+from storage.repositories.deals import SqlDealRepository, SqlPipelineRepository
+from storage.repositories.departments import SqlDepartmentRepository
+from storage.repositories.escalations import SqlEscalationRepository, SqlPenaltyRepository
+from storage.repositories.invitations import SqlInvitationRepository
+from storage.repositories.leads import (
     SqlDraftRepository,
     SqlLeadEventRepository,
     SqlLeadRepository,
-    SqlPipelineRepository,
 )
-from storage.outbox_repository import SqlOutboxRepository
-from storage.repositories import (
-    SqlDepartmentRepository,
-    SqlInvitationRepository,
-    SqlMemberRepository,
-)
-from storage.timer_repositories import (
-    SqlChecklistRepository,
-    SqlEscalationRepository,
-    SqlPenaltyRepository,
-    SqlSlaRepository,
-    SqlTimerRepository,
-)
+from storage.repositories.members import SqlMemberRepository
+from storage.repositories.outbox import SqlOutboxRepository
+from storage.repositories.sla import SqlSlaRepository
+from storage.repositories.timers import SqlTimerRepository
 
 
 def _nothing() -> None:

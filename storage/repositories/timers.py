@@ -1,32 +1,24 @@
-"""Repositories of the timers: deadlines, escalations, penalties, the departments' rule values."""
+"""Timers: every deadline and reminder is a row, claimed once when due."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.checklist import Checklist
-from domain.checklist import parse as parse_checklist
-from domain.model import Escalation, Penalty, Rule, Subject, SubjectKind, Timer, TimerKind
-from domain.sla import SlaDefaults, SlaPolicy
+from domain.model import Subject, SubjectKind, Timer, TimerKind
 from domain.statuses import LeadStatus
 from storage.base import SqlRepository
 from storage.tables import (
-    ChecklistRow,
-    DepartmentSettingsRow,
-    EscalationRow,
     LeadRow,
-    PenaltyRow,
     TimerRow,
 )
-from storage.upsert import upsert_insert
 
 _PENDING = (TimerRow.fired_at.is_(None), TimerRow.cancelled_at.is_(None))
+
 
 # Built once, with bind parameters, and without synchronising the session's copies (a search
 # per statement): a firing and a press run them every time, and building one cost more than
@@ -49,6 +41,8 @@ _CLAIM = (
     )
     .execution_options(synchronize_session=False)
 )
+
+
 _CANCEL = (
     update(TimerRow)
     .where(
@@ -204,168 +198,4 @@ class SqlTimerRepository(SqlRepository):
     async def mark_reported(self, timer_ids: list[int], escalation_id: int) -> None:
         await self._session.execute(
             update(TimerRow).where(TimerRow.id.in_(timer_ids)).values(escalation_id=escalation_id)
-        )
-
-
-def _escalation(row: EscalationRow) -> Escalation:
-    return Escalation(
-        id=row.id,
-        rule=Rule(row.rule),
-        department_id=row.department_id,
-        lead_id=row.lead_id,
-        lead_ids=list(row.lead_ids or []),
-        responsible_id=row.responsible_id,
-        due_at=row.due_at,
-        detected_at=row.detected_at,
-        resolved_at=row.resolved_at,
-        resolved_by=row.resolved_by,
-        resolution=row.resolution,
-    )
-
-
-class SqlEscalationRepository(SqlRepository):
-    async def add(self, escalation: Escalation) -> Escalation:
-        row = EscalationRow(
-            rule=escalation.rule.value,
-            department_id=escalation.department_id,
-            lead_id=escalation.lead_id,
-            lead_ids=escalation.lead_ids,
-            responsible_id=escalation.responsible_id,
-            due_at=escalation.due_at,
-            detected_at=escalation.detected_at,
-        )
-        await self._insert(row)
-        escalation.id = row.id
-        return escalation
-
-    async def get(self, escalation_id: int) -> Escalation | None:
-        row = await self._session.get(EscalationRow, escalation_id, populate_existing=True)
-        return _escalation(row) if row else None
-
-    async def resolve(self, escalation_id: int, by: int, resolution: str, now: datetime) -> bool:
-        result = await self._session.execute(
-            update(EscalationRow)
-            .where(EscalationRow.id == escalation_id, EscalationRow.resolved_at.is_(None))
-            .values(resolved_at=now, resolved_by=by, resolution=resolution[:500])
-            .returning(EscalationRow.id)
-        )
-        return result.first() is not None
-
-
-class SqlPenaltyRepository(SqlRepository):
-    async def add(self, penalty: Penalty) -> Penalty:
-        row = PenaltyRow(
-            member_id=penalty.member_id,
-            department_id=penalty.department_id,
-            lead_id=penalty.lead_id,
-            escalation_id=penalty.escalation_id,
-            rule=penalty.rule,
-            comment=penalty.comment,
-            created_by=penalty.created_by,
-            created_at=penalty.created_at,
-        )
-        await self._insert(row)
-        penalty.id = row.id
-        return penalty
-
-    async def between(
-        self, department_id: int | None, start: datetime, end: datetime
-    ) -> list[Penalty]:
-        statement = select(PenaltyRow).where(
-            PenaltyRow.created_at >= start, PenaltyRow.created_at < end
-        )
-        if department_id is not None:
-            statement = statement.where(PenaltyRow.department_id == department_id)
-        rows = await self._session.scalars(statement.order_by(PenaltyRow.created_at))
-        return [
-            Penalty(
-                id=r.id,
-                member_id=r.member_id,
-                department_id=r.department_id,
-                rule=r.rule,
-                comment=r.comment,
-                created_by=r.created_by,
-                created_at=r.created_at,
-                lead_id=r.lead_id,
-                escalation_id=r.escalation_id,
-            )
-            for r in rows
-        ]
-
-
-class SqlSlaRepository:
-    """A department's values over the defaults from the environment."""
-
-    def __init__(self, session: AsyncSession, defaults: SlaDefaults) -> None:
-        self._session = session
-        self._defaults = defaults
-
-    async def policy(self, department_id: int) -> SlaPolicy:
-        row = await self._session.get(DepartmentSettingsRow, department_id, populate_existing=True)
-        if row is None:
-            return self._defaults
-        policy = self._defaults
-        for name, field in (
-            ("contact_sla_minutes", "contact"),
-            ("processing_deadline_minutes", "processing"),
-            ("unassigned_limit_minutes", "unassigned"),
-        ):
-            minutes = getattr(row, name)
-            if minutes is not None:
-                policy = replace(policy, **{field: timedelta(minutes=minutes)})
-        return policy
-
-    async def set_minutes(self, department_id: int, name: str, minutes: float) -> None:
-        """An upsert: two supervisors' first values at once both land, and it always writes,
-        so a change of the department's durations holds its row (and on SQLite the write
-        lock) before anything is re-planned, even when the value is the one stored."""
-        insert = upsert_insert(self._session.get_bind().dialect.name)
-        await self._session.execute(
-            insert(DepartmentSettingsRow)
-            .values(department_id=department_id, **{name: minutes})
-            .on_conflict_do_update(index_elements=["department_id"], set_={name: minutes}),
-        )
-
-
-class SqlChecklistRepository(SqlRepository):
-    @staticmethod
-    def _checklist(row: ChecklistRow) -> Checklist:
-        parsed = parse_checklist({"name": row.name, **row.questions})
-        return replace(parsed, id=row.id, department_id=row.department_id)
-
-    async def add(self, checklist: Checklist, now: datetime, by: int | None) -> Checklist:
-        data = checklist.to_data()
-        row = ChecklistRow(
-            department_id=checklist.department_id,
-            name=checklist.name,
-            questions={"questions": data["questions"]},
-            created_at=now,
-            created_by=by,
-        )
-        await self._insert(row)
-        return replace(checklist, id=row.id)
-
-    async def get(self, checklist_id: int) -> Checklist | None:
-        row = await self._session.get(ChecklistRow, checklist_id)
-        return self._checklist(row) if row else None
-
-    async def active_for(self, department_id: int) -> Checklist | None:
-        """The department's newest version, else the newest default."""
-        for where in (
-            ChecklistRow.department_id == department_id,
-            ChecklistRow.department_id.is_(None),
-        ):
-            row = await self._session.scalar(
-                select(ChecklistRow).where(where).order_by(ChecklistRow.id.desc()).limit(1)
-            )
-            if row is not None:
-                return self._checklist(row)
-        return None
-
-    async def has_default(self) -> bool:
-        return (
-            await self._session.scalar(
-                select(ChecklistRow.id).where(ChecklistRow.department_id.is_(None)).limit(1)
-            )
-            is not None
         )

@@ -1,4 +1,4 @@
-"""Repositories of the lead flow: leads, history, companies, contacts, deals, outbox, cards."""
+"""Leads, their history (R2.8) and the drafts a forwarded message makes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Update,
     bindparam,
     case,
@@ -19,29 +18,21 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from domain import normalize
-from domain.errors import DuplicateExternalId, InvalidInput
+from domain.errors import DuplicateExternalId
 from domain.model import (
-    Company,
-    Contact,
-    Deal,
     Lead,
     LeadDraft,
     LeadEvent,
     LeadSource,
-    Pipeline,
 )
 from domain.ports import LeadQuery
 from domain.statuses import OPEN_STAGES, LeadStatus
 from storage.base import SqlRepository
+from storage.repositories.companies import company_key
 from storage.tables import (
-    CompanyRow,
-    ContactRow,
-    DealRow,
     LeadDraftRow,
     LeadEventRow,
     LeadRow,
-    PipelineRow,
 )
 
 # Lead attributes written on every save (everything but the id and the creation facts).
@@ -70,8 +61,13 @@ _MUTABLE = (
     "checklist_cursor",
     "deal_id",
 )
+
+
 _OPEN = tuple(s.value for s in OPEN_STAGES)
+
+
 ANY = ...  # `update_if(expected_responsible=ANY)`: do not check the responsible
+
 
 # "Most urgent first": the contact clock of ASSIGNED runs, then work in progress.
 _URGENCY = case(
@@ -79,15 +75,6 @@ _URGENCY = case(
     value=LeadRow.status,
     else_=3,
 )
-
-
-def _company_key(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        return normalize.company_key(name)
-    except InvalidInput:
-        return None
 
 
 def _lead(row: LeadRow) -> Lead:
@@ -148,9 +135,15 @@ def _conditional_update(responsible: Any) -> Update:
 
 
 _UPDATE_IF = {kind: _conditional_update(kind) for kind in (ANY, None, "responsible")}
+
+
 # Run on every press: built once, read as plain rows (no ORM object to track).
 _GET = select(LeadRow.__table__).where(LeadRow.id == bindparam("w_id"))
+
+
 _ADD_EVENT = insert(LeadEventRow.__table__)
+
+
 # /settings' hold on a lead (`lock`): an UPDATE that changes nothing.
 _LOCK = (
     update(LeadRow)
@@ -163,7 +156,7 @@ _LOCK = (
 def _values(lead: Lead) -> dict[str, Any]:
     values = {name: getattr(lead, name) for name in _MUTABLE}
     values["status"] = lead.status.value
-    values["company_key"] = _company_key(lead.company_name)
+    values["company_key"] = company_key(lead.company_name)
     return values
 
 
@@ -365,175 +358,6 @@ class SqlLeadEventRepository(SqlRepository):
             select(func.count()).select_from(LeadEventRow).where(LeadEventRow.lead_id == lead_id)
         )
         return int(count or 0)
-
-
-def _company(row: CompanyRow) -> Company:
-    return Company(
-        id=row.id,
-        name=row.name,
-        department_id=row.department_id,
-        address=row.address,
-        website=row.website,
-        created_at=row.created_at,
-    )
-
-
-def _clients_of(department_id: int) -> ColumnElement[bool]:
-    return or_(CompanyRow.department_id == department_id, CompanyRow.department_id.is_(None))
-
-
-class SqlCompanyRepository(SqlRepository):
-    async def add(self, company: Company) -> Company:
-        row = CompanyRow(
-            name=company.name,
-            name_key=normalize.company_key(company.name),
-            department_id=company.department_id,
-            address=company.address,
-            website=company.website,
-            created_at=company.created_at,
-        )
-        await self._insert(row)
-        company.id = row.id
-        return company
-
-    async def get(self, company_id: int) -> Company | None:
-        row = await self._session.get(CompanyRow, company_id)
-        return _company(row) if row else None
-
-    async def matching(self, department_id: int, name_key: str) -> list[Company]:
-        rows = await self._session.scalars(
-            select(CompanyRow)
-            .where(CompanyRow.name_key == name_key, _clients_of(department_id))
-            .order_by(CompanyRow.id)
-        )
-        return [_company(row) for row in rows]
-
-    async def with_contacts(
-        self, department_id: int, phone: str | None, email: str | None
-    ) -> list[Company]:
-        alike = [c == v for c, v in ((ContactRow.phone, phone), (ContactRow.email, email)) if v]
-        if not alike:
-            return []
-        rows = await self._session.scalars(
-            select(CompanyRow)
-            .join(ContactRow, ContactRow.company_id == CompanyRow.id)
-            .where(or_(*alike), _clients_of(department_id))
-            .distinct()
-            .order_by(CompanyRow.id)
-            .limit(5)
-        )
-        return [_company(row) for row in rows]
-
-    async def deal_count(self, company_id: int) -> int:
-        count = await self._session.scalar(
-            select(func.count()).select_from(DealRow).where(DealRow.company_id == company_id)
-        )
-        return int(count or 0)
-
-
-class SqlContactRepository(SqlRepository):
-    async def add(self, contact: Contact) -> Contact:
-        row = ContactRow(
-            full_name=contact.full_name,
-            company_id=contact.company_id,
-            phone=contact.phone,
-            email=contact.email,
-            position=contact.position,
-            created_at=contact.created_at,
-        )
-        await self._insert(row)
-        contact.id = row.id
-        return contact
-
-    async def in_company(
-        self, company_id: int, phone: str | None, email: str | None
-    ) -> list[Contact]:
-        alike = [c == v for c, v in ((ContactRow.phone, phone), (ContactRow.email, email)) if v]
-        if not alike:
-            return []
-        rows = await self._session.scalars(
-            select(ContactRow)
-            .where(ContactRow.company_id == company_id, or_(*alike))
-            .order_by(ContactRow.id)
-            .limit(20)
-        )
-        return [
-            Contact(
-                id=row.id,
-                full_name=row.full_name,
-                company_id=row.company_id,
-                phone=row.phone,
-                email=row.email,
-                position=row.position,
-                created_at=row.created_at,
-            )
-            for row in rows
-        ]
-
-
-class SqlDealRepository(SqlRepository):
-    async def add(self, deal: Deal) -> Deal:
-        row = DealRow(
-            title=deal.title,
-            department_id=deal.department_id,
-            pipeline_id=deal.pipeline_id,
-            stage=deal.stage,
-            responsible_id=deal.responsible_id,
-            company_id=deal.company_id,
-            contact_id=deal.contact_id,
-            checklist_answers=deal.checklist_answers,
-            created_at=deal.created_at,
-        )
-        await self._insert(row)
-        deal.id = row.id
-        return deal
-
-    async def get(self, deal_id: int) -> Deal | None:
-        row = await self._session.get(DealRow, deal_id)
-        if row is None:
-            return None
-        return Deal(
-            id=row.id,
-            title=row.title,
-            department_id=row.department_id,
-            pipeline_id=row.pipeline_id,
-            stage=row.stage,
-            created_at=row.created_at,
-            responsible_id=row.responsible_id,
-            company_id=row.company_id,
-            contact_id=row.contact_id,
-            checklist_answers=dict(row.checklist_answers),
-        )
-
-
-class SqlPipelineRepository(SqlRepository):
-    async def add(self, pipeline: Pipeline) -> Pipeline:
-        row = PipelineRow(
-            department_id=pipeline.department_id,
-            name=pipeline.name,
-            is_default=pipeline.is_default,
-            stages=list(pipeline.stages),
-        )
-        await self._insert(row)
-        pipeline.id = row.id
-        return pipeline
-
-    async def default_for(self, department_id: int) -> Pipeline | None:
-        row = await self._session.scalar(
-            select(PipelineRow)
-            .where(PipelineRow.department_id == department_id, PipelineRow.is_default.is_(True))
-            .order_by(PipelineRow.id)
-            .limit(1)
-        )
-        if row is None:
-            return None
-        return Pipeline(
-            id=row.id,
-            department_id=row.department_id,
-            name=row.name,
-            is_default=row.is_default,
-            stages=tuple(row.stages),
-        )
 
 
 class SqlDraftRepository(SqlRepository):

@@ -1,15 +1,14 @@
-"""Repositories: load and save domain objects. They never commit."""
+"""Members: who may use the bot, in which role and department (R1)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
-from domain.model import Department, Invitation, Member, Role
+from domain.model import Member, Role
 from storage.base import SqlRepository
-from storage.tables import DepartmentRow, InvitationRow, MemberRow
+from storage.tables import MemberRow
 
 
 def _member(row: Any) -> Member:
@@ -26,20 +25,6 @@ def _member(row: Any) -> Member:
         active=row.active,
         created_at=row.created_at,
         blocked_at=row.blocked_at,
-    )
-
-
-def _invitation(row: InvitationRow) -> Invitation:
-    return Invitation(
-        id=row.id,
-        token=row.token,
-        role=Role(row.role),
-        department_id=row.department_id,
-        created_by=row.created_by,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        used_at=row.used_at,
-        used_by=row.used_by,
     )
 
 
@@ -120,66 +105,3 @@ class SqlMemberRepository(SqlRepository):
                 active=member.active,
             )
         )
-
-
-class SqlDepartmentRepository(SqlRepository):
-    async def add(self, department: Department) -> Department:
-        row = DepartmentRow(name=department.name)
-        await self._insert(row)
-        department.id = row.id
-        return department
-
-    async def get(self, department_id: int) -> Department | None:
-        row = await self._session.get(DepartmentRow, department_id)
-        return Department(id=row.id, name=row.name) if row else None
-
-    async def by_name(self, name: str) -> Department | None:
-        row = await self._session.scalar(select(DepartmentRow).where(DepartmentRow.name == name))
-        return Department(id=row.id, name=row.name) if row else None
-
-    async def lock(self, department_id: int) -> None:
-        # FOR NO KEY UPDATE: it serialises the holders of this lock, but not with the many
-        # transactions that only reference the department (a row inserted with its id takes
-        # a KEY SHARE lock on it); FOR UPDATE waited for those, and could close a deadlock
-        # with /settings re-planning the timers. SQLite ignores it: its writers are serialised.
-        await self._session.execute(
-            select(DepartmentRow.id)
-            .where(DepartmentRow.id == department_id)
-            .with_for_update(key_share=True)
-        )
-
-    async def all(self) -> list[Department]:
-        rows = await self._session.scalars(select(DepartmentRow).order_by(DepartmentRow.name))
-        return [Department(id=row.id, name=row.name) for row in rows]
-
-
-class SqlInvitationRepository(SqlRepository):
-    async def add(self, invitation: Invitation) -> Invitation:
-        row = InvitationRow(
-            token=invitation.token,
-            role=invitation.role.value,
-            department_id=invitation.department_id,
-            created_by=invitation.created_by,
-            created_at=invitation.created_at,
-            expires_at=invitation.expires_at,
-        )
-        await self._insert(row)
-        invitation.id = row.id
-        return invitation
-
-    async def by_token(self, token: str) -> Invitation | None:
-        row = await self._session.scalar(select(InvitationRow).where(InvitationRow.token == token))
-        return _invitation(row) if row else None
-
-    async def claim(self, token: str, member_id: int, now: datetime) -> bool:
-        result = await self._session.execute(
-            update(InvitationRow)
-            .where(
-                InvitationRow.token == token,
-                InvitationRow.used_at.is_(None),
-                InvitationRow.expires_at > now,
-            )
-            .values(used_at=now, used_by=member_id)
-            .returning(InvitationRow.id)
-        )
-        return result.first() is not None

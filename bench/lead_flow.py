@@ -37,7 +37,7 @@ from domain.model import Profile, Role
 from domain.services import cards, lead_lists, onboarding
 from domain.statuses import LeadStatus
 from handlers import lead_views
-from handlers.lead_callbacks import LeadCb
+from handlers.callbacks import LeadAction, LeadCb
 from storage.migrate import upgrade_engine
 from storage.tables import LeadCardRow, LeadRow
 
@@ -192,7 +192,10 @@ async def seeded_app(database: Path, leads: int, manager_leads: int) -> tuple[An
 def stage_updates(presses: int) -> list[Update]:
     """ "В работу" pressed on the cards of leads 1..presses."""
     return [
-        callback_update(n + 1, LeadCb(a="go", id=n + 1, s="ASSIGNED", t="IN_PROCESS").pack())
+        callback_update(
+            n + 1,
+            LeadCb(action=LeadAction.MOVE, id=n + 1, status="ASSIGNED", target="IN_PROCESS").pack(),
+        )
         for n in range(presses)
     ]
 

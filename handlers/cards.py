@@ -17,7 +17,7 @@ from domain.model import Member, Subject, SubjectKind
 from domain.ports import UnitOfWork
 from domain.services.cards import card_context
 from handlers import escalation_views, lead_views
-from handlers.lead_callbacks import LeadCb
+from handlers.callbacks import LeadAction, LeadCb
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,9 @@ RENDERERS: dict[SubjectKind, Renderer] = {
 # The button under a text about a subject that opens its card.
 OPENERS: dict[SubjectKind, Callable[[int], InlineKeyboardMarkup]] = {
     SubjectKind.LEAD: lambda lead_id: InlineKeyboardMarkup(
-        inline_keyboard=[[lead_views.button("Открыть карточку", LeadCb(a="opn", id=lead_id))]]
+        inline_keyboard=[
+            [lead_views.button("Открыть карточку", LeadCb(action=LeadAction.OPEN, id=lead_id))]
+        ]
     ),
 }
 

@@ -8,16 +8,22 @@ card pauses the walk and offers to resume.
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from collections.abc import Awaitable, Callable
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, F, Router
+from aiogram import BaseMiddleware, Bot, F, Router
+from aiogram.dispatcher.flags import get_flag
 from aiogram.filters import Command, CommandObject, Filter, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    TelegramObject,
+)
 
 from bot.settings import Settings
 from domain.checklist import BUTTON_KINDS, Kind, answer_text
@@ -26,9 +32,8 @@ from domain.model import Member
 from domain.ports import Clock, UnitOfWork
 from domain.services import checklist as walk
 from handlers.answers import answering
-from handlers.callbacks import Num
+from handlers.callbacks import ChecklistAction, ChecklistCb, LeadAction, LeadCb
 from handlers.filters import HasText, IsMember
-from handlers.lead_callbacks import LeadCb
 from handlers.lead_views import clipped, counted, visible_length
 from handlers.replies import edit_markup, message_of
 from handlers.states import ChecklistForm
@@ -37,18 +42,14 @@ CHECKLIST_FILES = (".yaml", ".yml", ".json")
 SUMMARY_LIMIT = 4000
 
 
-class ChkCb(CallbackData, prefix="ck"):
-    a: str  # c choose, t toggle, m multi done, s skip, b back, p pause, x cancel,
-    #         r resume, e edit answer i, f finish
-    id: Num  # lead id
-    i: Num = 0  # question index
-    v: Num = 0  # choice index
+def _b(
+    text: str, action: ChecklistAction, lead_id: int, index: int = 0, choice: int = 0
+) -> InlineKeyboardButton:
+    data = ChecklistCb(action=action, id=lead_id, index=index, choice=choice)
+    return InlineKeyboardButton(text=text[:64], callback_data=data.pack())
 
 
-def _b(text: str, a: str, lead_id: int, i: int = 0, v: int = 0) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        text=text[:64], callback_data=ChkCb(a=a, id=lead_id, i=i, v=v).pack()
-    )
+C = ChecklistAction
 
 
 NOW_SHOWN = 300  # UTF-16 units of the answer given before, shown under its question
@@ -74,22 +75,22 @@ def question_view(
     labels = question.choice_labels
     if question.kind is Kind.MULTI:
         rows += [
-            [_b(("✅ " if n in selected else "◻️ ") + label, "t", lead_id, i, n)]
+            [_b(("✅ " if n in selected else "◻️ ") + label, C.TOGGLE, lead_id, i, n)]
             for n, label in enumerate(labels)
         ]
-        rows.append([_b("Готово", "m", lead_id, i)])
+        rows.append([_b("Готово", C.MULTI_DONE, lead_id, i)])
     elif labels:
-        rows += [[_b(label, "c", lead_id, i, n)] for n, label in enumerate(labels)]
+        rows += [[_b(label, C.CHOOSE, lead_id, i, n)] for n, label in enumerate(labels)]
     else:
         text += "\nНапишите ответ сообщением."
     nav = []
     if met:  # «Назад» or «Изменить» came here: the answer may stay as it is
-        nav.append(_b("Оставить", "s", lead_id, i))
+        nav.append(_b("Оставить", C.SKIP, lead_id, i))
     elif not question.required:
-        nav.append(_b("Пропустить", "s", lead_id, i))
+        nav.append(_b("Пропустить", C.SKIP, lead_id, i))
     if i > 0:
-        nav.append(_b("Назад", "b", lead_id, i))
-    nav += [_b("Пауза", "p", lead_id, i), _b("Отмена", "x", lead_id, i)]
+        nav.append(_b("Назад", C.BACK, lead_id, i))
+    nav += [_b("Пауза", C.PAUSE, lead_id, i), _b("Отмена", C.CANCEL, lead_id, i)]
     rows.append(nav)
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -102,7 +103,7 @@ def summary_view(step: walk.Step, settings: Settings) -> tuple[str, InlineKeyboa
     for n, question in enumerate(step.checklist.questions):
         value = escape(answer_text(question, answers.get(question.key), settings.zone))
         lines.append(f"{n + 1}. {escape(question.text)} — {value}")
-        rows.append(_b(f"Изменить {n + 1}", "e", lead_id, n))
+        rows.append(_b(f"Изменить {n + 1}", C.EDIT, lead_id, n))
     missing = step.checklist.missing_required(answers)
     if missing:
         lines.append(
@@ -110,7 +111,7 @@ def summary_view(step: walk.Step, settings: Settings) -> tuple[str, InlineKeyboa
             + ", ".join(str(step.checklist.index_of(q.key) + 1) for q in missing)
         )
     keyboard = [rows[k : k + 4] for k in range(0, len(rows), 4)]
-    keyboard.append([_b("✅ Готово", "f", lead_id), _b("Пауза", "p", lead_id)])
+    keyboard.append([_b("✅ Готово", C.FINISH, lead_id), _b("Пауза", C.PAUSE, lead_id)])
     while visible_length("\n".join(lines)) > SUMMARY_LIMIT and len(lines) > 2:
         del lines[-2 if missing else -1]  # whole lines go, the warning stays
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=keyboard)
@@ -138,7 +139,7 @@ async def show(
 
 
 def resume_keyboard(lead_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[_b("▶️ Продолжить чек-лист", "r", lead_id)]])
+    return InlineKeyboardMarkup(inline_keyboard=[[_b("▶️ Продолжить чек-лист", C.RESUME, lead_id)]])
 
 
 async def pause_other(
@@ -228,9 +229,9 @@ async def typed_answer(
     await show(message, step, state, settings)
 
 
-async def button(
+async def resume(
     query: CallbackQuery,
-    callback_data: ChkCb,
+    callback_data: ChecklistCb,
     member: Member,
     uow: UnitOfWork,
     state: FSMContext,
@@ -238,103 +239,190 @@ async def button(
     clock: Clock,
     settings: Settings,
 ) -> None:
-    cb = callback_data
-    now, zone = clock.now(), settings.zone
+    """«Продолжить»: a paused walk resumed where it stopped (another one paused)."""
     message = message_of(query)
-    if cb.a == "r":  # resume a paused walk
-        await pause_other(state, raw_state, cb.id, message)
-        step = await walk.start(uow, member, cb.id, now)
-        await edit_markup(query, None)
-        await show(message, step, state, settings)
-        await query.answer()
-        return
-    data = await state.get_data()
-    walking = await state.get_state() == ChecklistForm.answer.state and data.get("lead_id") == cb.id
-    if not walking:
-        await walk.current(uow, member, cb.id)  # his own open lead, or he is told why not
-        await uow.rollback()
-        await query.answer("Этот чек-лист на паузе: нажмите «Продолжить».", show_alert=True)
-        await message.answer(f"Чек-лист лида #{cb.id}.", reply_markup=resume_keyboard(cb.id))
-        return
-    try:
-        note = await _act(query, cb, member, uow, state, data, now, zone, settings)
-    except StaleState:
-        await uow.rollback()  # nothing half-written, and no write lock held past here
-        await query.answer("Этот вопрос уже позади: вот текущий.", show_alert=True)
-        await show(message, await walk.current(uow, member, cb.id), state, settings)
-        return
-    await query.answer(note)
+    await pause_other(state, raw_state, callback_data.id, message)
+    step = await walk.start(uow, member, callback_data.id, clock.now())
+    await edit_markup(query, None)
+    await show(message, step, state, settings)
+    await query.answer()
 
 
-async def _act(
+class Walking(Filter):
+    """The member walks the checklist of the button's lead now (the FSM names the lead); the
+    walk's FSM data goes to the handler as `walk_data`."""
+
+    async def __call__(
+        self,
+        query: CallbackQuery,
+        callback_data: ChecklistCb,
+        state: FSMContext,
+        raw_state: str | None,
+    ) -> bool | dict[str, Any]:
+        if raw_state != ChecklistForm.answer.state:
+            return False
+        data = await state.get_data()
+        return {"walk_data": data} if data.get("lead_id") == callback_data.id else False
+
+
+async def paused(
+    query: CallbackQuery, callback_data: ChecklistCb, member: Member, uow: UnitOfWork
+) -> None:
+    """A button of a walk the member is not on now: it is offered to resume."""
+    message = message_of(query)
+    await walk.current(uow, member, callback_data.id)  # his own open lead, or he is told why not
+    await uow.rollback()
+    await query.answer("Этот чек-лист на паузе: нажмите «Продолжить».", show_alert=True)
+    await message.answer(
+        f"Чек-лист лида #{callback_data.id}.", reply_markup=resume_keyboard(callback_data.id)
+    )
+
+
+MOVED_ON = "Этот вопрос уже позади: вот текущий."
+
+
+class StepPress(BaseMiddleware):
+    """Around a press on the walk's question (the handlers registered with the `walk_step`
+    flag): when the walk moved on meanwhile (someone else walks the lead too), nothing is
+    half-written and the current question is shown. The handler returns the answer to the
+    press."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if not get_flag(data, "walk_step"):
+            return await handler(event, data)
+        assert isinstance(event, CallbackQuery)
+        message = message_of(event)
+        uow: UnitOfWork = data["uow"]
+        try:
+            note = await handler(event, data)
+        except StaleState:
+            await uow.rollback()  # nothing half-written, and no write lock held past here
+            await event.answer(MOVED_ON, show_alert=True)
+            lead_id = data["callback_data"].id
+            step = await walk.current(uow, data["member"], lead_id)
+            await show(message, step, data["state"], data["settings"])
+            return None
+        await event.answer(note)
+        return None
+
+
+STEP = {"walk_step": True}
+
+
+async def toggle(
     query: CallbackQuery,
-    cb: ChkCb,
+    callback_data: ChecklistCb,
     member: Member,
     uow: UnitOfWork,
     state: FSMContext,
-    data: dict[str, Any],
-    now: datetime,
-    zone: ZoneInfo,
+    walk_data: dict[str, Any],
     settings: Settings,
 ) -> str:
-    message = message_of(query)
-    if cb.a == "t":
-        selected = set(data.get("selected", []))
-        selected ^= {cb.v}
-        step = await walk.current(uow, member, cb.id)
-        if step.index != cb.i or step.question is None:
-            raise StaleState("Эта кнопка устарела.")
-        await state.update_data(selected=sorted(selected))
-        await edit_markup(query, question_view(step, sorted(selected), zone)[1])
-        return ""
-    if cb.a == "p":
-        await state.clear()
-        await edit_markup(query, None)
-        await message.answer(
-            f"Чек-лист лида #{cb.id} на паузе. Ответы сохранены.",
-            reply_markup=resume_keyboard(cb.id),
-        )
-        return "Пауза"
-    if cb.a == "x":
-        await state.clear()
-        await edit_markup(query, None)
-        await message.answer(f"Чек-лист лида #{cb.id} закрыт; данные ответы сохранены.")
-        return "Отменено"
-    if cb.a == "f":
-        lead = await walk.finish(uow, member, cb.id, now)
-        await state.clear()
-        await edit_markup(query, None)
-        await message.answer(
-            f"Чек-лист пройден. Лид #{lead.id}: «{lead.status.label}». Конвертируем?",
-            reply_markup=InlineKeyboardMarkup(
-                inline_keyboard=[
-                    [
-                        InlineKeyboardButton(
-                            text="Конвертировать",
-                            callback_data=LeadCb(a="cnv", id=cb.id, s=lead.status.value).pack(),
-                        )
-                    ]
-                ]
-            ),
-        )
-        return "Готово"
-    if cb.a == "c":
-        step = await walk.choose(uow, member, cb.id, cb.i, [cb.v], now, zone)
-    elif cb.a == "m":
-        step = await walk.choose(
-            uow, member, cb.id, cb.i, list(data.get("selected", [])), now, zone
-        )
-    elif cb.a == "s":
-        step = await walk.skip(uow, member, cb.id, cb.i, now, zone)
-    elif cb.a == "b":
-        step = await walk.go_to(uow, member, cb.id, max(0, cb.i - 1), now)
-    elif cb.a == "e":
-        step = await walk.go_to(uow, member, cb.id, cb.i, now)
-    else:
-        raise StaleState("Эта кнопка устарела.")
-    await edit_markup(query, None)
-    await show(message, step, state, settings)
+    """A choice of a multiple-choice question marked or unmarked; MULTI_DONE saves them."""
+    cb = callback_data
+    selected = set(walk_data.get("selected", [])) ^ {cb.choice}
+    step = await walk.current(uow, member, cb.id)
+    if step.index != cb.index or step.question is None:
+        raise StaleState(MOVED_ON)
+    await state.update_data(selected=sorted(selected))
+    await edit_markup(query, question_view(step, sorted(selected), settings.zone)[1])
     return ""
+
+
+async def pause(query: CallbackQuery, callback_data: ChecklistCb, state: FSMContext) -> str:
+    await state.clear()
+    await edit_markup(query, None)
+    await message_of(query).answer(
+        f"Чек-лист лида #{callback_data.id} на паузе. Ответы сохранены.",
+        reply_markup=resume_keyboard(callback_data.id),
+    )
+    return "Пауза"
+
+
+async def cancel(query: CallbackQuery, callback_data: ChecklistCb, state: FSMContext) -> str:
+    await state.clear()
+    await edit_markup(query, None)
+    await message_of(query).answer(
+        f"Чек-лист лида #{callback_data.id} закрыт; данные ответы сохранены."
+    )
+    return "Отменено"
+
+
+async def finish(
+    query: CallbackQuery,
+    callback_data: ChecklistCb,
+    member: Member,
+    uow: UnitOfWork,
+    state: FSMContext,
+    clock: Clock,
+) -> str:
+    """The summary's «Готово»: the lead is processed, and conversion offered."""
+    lead = await walk.finish(uow, member, callback_data.id, clock.now())
+    await state.clear()
+    await edit_markup(query, None)
+    convert = LeadCb(action=LeadAction.CONVERT, id=callback_data.id, status=lead.status)
+    await message_of(query).answer(
+        f"Чек-лист пройден. Лид #{lead.id}: «{lead.status.label}». Конвертируем?",
+        reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[
+                [InlineKeyboardButton(text="Конвертировать", callback_data=convert.pack())]
+            ]
+        ),
+    )
+    return "Готово"
+
+
+async def answer(
+    query: CallbackQuery,
+    callback_data: ChecklistCb,
+    member: Member,
+    uow: UnitOfWork,
+    state: FSMContext,
+    walk_data: dict[str, Any],
+    clock: Clock,
+    settings: Settings,
+) -> str:
+    """CHOOSE, MULTI_DONE or SKIP: the question answered (or left as it is); the next one."""
+    cb = callback_data
+    now, zone = clock.now(), settings.zone
+    if cb.action is ChecklistAction.CHOOSE:
+        step = await walk.choose(uow, member, cb.id, cb.index, [cb.choice], now, zone)
+    elif cb.action is ChecklistAction.MULTI_DONE:
+        chosen = list(walk_data.get("selected", []))
+        step = await walk.choose(uow, member, cb.id, cb.index, chosen, now, zone)
+    else:
+        step = await walk.skip(uow, member, cb.id, cb.index, now, zone)
+    await _next(query, step, state, settings)
+    return ""
+
+
+async def go_to(
+    query: CallbackQuery,
+    callback_data: ChecklistCb,
+    member: Member,
+    uow: UnitOfWork,
+    state: FSMContext,
+    clock: Clock,
+    settings: Settings,
+) -> str:
+    """BACK to the question before, or EDIT a question from the summary."""
+    cb = callback_data
+    index = max(0, cb.index - 1) if cb.action is ChecklistAction.BACK else cb.index
+    step = await walk.go_to(uow, member, cb.id, index, clock.now())
+    await _next(query, step, state, settings)
+    return ""
+
+
+async def _next(
+    query: CallbackQuery, step: walk.Step, state: FSMContext, settings: Settings
+) -> None:
+    await edit_markup(query, None)
+    await show(message_of(query), step, state, settings)
 
 
 async def checklist_file(
@@ -368,8 +456,20 @@ def router() -> Router:
     router.message.filter(IsMember())
     router.callback_query.filter(IsMember())
     router.message.register(start_command, Command("checklist"))
-    router.callback_query.register(start_from_card, LeadCb.filter(F.a == "chk"))
-    router.callback_query.register(button, ChkCb.filter())
+    router.callback_query.middleware(StepPress())
+    on_press = router.callback_query.register
+    on_press(start_from_card, LeadCb.filter(F.action == LeadAction.CHECKLIST))
+    on_press(resume, ChecklistCb.filter(F.action == C.RESUME))
+    walking = Walking()
+    on_press(toggle, ChecklistCb.filter(F.action == C.TOGGLE), walking, flags=STEP)
+    on_press(pause, ChecklistCb.filter(F.action == C.PAUSE), walking, flags=STEP)
+    on_press(cancel, ChecklistCb.filter(F.action == C.CANCEL), walking, flags=STEP)
+    on_press(finish, ChecklistCb.filter(F.action == C.FINISH), walking, flags=STEP)
+    answers = {C.CHOOSE, C.MULTI_DONE, C.SKIP}
+    on_press(answer, ChecklistCb.filter(F.action.in_(answers)), walking, flags=STEP)
+    on_press(go_to, ChecklistCb.filter(F.action.in_({C.BACK, C.EDIT})), walking, flags=STEP)
+    # Last only to spare the walking presses a second read of the FSM: the filters are disjoint.
+    on_press(paused, ChecklistCb.filter(F.action != C.RESUME), ~walking)
     router.message.register(typed_answer, StateFilter(ChecklistForm.answer), HasText())
     router.message.register(checklist_file, IsChecklistFile())
     return router

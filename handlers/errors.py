@@ -8,10 +8,9 @@ from typing import Any
 
 from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, ErrorEvent
+from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from domain.errors import DomainError, StaleState
-from handlers.replies import message_of
 
 log = logging.getLogger(__name__)
 
@@ -19,14 +18,24 @@ UNEXPECTED = "Что-то пошло не так, и действие не вы�
 STALE_BUTTON = "Эта кнопка устарела: откройте раздел заново."
 
 
+class StaleButton(StaleState):
+    """A press no button of ours makes now: data no button carries (an action unknown, a field
+    that does not parse: forged, or from a version of the bot long gone), a button from an
+    earlier version of its message, or one on a message too old to reach. Nothing is done;
+    `on_error` answers it like any domain error."""
+
+    def __init__(self) -> None:
+        super().__init__(STALE_BUTTON)
+
+
 def require_offered(query: CallbackQuery) -> None:
     """The button pressed is on its message as Telegram shows it now (the callback carries the
     message's current keyboard); a press replayed from an earlier version of the message, or
     data no button carries, is refused as stale and changes nothing."""
-    markup = message_of(query).reply_markup
+    markup = query.message.reply_markup if isinstance(query.message, Message) else None
     rows = markup.inline_keyboard if markup is not None else []
     if not any(button.callback_data == query.data for row in rows for button in row):
-        raise StaleState(STALE_BUTTON)
+        raise StaleButton()
 
 
 async def after_commit(call: Awaitable[Any]) -> None:

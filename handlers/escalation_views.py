@@ -2,38 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from html import escape
-from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from pydantic import Field
 
 from domain.model import Escalation, Lead, Member, Rule
 from domain.services.escalations import breach_gone, lead_numbers
 from domain.sla import minutes_text
-from handlers.callbacks import Num
-from handlers.lead_callbacks import LeadCb
+from handlers.callbacks import (
+    CallAction,
+    CallCb,
+    EscalationAction,
+    EscalationCb,
+    LeadAction,
+    LeadCb,
+)
 from handlers.lead_views import local
-
-
-class EscalationCb(CallbackData, prefix="es"):
-    a: str  # "rem" remind, "rea" pick a manager (page v), "rpk" hand over to v, "pen" penalty
-    id: Num  # escalation id
-    v: Num = 0
-
-
-class SettingCb(CallbackData, prefix="st"):
-    key: str  # a key of domain.services.department_settings.SETTINGS
-
-
-class CallCb(CallbackData, prefix="cl"):
-    a: str  # "done": called
-    id: Num  # lead id
-    # The agreed time (epoch seconds, 0: none): a reminder for another time is stale.
-    at: Annotated[int, Field(ge=0, le=int(datetime.max.replace(tzinfo=UTC).timestamp()))] = 0
 
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
@@ -69,24 +56,44 @@ def escalation_keyboard(escalation: Escalation, lead: Lead | None) -> InlineKeyb
     if escalation.rule is Rule.POOL:
         if escalation.resolved_at is None:
             rows.append(
-                [_button("Напомнить офис-менеджерам", EscalationCb(a="rem", id=escalation.id))]
+                [
+                    _button(
+                        "Напомнить офис-менеджерам",
+                        EscalationCb(action=EscalationAction.REMIND, id=escalation.id),
+                    )
+                ]
             )
         rows += [
-            [_button(f"Открыть #{lead_id}", LeadCb(a="opn", id=lead_id))]
+            [_button(f"Открыть #{lead_id}", LeadCb(action=LeadAction.OPEN, id=lead_id))]
             for lead_id in escalation.lead_ids[:8]
         ]
         return InlineKeyboardMarkup(inline_keyboard=rows)
     if escalation.resolved_at is None:
         row = []
         if lead is not None and breach_gone(escalation, lead) is None:
-            row.append(_button("Напомнить", EscalationCb(a="rem", id=escalation.id)))
+            row.append(
+                _button("Напомнить", EscalationCb(action=EscalationAction.REMIND, id=escalation.id))
+            )
         if escalation.responsible_id is not None:  # a lead nobody held: no one to penalise
-            row.append(_button("Взыскание", EscalationCb(a="pen", id=escalation.id)))
+            row.append(
+                _button(
+                    "Взыскание", EscalationCb(action=EscalationAction.PENALTY, id=escalation.id)
+                )
+            )
         if row:
             rows.append(row)
-        rows.append([_button("Сменить ответственного", EscalationCb(a="rea", id=escalation.id))])
+        rows.append(
+            [
+                _button(
+                    "Сменить ответственного",
+                    EscalationCb(action=EscalationAction.REASSIGN, id=escalation.id),
+                )
+            ]
+        )
     if escalation.lead_id is not None:
-        rows.append([_button("Карточка лида", LeadCb(a="opn", id=escalation.lead_id))])
+        rows.append(
+            [_button("Карточка лида", LeadCb(action=LeadAction.OPEN, id=escalation.lead_id))]
+        )
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -97,14 +104,29 @@ def managers_picker(
     pages = max(1, -(-len(managers) // per_page))
     page = min(max(0, page), pages - 1)
     rows = [
-        [_button(m.full_name[:60], EscalationCb(a="rpk", id=escalation.id, v=m.id or 0))]
+        [
+            _button(
+                m.full_name[:60],
+                EscalationCb(action=EscalationAction.HAND_OVER, id=escalation.id, value=m.id or 0),
+            )
+        ]
         for m in managers[page * per_page : (page + 1) * per_page]
     ]
     nav = []
     if page > 0:
-        nav.append(_button("◀", EscalationCb(a="rea", id=escalation.id, v=page - 1)))
+        nav.append(
+            _button(
+                "◀",
+                EscalationCb(action=EscalationAction.REASSIGN, id=escalation.id, value=page - 1),
+            )
+        )
     if page < pages - 1:
-        nav.append(_button("▶", EscalationCb(a="rea", id=escalation.id, v=page + 1)))
+        nav.append(
+            _button(
+                "▶",
+                EscalationCb(action=EscalationAction.REASSIGN, id=escalation.id, value=page + 1),
+            )
+        )
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(inline_keyboard=rows)
@@ -131,9 +153,14 @@ def call_keyboard(lead: Lead) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button("Позвонил", CallCb(a="done", id=lead.id, at=_epoch(lead.next_contact_at))),
-                _button("Перенести", LeadCb(a="call", id=lead.id, s=lead.status.value)),
+                _button(
+                    "Позвонил",
+                    CallCb(action=CallAction.CALLED, id=lead.id, at=_epoch(lead.next_contact_at)),
+                ),
+                _button(
+                    "Перенести", LeadCb(action=LeadAction.CALL_MENU, id=lead.id, status=lead.status)
+                ),
             ],
-            [_button("Карточка", LeadCb(a="opn", id=lead.id))],
+            [_button("Карточка", LeadCb(action=LeadAction.OPEN, id=lead.id))],
         ]
     )

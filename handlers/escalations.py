@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from html import escape
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -17,14 +19,65 @@ from domain.ports import Clock, UnitOfWork
 from domain.services import department_settings, escalations, leads
 from domain.sla import minutes_text
 from handlers.answers import answering
-from handlers.escalation_views import CallCb, EscalationCb, SettingCb, managers_picker
+from handlers.callbacks import (
+    CallAction,
+    CallCb,
+    EscalationAction,
+    EscalationCb,
+    SettingCb,
+    SettingKey,
+)
+from handlers.escalation_views import managers_picker
 from handlers.filters import HasText, IsMember
 from handlers.lead_views import local
 from handlers.replies import edit_markup, message_of
 from handlers.states import EscalationInput
 
 
-async def escalation_button(
+@asynccontextmanager
+async def _redrawn_if_stale(
+    uow: UnitOfWork, member: Member, escalation_id: int, clock: Clock
+) -> AsyncIterator[None]:
+    """Around a press on an escalation card: a stale one changes nothing, says why (the
+    error router), and re-draws the member's copy of the card."""
+    try:
+        yield
+    except StaleState:
+        await uow.rollback()
+        await escalations.refresh_card(uow, member, escalation_id, clock.now())
+        raise
+
+
+async def remind(
+    query: CallbackQuery, callback_data: EscalationCb, member: Member, uow: UnitOfWork, clock: Clock
+) -> None:
+    async with _redrawn_if_stale(uow, member, callback_data.id, clock):
+        await escalations.remind(uow, member, callback_data.id, clock.now())
+    await query.answer("Напоминание отправлено")
+
+
+async def pick_manager(
+    query: CallbackQuery, callback_data: EscalationCb, member: Member, uow: UnitOfWork, clock: Clock
+) -> None:
+    """The managers to hand the lead to, page `value`."""
+    cb = callback_data
+    async with _redrawn_if_stale(uow, member, cb.id, clock):
+        escalation = await _unresolved(uow, member, cb.id)
+        managers = await leads.assignable(uow, escalation.department_id)
+        await edit_markup(query, managers_picker(escalation, managers, cb.value))
+    await query.answer("Кому передать лид?")
+
+
+async def hand_over(
+    query: CallbackQuery, callback_data: EscalationCb, member: Member, uow: UnitOfWork, clock: Clock
+) -> None:
+    cb = callback_data
+    async with _redrawn_if_stale(uow, member, cb.id, clock):
+        await escalations.reassign(uow, member, cb.id, cb.value, clock.now())
+    await query.answer(f"Лид передан: {await leads.member_name(uow, cb.value)}")
+
+
+async def penalty(
     query: CallbackQuery,
     callback_data: EscalationCb,
     member: Member,
@@ -32,34 +85,9 @@ async def escalation_button(
     state: FSMContext,
     clock: Clock,
 ) -> None:
-    try:
-        await _act(query, callback_data, member, uow, state, clock.now())
-    except StaleState:
-        await uow.rollback()
-        await escalations.refresh_card(uow, member, callback_data.id, clock.now())
-        raise
-
-
-async def _act(
-    query: CallbackQuery,
-    cb: EscalationCb,
-    member: Member,
-    uow: UnitOfWork,
-    state: FSMContext,
-    now: datetime,
-) -> None:
-    if cb.a == "rem":
-        await escalations.remind(uow, member, cb.id, now)
-        await query.answer("Напоминание отправлено")
-    elif cb.a == "rea":
-        escalation = await _unresolved(uow, member, cb.id)
-        managers = await leads.assignable(uow, escalation.department_id)
-        await edit_markup(query, managers_picker(escalation, managers, cb.v))
-        await query.answer("Кому передать лид?")
-    elif cb.a == "rpk":
-        await escalations.reassign(uow, member, cb.id, cb.v, now)
-        await query.answer(f"Лид передан: {await leads.member_name(uow, cb.v)}")
-    elif cb.a == "pen":
+    """A penalty: the comment is asked for (R2.2)."""
+    cb = callback_data
+    async with _redrawn_if_stale(uow, member, cb.id, clock):
         escalation = await _unresolved(uow, member, cb.id)
         escalations.penalized_member(escalation)  # asked before the comment is typed
         await state.set_state(EscalationInput.penalty)
@@ -67,9 +95,7 @@ async def _act(
         await message_of(query).answer(
             "Взыскание: напишите комментарий — за что и какое. Отменить: /cancel"
         )
-        await query.answer()
-    else:
-        await query.answer("Эта кнопка устарела.", show_alert=True)
+    await query.answer()
 
 
 async def _unresolved(uow: UnitOfWork, member: Member, escalation_id: int) -> Escalation:
@@ -146,7 +172,7 @@ async def penalties(
 def _settings_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [InlineKeyboardButton(text=label, callback_data=SettingCb(key=key).pack())]
+            [InlineKeyboardButton(text=label, callback_data=SettingCb(key=SettingKey(key)).pack())]
             for key, (_, label) in department_settings.SETTINGS.items()
         ]
     )
@@ -165,12 +191,14 @@ async def show_settings(message: Message, member: Member, uow: UnitOfWork) -> No
 
 
 async def settings_button(
-    query: CallbackQuery, member: Member, uow: UnitOfWork, state: FSMContext
+    query: CallbackQuery,
+    callback_data: SettingCb,
+    member: Member,
+    uow: UnitOfWork,
+    state: FSMContext,
 ) -> None:
-    key = (query.data or "").removeprefix("st:")
-    if key not in department_settings.SETTINGS:
-        await query.answer("Эта кнопка устарела.", show_alert=True)
-        return
+    """A setting to change: its new value is asked for."""
+    key = callback_data.key.value
     await department_settings.current(uow, member)  # the rights, before asking anything
     await state.set_state(EscalationInput.setting)
     await state.set_data({"key": key})
@@ -201,9 +229,13 @@ def router() -> Router:
     router = Router(name="escalations")
     router.message.filter(IsMember())
     router.callback_query.filter(IsMember())
-    router.callback_query.register(escalation_button, EscalationCb.filter())
-    router.callback_query.register(call_button, CallCb.filter())
-    router.callback_query.register(settings_button, SettingCb.filter())
+    on_press = router.callback_query.register
+    on_press(remind, EscalationCb.filter(F.action == EscalationAction.REMIND))
+    on_press(pick_manager, EscalationCb.filter(F.action == EscalationAction.REASSIGN))
+    on_press(hand_over, EscalationCb.filter(F.action == EscalationAction.HAND_OVER))
+    on_press(penalty, EscalationCb.filter(F.action == EscalationAction.PENALTY))
+    on_press(call_button, CallCb.filter(F.action == CallAction.CALLED))
+    on_press(settings_button, SettingCb.filter())
     router.message.register(penalty_comment, StateFilter(EscalationInput.penalty), HasText())
     router.message.register(setting_value, StateFilter(EscalationInput.setting), HasText())
     router.message.register(penalties, Command("penalties"))

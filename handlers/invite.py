@@ -23,6 +23,7 @@ from handlers.states import InviteForm
 
 
 def _role(value: str) -> Role:
+    """The role kept in the conversation while the new department's name is typed."""
     try:
         return Role(value)
     except ValueError:
@@ -45,7 +46,7 @@ async def picked_role(
     settings: Settings,
     clock: Clock,
 ) -> None:
-    role = _role(callback_data.role)
+    role = callback_data.role
     if member.role is Role.ADMIN:
         departments = await uow.departments.all()
         await edit_text(
@@ -68,7 +69,7 @@ async def picked_department(
     settings: Settings,
     clock: Clock,
 ) -> None:
-    role = _role(callback_data.role)
+    role = callback_data.role
     if callback_data.department_id == NEW_DEPARTMENT:
         if member.role is not Role.ADMIN:
             raise NotAllowed("Создавать отделы может только администратор.")

@@ -1,21 +1,25 @@
 """The buttons of a lead card, and the values typed for them (R2.5, R2.9-R2.13, R2.16).
 
-Each press re-checks the member and the lead's current status inside the use case; a stale
-or forged press changes nothing, says why, and re-draws the member's card.
+One handler for each action of `LeadCb` (the checklist's is in handlers/checklist.py);
+`CardPress` does what every press does around it. Each press re-checks the member and the
+lead's current status inside the use case; a stale or forged press changes nothing, says
+why, and re-draws the member's card.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
-from aiogram import Router
+from aiogram import BaseMiddleware, F, Router
+from aiogram.dispatcher.flags import get_flag
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 
 from bot.settings import Settings
 from domain.errors import InvalidInput, NotAllowed, StaleState
@@ -28,28 +32,21 @@ from domain.statuses import LeadStatus
 from domain.timeparse import EXAMPLE, parse_local_datetime, tomorrow_at
 from handlers import lead_views
 from handlers.answers import answering
+from handlers.callbacks import LeadAction, LeadCb
 from handlers.checklist import pause_other
+from handlers.errors import StaleButton
 from handlers.filters import HasText, IsMember
-from handlers.lead_callbacks import LeadCb
 from handlers.replies import edit_markup, edit_text, message_of
 from handlers.states import LeadInput
 
 log = logging.getLogger(__name__)
 
 
-def _status(code: str) -> LeadStatus | None:
-    try:
-        return LeadStatus(code) if code else None
-    except ValueError:
-        raise StaleState("Эта кнопка устарела.") from None
-
-
 async def _fresh_lead(uow: UnitOfWork, member: Member, cb: LeadCb, action: Action) -> Lead:
     """The lead behind a menu button, if the member may act and the card is current."""
     lead = await leads.load_lead(uow, cb.id)
     require(member, action, lead=lead)
-    expected = _status(cb.s)
-    if lead.status.is_final or (expected is not None and lead.status is not expected):
+    if lead.status.is_final or (cb.status is not None and lead.status is not cb.status):
         raise StaleState(f"Лид уже в статусе «{lead.status.label}».")
     if action is Action.ASSIGN_LEAD and lead.status is not LeadStatus.NEW:
         raise StaleState("Лид уже назначен.")
@@ -63,10 +60,11 @@ async def _show(
     lead: Lead,
     markup: InlineKeyboardMarkup,
     note: str,
-    now: datetime,
+    clock: Clock,
     settings: Settings,
 ) -> None:
     """A menu of the card, drawn on the live card with the lead as it is now."""
+    now = clock.now()
     context = await cards.menu_card(uow, lead, member, message_of(query).message_id, now)
     if context is None:
         await edit_markup(query, markup)
@@ -75,39 +73,48 @@ async def _show(
     await query.answer(note[:200])
 
 
-async def card_button(
-    query: CallbackQuery,
-    callback_data: LeadCb,
-    member: Member,
-    uow: UnitOfWork,
-    state: FSMContext,
-    raw_state: str | None,
-    clock: Clock,
-    settings: Settings,
-) -> None:
-    await pause_other(state, raw_state, callback_data.id, message_of(query))
-    if raw_state == LeadInput.value.state and callback_data.a not in LOOK_ONLY:
-        await state.clear()  # «Назад» or another button instead of the value asked for (_ask)
-    if callback_data.a in CHANGE_THE_LEAD and member.id is not None:
-        uow.pressed_card = PressedCard(member.id, message_of(query).message_id)
-    try:
-        note = await _act(query, callback_data, member, uow, state, clock, settings)
-    except StaleState:
-        await uow.rollback()
-        await leads.refresh_card(uow, member, callback_data.id, clock.now())
-        raise
-    # The redraw first: the change is committed, and nothing else will draw this card.
-    if uow.pressed_card is not None and uow.pressed_card.owed:
-        await _redraw(query, uow, member, callback_data.id, clock.now(), settings)
-    if note is not None:
-        await query.answer(note[:200])
+# The flags a handler is registered with, read by `CardPress`. The press changes the lead:
+# its answer redraws the presser's own card (the other copies go by the outbox).
+CHANGES = {"changes_the_lead": True}
+# The press only shows something: a value asked for before still stands.
+LOOKS = {"looks_only": True}
 
 
-# The presses that change the lead: their answer redraws the presser's own card (the other
-# copies go by the outbox).
-CHANGE_THE_LEAD = frozenset({"go", "pick", "rpk", "c1h", "c10", "jr", "cok"})
-# The presses that only show something: a value asked for before still stands.
-LOOK_ONLY = frozenset({"his", "hip", "opn"})
+class CardPress(BaseMiddleware):
+    """Around every press on a lead card's buttons, after its handler was chosen. A press on
+    another lead pauses a checklist walk; any press but a look closes a value asked for
+    before (`_ask`); a stale press changes nothing, says why, and re-draws the member's card.
+    The handler returns the answer to the press (None: it answered itself)."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> None:
+        assert isinstance(event, CallbackQuery)
+        cb: LeadCb = data["callback_data"]
+        member: Member = data["member"]
+        uow: UnitOfWork = data["uow"]
+        state: FSMContext = data["state"]
+        raw_state: str | None = data["raw_state"]
+        clock: Clock = data["clock"]
+        await pause_other(state, raw_state, cb.id, message_of(event))
+        if raw_state == LeadInput.value.state and not get_flag(data, "looks_only"):
+            await state.clear()  # «Назад» or another button instead of the value asked for
+        if get_flag(data, "changes_the_lead") and member.id is not None:
+            uow.pressed_card = PressedCard(member.id, message_of(event).message_id)
+        try:
+            note = await handler(event, data)
+        except StaleState:
+            await uow.rollback()
+            await leads.refresh_card(uow, member, cb.id, clock.now())
+            raise
+        # The redraw first: the change is committed, and nothing else will draw this card.
+        if uow.pressed_card is not None and uow.pressed_card.owed:
+            await _redraw(event, uow, member, cb.id, clock.now(), data["settings"])
+        if note is not None:
+            await event.answer(note[:200])
 
 
 async def _redraw(
@@ -134,111 +141,217 @@ async def _redraw(
     await leads.refresh_card(uow, member, lead_id, now)  # the outbox draws it, then
 
 
-async def _act(
+# -- the handlers, one for each action: each returns the answer to the press ---------------
+
+
+async def open_card(
+    query: CallbackQuery, callback_data: LeadCb, member: Member, uow: UnitOfWork, clock: Clock
+) -> str:
+    """The card sent anew, below (from a list, an escalation, a call reminder)."""
+    await leads.open_card(uow, member, callback_data.id, clock.now())
+    return ""
+
+
+async def back_to_card(
+    query: CallbackQuery, callback_data: LeadCb, member: Member, uow: UnitOfWork, clock: Clock
+) -> str:
+    if not await leads.refresh_card(uow, member, callback_data.id, clock.now()):
+        raise NotAllowed("Карточка этого лида вам недоступна.")
+    return ""
+
+
+async def move(
+    query: CallbackQuery, callback_data: LeadCb, member: Member, uow: UnitOfWork, clock: Clock
+) -> str:
+    cb = callback_data
+    if cb.status is None:
+        raise StaleButton()
+    lead = await leads.move_lead(uow, member, cb.id, cb.target_status, cb.status, clock.now())
+    return f"Статус: {lead.status.label}"
+
+
+async def pick_manager(
     query: CallbackQuery,
-    cb: LeadCb,
+    callback_data: LeadCb,
+    member: Member,
+    uow: UnitOfWork,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    """ASSIGN or REASSIGN: the department's managers to pick from, page `value`."""
+    cb = callback_data
+    assigning = cb.action is LeadAction.ASSIGN
+    lead = await _fresh_lead(
+        uow, member, cb, Action.ASSIGN_LEAD if assigning else Action.REASSIGN_LEAD
+    )
+    managers = await leads.assignable(uow, lead.department_id)
+    if not managers:
+        raise InvalidInput("responsible", "В отделе нет активных менеджеров.")
+    picker = lead_views.picker(lead, managers, cb.value, action=cb.action)
+    await _show(query, uow, member, lead, picker, "Кого назначить?", clock, settings)
+
+
+async def assign_to(
+    query: CallbackQuery, callback_data: LeadCb, member: Member, uow: UnitOfWork, clock: Clock
+) -> str:
+    lead = await leads.assign_lead(uow, member, callback_data.id, callback_data.value, clock.now())
+    return await leads.assigned_note(uow, lead, "Назначен")
+
+
+async def reassign_to(
+    query: CallbackQuery, callback_data: LeadCb, member: Member, uow: UnitOfWork, clock: Clock
+) -> str:
+    cb = callback_data
+    lead = await leads.reassign_lead(
+        uow, member, cb.id, cb.value, cb.previous_responsible, clock.now()
+    )
+    return await leads.assigned_note(uow, lead, "Ответственный")
+
+
+async def call_menu(
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    member: Member,
+    uow: UnitOfWork,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    lead = await _fresh_lead(uow, member, callback_data, Action.WORK_LEAD)
+    menu = lead_views.call_keyboard(lead)
+    await _show(query, uow, member, lead, menu, "Когда перезвонить?", clock, settings)
+
+
+async def call_later(
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    member: Member,
+    uow: UnitOfWork,
+    clock: Clock,
+    settings: Settings,
+) -> str:
+    """CALL_IN_HOUR or CALL_TOMORROW."""
+    await _fresh_lead(uow, member, callback_data, Action.WORK_LEAD)
+    now = clock.now()
+    if callback_data.action is LeadAction.CALL_IN_HOUR:
+        when = now + timedelta(hours=1)
+    else:
+        when = tomorrow_at(10, now, settings.zone)
+    await leads.plan_call(uow, member, callback_data.id, when, now)
+    return f"Звонок: {lead_views.local(when, settings.zone)}"
+
+
+async def ask_value(
+    query: CallbackQuery, callback_data: LeadCb, member: Member, uow: UnitOfWork, state: FSMContext
+) -> str:
+    """CALL_AT, RENAME, EDIT_FIELD: a value to type."""
+    lead = await _fresh_lead(uow, member, callback_data, Action.WORK_LEAD)
+    await _ask(query, state, lead, callback_data)
+    return ""
+
+
+async def edit_menu(
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    member: Member,
+    uow: UnitOfWork,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    lead = await _fresh_lead(uow, member, callback_data, Action.WORK_LEAD)
+    menu = lead_views.edit_keyboard(lead)
+    await _show(query, uow, member, lead, menu, "Что изменить?", clock, settings)
+
+
+async def junk_menu(
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    member: Member,
+    uow: UnitOfWork,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    lead = await _fresh_lead(uow, member, callback_data, Action.WORK_LEAD)
+    menu = lead_views.junk_keyboard(lead)
+    await _show(query, uow, member, lead, menu, "Почему некачественный?", clock, settings)
+
+
+async def junk(
+    query: CallbackQuery,
+    callback_data: LeadCb,
     member: Member,
     uow: UnitOfWork,
     state: FSMContext,
     clock: Clock,
+) -> str:
+    """A junk reason picked; «Другое» asks for the reason in words."""
+    cb = callback_data
+    reason = cb.junk_reason
+    if reason is JunkReason.OTHER:
+        return await ask_value(query, cb, member, uow, state)
+    await leads.mark_junk(uow, member, cb.id, reason, None, cb.status, clock.now())
+    return f"Некачественный лид: {reason.label}"
+
+
+async def convert_menu(
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    member: Member,
+    uow: UnitOfWork,
+    clock: Clock,
     settings: Settings,
-) -> str | None:
-    """Do what the button says; the text returned is the answer to the press."""
-    now = clock.now()
-
-    async def show(lead: Lead, menu: InlineKeyboardMarkup, note: str) -> None:
-        await _show(query, uow, member, lead, menu, note, now, settings)
-
-    expected = _status(cb.s)
-    match cb.a:
-        case "opn":
-            await leads.open_card(uow, member, cb.id, now)
-            return ""
-        case "crd":
-            if not await leads.refresh_card(uow, member, cb.id, now):
-                raise NotAllowed("Карточка этого лида вам недоступна.")
-            return ""
-        case "go":
-            target = _status(cb.t)
-            if target is None or expected is None:
-                raise StaleState("Эта кнопка устарела.")
-            lead = await leads.move_lead(uow, member, cb.id, target, expected, now)
-            return f"Статус: {lead.status.label}"
-        case "asg" | "rea":
-            action = Action.ASSIGN_LEAD if cb.a == "asg" else Action.REASSIGN_LEAD
-            lead = await _fresh_lead(uow, member, cb, action)
-            managers = await leads.assignable(uow, lead.department_id)
-            if not managers:
-                raise InvalidInput("responsible", "В отделе нет активных менеджеров.")
-            await show(
-                lead, lead_views.picker(lead, managers, cb.v, action=cb.a), "Кого назначить?"
-            )
-            return None
-        case "pick":
-            lead = await leads.assign_lead(uow, member, cb.id, cb.v, now)
-            return await leads.assigned_note(uow, lead, "Назначен")
-        case "rpk":
-            previous = int(cb.t) if cb.t.isdigit() else None
-            lead = await leads.reassign_lead(uow, member, cb.id, cb.v, previous, now)
-            return await leads.assigned_note(uow, lead, "Ответственный")
-        case "call":
-            lead = await _fresh_lead(uow, member, cb, Action.WORK_LEAD)
-            await show(lead, lead_views.call_keyboard(lead), "Когда перезвонить?")
-            return None
-        case "c1h" | "c10":
-            await _fresh_lead(uow, member, cb, Action.WORK_LEAD)
-            when = (
-                now + timedelta(hours=1) if cb.a == "c1h" else tomorrow_at(10, now, settings.zone)
-            )
-            await leads.plan_call(uow, member, cb.id, when, now)
-            return f"Звонок: {lead_views.local(when, settings.zone)}"
-        case "cty" | "ren" | "ef" | "jr" if cb.a != "jr" or cb.t == JunkReason.OTHER.value:
-            lead = await _fresh_lead(uow, member, cb, Action.WORK_LEAD)
-            await _ask(query, state, lead, cb)
-            return ""
-        case "edt":
-            lead = await _fresh_lead(uow, member, cb, Action.WORK_LEAD)
-            await show(lead, lead_views.edit_keyboard(lead), "Что изменить?")
-            return None
-        case "jnk":
-            lead = await _fresh_lead(uow, member, cb, Action.WORK_LEAD)
-            await show(lead, lead_views.junk_keyboard(lead), "Почему некачественный?")
-            return None
-        case "jr":
-            reason = _junk_reason(cb.t)
-            await leads.mark_junk(uow, member, cb.id, reason, None, expected, now)
-            return f"Некачественный лид: {reason.label}"
-        case "cnv":
-            lead = await _fresh_lead(uow, member, cb, Action.WORK_LEAD)
-            matches = (await conversion.duplicates_of(uow, lead)).companies
-            await show(lead, lead_views.convert_keyboard(lead, matches), "Как конвертировать?")
-            return None
-        case "cnn" | "cne":
-            lead = await _fresh_lead(uow, member, cb, Action.WORK_LEAD)
-            note = await _conversion_note(uow, lead, cb.v if cb.a == "cne" else None)
-            await show(lead, lead_views.confirm_keyboard(lead, cb.v if cb.a == "cne" else 0), note)
-            return None
-        case "cok":
-            deal = await conversion.convert_lead(uow, member, cb.id, cb.v or None, expected, now)
-            return f"Создана сделка #{deal.id}"
-        case "his" | "hip":
-            page = await lead_history.history(uow, member, cb.id, cb.v if cb.a == "hip" else 0)
-            names = {m.id: m.full_name for m in await uow.members.everyone() if m.id}
-            text = lead_views.history_text(page, names, settings.zone)
-            markup = lead_views.history_keyboard(page)
-            if cb.a == "his":
-                await message_of(query).answer(text, reply_markup=markup)
-            else:  # a page of the history message the button is on
-                await edit_text(query, text, markup)
-            return ""
-    raise StaleState("Эта кнопка устарела.")
+) -> None:
+    lead = await _fresh_lead(uow, member, callback_data, Action.WORK_LEAD)
+    matches = (await conversion.duplicates_of(uow, lead)).companies
+    menu = lead_views.convert_keyboard(lead, matches)
+    await _show(query, uow, member, lead, menu, "Как конвертировать?", clock, settings)
 
 
-def _junk_reason(code: str) -> JunkReason:
-    try:
-        return JunkReason(code)
-    except ValueError:
-        raise StaleState("Эта кнопка устарела.") from None
+async def convert_ask(
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    member: Member,
+    uow: UnitOfWork,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    """CONVERT_NEW or CONVERT_ONTO the company `value`: what will be made, to confirm."""
+    cb = callback_data
+    lead = await _fresh_lead(uow, member, cb, Action.WORK_LEAD)
+    onto = cb.value if cb.action is LeadAction.CONVERT_ONTO else None
+    note = await _conversion_note(uow, lead, onto)
+    menu = lead_views.confirm_keyboard(lead, onto or 0)
+    await _show(query, uow, member, lead, menu, note, clock, settings)
+
+
+async def convert(
+    query: CallbackQuery, callback_data: LeadCb, member: Member, uow: UnitOfWork, clock: Clock
+) -> str:
+    cb = callback_data
+    deal = await conversion.convert_lead(
+        uow, member, cb.id, cb.value or None, cb.status, clock.now()
+    )
+    return f"Создана сделка #{deal.id}"
+
+
+async def history(
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    member: Member,
+    uow: UnitOfWork,
+    settings: Settings,
+) -> str:
+    """HISTORY, sent as a new message; HISTORY_PAGE, a page of the message pressed on."""
+    cb = callback_data
+    first = cb.action is LeadAction.HISTORY
+    page = await lead_history.history(uow, member, cb.id, 0 if first else cb.value)
+    names = {m.id: m.full_name for m in await uow.members.everyone() if m.id}
+    text = lead_views.history_text(page, names, settings.zone)
+    markup = lead_views.history_keyboard(page)
+    if first:
+        await message_of(query).answer(text, reply_markup=markup)
+    else:
+        await edit_text(query, text, markup)
+    return ""
 
 
 async def _conversion_note(uow: UnitOfWork, lead: Lead, company_id: int | None) -> str:
@@ -253,25 +366,24 @@ async def _conversion_note(uow: UnitOfWork, lead: Lead, company_id: int | None) 
 
 
 QUESTIONS = {
-    "cty": f"Когда перезвонить? {EXAMPLE}",
-    "ren": "Новое название лида? О чём он: компания, заказ, количество (R2.4).",
-    "jr": "Напишите причину, по которой лид некачественный.",
+    LeadAction.CALL_AT: f"Когда перезвонить? {EXAMPLE}",
+    LeadAction.RENAME: "Новое название лида? О чём он: компания, заказ, количество (R2.4).",
+    LeadAction.JUNK_REASON: "Напишите причину, по которой лид некачественный.",
 }
 
 
 async def _ask(query: CallbackQuery, state: FSMContext, lead: Lead, cb: LeadCb) -> None:
-    """A value to type: the question, the lead and the field kept in the FSM."""
-    field = cb.t if cb.a == "ef" else ("title" if cb.a == "ren" else "")
-    if cb.a == "ef":
-        try:
-            question = f"{LeadField(field).label}: напишите новое значение."
-        except ValueError:
-            raise StaleState("Эта кнопка устарела.") from None
+    """A value to type: the question, the lead and the field kept in the FSM (the action's
+    code, as the conversation may outlive a restart: `_use_value` reads it back)."""
+    if cb.action is LeadAction.EDIT_FIELD:
+        field = cb.field.value
+        question = f"{cb.field.label}: напишите новое значение."
     else:
-        question = QUESTIONS[cb.a]
+        field = LeadField.TITLE.value if cb.action is LeadAction.RENAME else ""
+        question = QUESTIONS[cb.action]
     await state.set_state(LeadInput.value)
     await state.set_data(
-        {"action": cb.a, "lead_id": lead.id, "field": field, "status": lead.status.value}
+        {"action": cb.action.value, "lead_id": lead.id, "field": field, "status": lead.status.value}
     )
     assert isinstance(query.message, Message)
     await query.message.answer(f"Лид #{lead.id}. {question}\nОтменить: /cancel")
@@ -303,12 +415,12 @@ async def _use_value(
     """The value typed for a card button (`_ask`) saved; the text returned confirms it."""
     lead_id = int(data["lead_id"])
     action = data["action"]
-    if action == "cty":
+    if action == LeadAction.CALL_AT:
         when = parse_local_datetime(text, now, settings.zone)
         await leads.plan_call(uow, member, lead_id, when, now)
         return f"Записал: позвонить {lead_views.local(when, settings.zone)}."
-    if action == "jr":
-        expected = _status(data.get("status", ""))
+    if action == LeadAction.JUNK_REASON:
+        expected = LeadStatus(data["status"]) if data.get("status") else None
         await leads.mark_junk(uow, member, lead_id, JunkReason.OTHER, text, expected, now)
         return "Лид закрыт как некачественный."
     field = LeadField(data["field"])
@@ -320,6 +432,29 @@ def router() -> Router:
     router = Router(name="lead_card")
     router.message.filter(IsMember())
     router.callback_query.filter(IsMember())
-    router.callback_query.register(card_button, LeadCb.filter())
+    router.callback_query.middleware(CardPress())
+
+    def on(action: LeadAction | set[LeadAction], handler: Any, flags: dict[str, Any]) -> None:
+        rule = F.action.in_(action) if isinstance(action, set) else F.action == action
+        router.callback_query.register(handler, LeadCb.filter(rule), flags=flags)
+
+    A = LeadAction
+    on(A.OPEN, open_card, LOOKS)
+    on(A.CARD, back_to_card, {})
+    on(A.MOVE, move, CHANGES)
+    on({A.ASSIGN, A.REASSIGN}, pick_manager, {})
+    on(A.ASSIGN_TO, assign_to, CHANGES)
+    on(A.REASSIGN_TO, reassign_to, CHANGES)
+    on(A.CALL_MENU, call_menu, {})
+    on({A.CALL_IN_HOUR, A.CALL_TOMORROW}, call_later, CHANGES)
+    on({A.CALL_AT, A.RENAME, A.EDIT_FIELD}, ask_value, {})
+    on(A.EDIT, edit_menu, {})
+    on(A.JUNK, junk_menu, {})
+    on(A.JUNK_REASON, junk, CHANGES)
+    on(A.CONVERT, convert_menu, {})
+    on({A.CONVERT_NEW, A.CONVERT_ONTO}, convert_ask, {})
+    on(A.CONVERT_CONFIRM, convert, CHANGES)
+    on({A.HISTORY, A.HISTORY_PAGE}, history, LOOKS)
+    # CHECKLIST is the checklist's (handlers/checklist.py).
     router.message.register(typed_value, StateFilter(LeadInput.value), HasText())
     return router

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from domain.errors import StaleState
 from domain.model import Member
 from domain.ports import UnitOfWork
 from domain.services import lead_lists
-from domain.statuses import LeadStatus
 from handlers import lead_views, views
+from handlers.callbacks import LeadListAction, LeadListCb
 from handlers.filters import IsMember, TextIs
-from handlers.lead_callbacks import LeadListCb
 from handlers.lead_new import start_form
 from handlers.replies import edit_text, message_of
 
@@ -24,63 +22,70 @@ async def leads_menu(message: Message, member: Member) -> None:
     )
 
 
-def _status(code: str) -> LeadStatus | None:
-    try:
-        return LeadStatus(code) if code else None
-    except ValueError:
-        raise StaleState("Эта кнопка устарела.") from None
+async def new_lead(query: CallbackQuery, state: FSMContext) -> None:
+    await start_form(message_of(query), state)
+    await query.answer()
 
 
-async def list_button(
-    query: CallbackQuery,
-    callback_data: LeadListCb,
-    member: Member,
-    uow: UnitOfWork,
-    state: FSMContext,
+async def my_leads(
+    query: CallbackQuery, callback_data: LeadListCb, member: Member, uow: UnitOfWork
 ) -> None:
     cb = callback_data
-    status = _status(cb.s)
-    text: str
-    markup: InlineKeyboardMarkup
-    if cb.k == "add":
-        await start_form(message_of(query), state)
-        await query.answer()
-        return
-    if cb.k == "my":
-        page = await lead_lists.my_leads(uow, member, status, cb.p)
-        title = "Мои лиды" + (f": {status.label}" if status else "")
-        text, markup = (
-            lead_views.leads_page_text(title, page),
-            lead_views.leads_page_keyboard(page, cb, filters=True),
-        )
-    elif cb.k in ("dep", "new", "mgr"):
-        page = await lead_lists.department_leads(
-            uow,
-            member,
-            status=status,
-            responsible_id=cb.m or None,
-            unassigned=cb.k == "new",
-            page=cb.p,
-        )
-        title = {"dep": "Лиды отдела", "new": "Неразобранные лиды", "mgr": "Лиды менеджера"}[cb.k]
-        if cb.k == "mgr" and cb.m:
-            manager = await uow.members.get(cb.m)
-            title = f"Лиды: {manager.full_name}" if manager else title
-        if status:
-            title += f": {status.label}"
-        text, markup = (
-            lead_views.leads_page_text(title, page),
-            lead_views.leads_page_keyboard(page, cb, filters=cb.k != "new"),
-        )
-    elif cb.k == "mgrs":
-        rows = await lead_lists.by_manager(uow, member)
-        text, markup = "<b>Открытые лиды по менеджерам</b>", lead_views.managers_keyboard(rows)
-    elif cb.k == "board":
-        counts = await lead_lists.board(uow, member)
-        kind = "dep" if lead_lists.sees_department(member) else "my"
-        text, markup = lead_views.board_text(counts), lead_views.board_keyboard(counts, kind)
-    else:
-        raise StaleState("Эта кнопка устарела.")
+    page = await lead_lists.my_leads(uow, member, cb.status, cb.page)
+    title = "Мои лиды" + (f": {cb.status.label}" if cb.status is not None else "")
+    await _show(
+        query,
+        lead_views.leads_page_text(title, page),
+        lead_views.leads_page_keyboard(page, cb, filters=True),
+    )
+
+
+TITLES = {
+    LeadListAction.DEPARTMENT: "Лиды отдела",
+    LeadListAction.UNASSIGNED: "Неразобранные лиды",
+    LeadListAction.MANAGER: "Лиды менеджера",
+}
+
+
+async def department_leads(
+    query: CallbackQuery, callback_data: LeadListCb, member: Member, uow: UnitOfWork
+) -> None:
+    """The department's leads: all, the unassigned ones, or one manager's."""
+    cb = callback_data
+    unassigned = cb.action is LeadListAction.UNASSIGNED
+    page = await lead_lists.department_leads(
+        uow,
+        member,
+        status=cb.status,
+        responsible_id=cb.manager or None,
+        unassigned=unassigned,
+        page=cb.page,
+    )
+    title = TITLES[cb.action]
+    if cb.action is LeadListAction.MANAGER and cb.manager:
+        manager = await uow.members.get(cb.manager)
+        title = f"Лиды: {manager.full_name}" if manager else title
+    if cb.status is not None:
+        title += f": {cb.status.label}"
+    await _show(
+        query,
+        lead_views.leads_page_text(title, page),
+        lead_views.leads_page_keyboard(page, cb, filters=not unassigned),
+    )
+
+
+async def by_manager(query: CallbackQuery, member: Member, uow: UnitOfWork) -> None:
+    rows = await lead_lists.by_manager(uow, member)
+    await _show(query, "<b>Открытые лиды по менеджерам</b>", lead_views.managers_keyboard(rows))
+
+
+async def board(query: CallbackQuery, member: Member, uow: UnitOfWork) -> None:
+    counts = await lead_lists.board(uow, member)
+    kind = LeadListAction.DEPARTMENT if lead_lists.sees_department(member) else LeadListAction.MY
+    await _show(query, lead_views.board_text(counts), lead_views.board_keyboard(counts, kind))
+
+
+async def _show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> None:
     await edit_text(query, text, reply_markup=markup)
     await query.answer()
 
@@ -90,5 +95,10 @@ def router() -> Router:
     router.message.filter(IsMember())
     router.callback_query.filter(IsMember())
     router.message.register(leads_menu, TextIs(views.MENU_LEADS))
-    router.callback_query.register(list_button, LeadListCb.filter())
+    on_press = router.callback_query.register
+    on_press(my_leads, LeadListCb.filter(F.action == LeadListAction.MY))
+    on_press(department_leads, LeadListCb.filter(F.action.in_(set(TITLES))))
+    on_press(by_manager, LeadListCb.filter(F.action == LeadListAction.MANAGERS))
+    on_press(board, LeadListCb.filter(F.action == LeadListAction.BOARD))
+    on_press(new_lead, LeadListCb.filter(F.action == LeadListAction.NEW_LEAD))
     return router

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
@@ -25,9 +25,9 @@ from domain.lead_fields import LeadField, clean_field, reachability_error
 from domain.model import LeadSource, Member
 from domain.ports import Clock, UnitOfWork
 from domain.services import leads
-from handlers.errors import STALE_BUTTON, after_commit
+from handlers.callbacks import DraftAction, DraftCb, FormAction, FormCb
+from handlers.errors import after_commit
 from handlers.filters import HasText, IsMember
-from handlers.lead_callbacks import DraftCb, FormCb
 from handlers.replies import edit_markup, message_of
 from handlers.states import NewLeadForm
 
@@ -47,7 +47,7 @@ STEPS: tuple[tuple[State, LeadField, str, bool], ...] = (
 )
 # The first of the questions that give a way to reach the client: name, phone, e-mail.
 CONTACT_STEP = next(i for i, step in enumerate(STEPS) if step[1] is LeadField.NAME)
-FORM_STATES = frozenset(state.state for state in NewLeadForm.__all_states__)
+FORM_CLOSED = "Эта анкета уже закрыта."
 FORM_LABELS = {
     LeadField.TITLE: "Название",
     LeadField.COMPANY: "Компания",
@@ -62,8 +62,12 @@ def _skip_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                InlineKeyboardButton(text="Пропустить", callback_data=FormCb(a="skip").pack()),
-                InlineKeyboardButton(text="Отмена", callback_data=FormCb(a="cancel").pack()),
+                InlineKeyboardButton(
+                    text="Пропустить", callback_data=FormCb(action=FormAction.SKIP).pack()
+                ),
+                InlineKeyboardButton(
+                    text="Отмена", callback_data=FormCb(action=FormAction.CANCEL).pack()
+                ),
             ]
         ]
     )
@@ -96,8 +100,12 @@ async def _next(message: Message, state: FSMContext, index: int) -> None:
         reply_markup=InlineKeyboardMarkup(
             inline_keyboard=[
                 [
-                    InlineKeyboardButton(text="✅ Создать", callback_data=FormCb(a="save").pack()),
-                    InlineKeyboardButton(text="Отмена", callback_data=FormCb(a="cancel").pack()),
+                    InlineKeyboardButton(
+                        text="✅ Создать", callback_data=FormCb(action=FormAction.SAVE).pack()
+                    ),
+                    InlineKeyboardButton(
+                        text="Отмена", callback_data=FormCb(action=FormAction.CANCEL).pack()
+                    ),
                 ]
             ]
         ),
@@ -123,7 +131,7 @@ def _index(raw_state: str | None) -> int:
     for index, step in enumerate(STEPS):
         if step[0].state == raw_state:
             return index
-    raise InvalidInput("form", "Эта анкета уже закрыта.")
+    raise InvalidInput("form", FORM_CLOSED)
 
 
 async def form_answer(message: Message, state: FSMContext, raw_state: str | None) -> None:
@@ -135,12 +143,29 @@ async def form_answer(message: Message, state: FSMContext, raw_state: str | None
     await _next(message, state, index)
 
 
-FORM_ACTIONS = frozenset({"skip", "save", "cancel"})  # what the form's buttons offer
+async def cancel_form(query: CallbackQuery, state: FSMContext) -> None:
+    message = message_of(query)
+    await state.clear()
+    await after_commit(message.edit_reply_markup(reply_markup=None))
+    await after_commit(message.answer("Новый лид отменён."))
+    await after_commit(query.answer())
 
 
-async def form_button(
+async def skip_question(query: CallbackQuery, state: FSMContext, raw_state: str | None) -> None:
+    message = message_of(query)
+    index = _index(raw_state)
+    await edit_markup(query, None)
+    if STEPS[index][1] is LeadField.EMAIL and await _unreachable(
+        message, state, await _form_values(state)
+    ):
+        await query.answer()
+        return
+    await _next(message, state, index)
+    await query.answer("Пропущено")
+
+
+async def save_form(
     query: CallbackQuery,
-    callback_data: FormCb,
     state: FSMContext,
     raw_state: str | None,
     member: Member,
@@ -149,29 +174,8 @@ async def form_button(
     settings: Settings,
 ) -> None:
     message = message_of(query)
-    if callback_data.a not in FORM_ACTIONS:  # no button of the form sends it
-        raise StaleState(STALE_BUTTON)
-    if raw_state not in FORM_STATES:  # a button of a form already done with, or forged
-        raise InvalidInput("form", "Эта анкета уже закрыта.")
-    if callback_data.a == "cancel":
-        await state.clear()
-        await after_commit(message.edit_reply_markup(reply_markup=None))
-        await after_commit(message.answer("Новый лид отменён."))
-        await after_commit(query.answer())
-        return
-    if callback_data.a == "skip":
-        index = _index(raw_state)
-        await edit_markup(query, None)
-        if STEPS[index][1] is LeadField.EMAIL and await _unreachable(
-            message, state, await _form_values(state)
-        ):
-            await query.answer()
-            return
-        await _next(message, state, index)
-        await query.answer("Пропущено")
-        return
     if raw_state != NewLeadForm.confirm.state:
-        raise InvalidInput("form", "Эта анкета уже закрыта.")
+        raise InvalidInput("form", FORM_CLOSED)
     values = await _form_values(state)
     if await _unreachable(message, state, values):
         await edit_markup(query, None)
@@ -193,6 +197,12 @@ async def form_button(
     await after_commit(message.edit_reply_markup(reply_markup=None))
     await after_commit(message.answer(f"Лид #{intake.lead.id} создан. Карточка — ниже."))
     await after_commit(query.answer("Лид создан"))
+
+
+async def form_closed(query: CallbackQuery) -> None:
+    """A button of a form already done with, or forged."""
+    message_of(query)
+    raise InvalidInput("form", FORM_CLOSED)
 
 
 def _draft_fields(message: Message) -> dict[str, str]:
@@ -242,10 +252,11 @@ async def forwarded(message: Message, member: Member, uow: UnitOfWork, clock: Cl
                 [
                     InlineKeyboardButton(
                         text="✅ Создать лид",
-                        callback_data=DraftCb(a="ok", id=draft.id or 0).pack(),
+                        callback_data=DraftCb(action=DraftAction.CREATE, id=draft.id or 0).pack(),
                     ),
                     InlineKeyboardButton(
-                        text="Не нужно", callback_data=DraftCb(a="no", id=draft.id or 0).pack()
+                        text="Не нужно",
+                        callback_data=DraftCb(action=DraftAction.DROP, id=draft.id or 0).pack(),
                     ),
                 ]
             ]
@@ -253,10 +264,18 @@ async def forwarded(message: Message, member: Member, uow: UnitOfWork, clock: Cl
     )
 
 
-DRAFT_ACTIONS = frozenset({"ok", "no"})  # what a draft's buttons offer
+async def drop_draft(
+    query: CallbackQuery, callback_data: DraftCb, member: Member, uow: UnitOfWork
+) -> None:
+    message = message_of(query)
+    if await uow.drafts.take(callback_data.id, member.id or 0) is None:
+        raise StaleState("Этого черновика уже нет.")
+    await uow.commit()
+    await after_commit(message.edit_reply_markup(reply_markup=None))
+    await after_commit(query.answer("Черновик удалён"))
 
 
-async def draft_button(
+async def create_from_draft(
     query: CallbackQuery,
     callback_data: DraftCb,
     member: Member,
@@ -265,15 +284,6 @@ async def draft_button(
     settings: Settings,
 ) -> None:
     message = message_of(query)
-    if callback_data.a not in DRAFT_ACTIONS:  # no button of a draft sends it
-        raise StaleState(STALE_BUTTON)
-    if callback_data.a == "no":
-        if await uow.drafts.take(callback_data.id, member.id or 0) is None:
-            raise StaleState("Этого черновика уже нет.")
-        await uow.commit()
-        await after_commit(message.edit_reply_markup(reply_markup=None))
-        await after_commit(query.answer("Черновик удалён"))
-        return
     department_id = member.department_id or await leads.intake_department(
         uow, settings.intake_department
     )
@@ -298,7 +308,13 @@ def router() -> Router:
     router.callback_query.filter(IsMember())
     steps = [step[0] for step in STEPS]
     router.message.register(form_answer, StateFilter(*steps), HasText())
-    router.callback_query.register(form_button, FormCb.filter())
-    router.callback_query.register(draft_button, DraftCb.filter())
+    in_form = StateFilter(NewLeadForm)
+    on_press = router.callback_query.register
+    on_press(skip_question, FormCb.filter(F.action == FormAction.SKIP), in_form)
+    on_press(save_form, FormCb.filter(F.action == FormAction.SAVE), in_form)
+    on_press(cancel_form, FormCb.filter(F.action == FormAction.CANCEL), in_form)
+    on_press(form_closed, FormCb.filter(), ~in_form)
+    on_press(create_from_draft, DraftCb.filter(F.action == DraftAction.CREATE))
+    on_press(drop_draft, DraftCb.filter(F.action == DraftAction.DROP))
     router.message.register(forwarded, StateFilter(None), IsForwardOrContact())
     return router

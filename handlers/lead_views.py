@@ -20,7 +20,7 @@ from domain.services.lead_history import PAGE_SIZE as HISTORY_PAGE
 from domain.services.lead_history import HistoryPage
 from domain.services.lead_lists import PAGE_SIZE, Page
 from domain.statuses import BACKWARD, FORWARD, OPEN_STAGES, LeadStatus
-from handlers.lead_callbacks import LeadCb, LeadListCb
+from handlers.callbacks import LeadAction, LeadCb, LeadListAction, LeadListCb
 
 CARD_LIMIT = 4096
 PICKER_PAGE = 6
@@ -193,35 +193,57 @@ def counted(count: int, one: str, few: str, many: str) -> str:
 def card_keyboard(ctx: CardContext) -> InlineKeyboardMarkup:
     lead = ctx.lead
     assert lead.id is not None
-    at = lead.status.value
 
-    def cb(action: str, t: str = "", v: int = 0) -> LeadCb:
-        return LeadCb(a=action, id=lead.id or 0, s=at, t=t, v=v)
+    def cb(action: LeadAction, target: str = "") -> LeadCb:
+        return LeadCb(action=action, id=lead.id or 0, status=lead.status, target=target)
 
     rows: list[list[InlineKeyboardButton]] = []
     if not ctx.can_view:
         return InlineKeyboardMarkup(inline_keyboard=[])
     if lead.status is LeadStatus.NEW:
         if ctx.can(Action.ASSIGN_LEAD):
-            rows.append([button("Назначить", cb("asg"))])
+            rows.append([button("Назначить", cb(LeadAction.ASSIGN))])
         if ctx.can(Action.WORK_LEAD):
-            rows.append([button("Некачественный", cb("jnk")), button("Изменить", cb("edt"))])
+            rows.append(
+                [
+                    button("Некачественный", cb(LeadAction.JUNK)),
+                    button("Изменить", cb(LeadAction.EDIT)),
+                ]
+            )
     elif not lead.status.is_final and ctx.can(Action.WORK_LEAD):
         if lead.status is LeadStatus.ASSIGNED:
             rows.append(
                 [
-                    button("В работу", cb("go", LeadStatus.IN_PROCESS.value)),
-                    button("Чек-лист", cb("chk")),
+                    button("В работу", cb(LeadAction.MOVE, LeadStatus.IN_PROCESS)),
+                    button("Чек-лист", cb(LeadAction.CHECKLIST)),
                 ]
             )
             rows.append(
-                [button("Перенести звонок", cb("call")), button("Переименовать", cb("ren"))]
+                [
+                    button("Перенести звонок", cb(LeadAction.CALL_MENU)),
+                    button("Переименовать", cb(LeadAction.RENAME)),
+                ]
             )
-            rows.append([button("Конвертировать", cb("cnv")), button("Некачественный", cb("jnk"))])
+            rows.append(
+                [
+                    button("Конвертировать", cb(LeadAction.CONVERT)),
+                    button("Некачественный", cb(LeadAction.JUNK)),
+                ]
+            )
         else:
-            rows.append([button("Конвертировать", cb("cnv")), button("Некачественный", cb("jnk"))])
-            rows.append([button("Чек-лист", cb("chk")), button("Перенести звонок", cb("call"))])
-        rows.append([button("Изменить", cb("edt"))])
+            rows.append(
+                [
+                    button("Конвертировать", cb(LeadAction.CONVERT)),
+                    button("Некачественный", cb(LeadAction.JUNK)),
+                ]
+            )
+            rows.append(
+                [
+                    button("Чек-лист", cb(LeadAction.CHECKLIST)),
+                    button("Перенести звонок", cb(LeadAction.CALL_MENU)),
+                ]
+            )
+        rows.append([button("Изменить", cb(LeadAction.EDIT))])
         strip = _strip_buttons(ctx, cb)
         if strip:
             rows.append(strip)
@@ -230,8 +252,8 @@ def card_keyboard(ctx: CardContext) -> InlineKeyboardMarkup:
         and lead.status is not LeadStatus.NEW
         and ctx.can(Action.REASSIGN_LEAD)
     ):
-        rows.append([button("Сменить ответственного", cb("rea"))])
-    rows.append([button("История", cb("his"))])
+        rows.append([button("Сменить ответственного", cb(LeadAction.REASSIGN))])
+    rows.append([button("История", cb(LeadAction.HISTORY))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -240,10 +262,10 @@ def _strip_buttons(ctx: CardContext, cb: Callable[..., LeadCb]) -> list[InlineKe
     status = ctx.lead.status
     dedicated = {LeadStatus.IN_PROCESS} if status is LeadStatus.ASSIGNED else set()
     targets = [s for s in OPEN_STAGES if s in FORWARD[status] and s not in dedicated]
-    buttons = [button(f"→ {SHORT_LABELS[s]}", cb("go", s.value)) for s in targets]
+    buttons = [button(f"→ {SHORT_LABELS[s]}", cb(LeadAction.MOVE, s)) for s in targets]
     if ctx.can(Action.MOVE_LEAD_BACK):
         buttons += [
-            button(f"← {SHORT_LABELS[s]}", cb("go", s.value))
+            button(f"← {SHORT_LABELS[s]}", cb(LeadAction.MOVE, s))
             for s in OPEN_STAGES
             if s in BACKWARD[status]
         ]
@@ -251,25 +273,28 @@ def _strip_buttons(ctx: CardContext, cb: Callable[..., LeadCb]) -> list[InlineKe
 
 
 def back_row(lead: Lead) -> list[InlineKeyboardButton]:
-    return [button("« Назад", LeadCb(a="crd", id=lead.id or 0, s=lead.status.value))]
+    return [button("« Назад", LeadCb(action=LeadAction.CARD, id=lead.id or 0, status=lead.status))]
 
 
-def picker(lead: Lead, members: list[Member], page: int, *, action: str) -> InlineKeyboardMarkup:
-    """The managers as buttons, paged (R2.11); 🚫 marks one who blocked the bot."""
+def picker(
+    lead: Lead, members: list[Member], page: int, *, action: LeadAction
+) -> InlineKeyboardMarkup:
+    """The managers as buttons, paged (R2.11); 🚫 marks one who blocked the bot. `action`
+    is ASSIGN or REASSIGN: it turns the pages, and makes the pick ASSIGN_TO or REASSIGN_TO."""
     pages = max(1, -(-len(members) // PICKER_PAGE))
     page = min(max(0, page), pages - 1)
     chunk = members[page * PICKER_PAGE : (page + 1) * PICKER_PAGE]
-    pick = "pick" if action == "asg" else "rpk"
+    pick = LeadAction.ASSIGN_TO if action is LeadAction.ASSIGN else LeadAction.REASSIGN_TO
     rows = [
         [
             button(
                 ("🚫 " if m.blocked_at else "") + m.full_name[:60],
                 LeadCb(
-                    a=pick,
+                    action=pick,
                     id=lead.id or 0,
-                    s=lead.status.value,
-                    v=m.id or 0,
-                    t=str(lead.responsible_id or ""),
+                    status=lead.status,
+                    value=m.id or 0,
+                    target=str(lead.responsible_id or ""),
                 ),
             )
         ]
@@ -277,9 +302,13 @@ def picker(lead: Lead, members: list[Member], page: int, *, action: str) -> Inli
     ]
     nav = []
     if page > 0:
-        nav.append(button("◀", LeadCb(a=action, id=lead.id or 0, s=lead.status.value, v=page - 1)))
+        nav.append(
+            button("◀", LeadCb(action=action, id=lead.id or 0, status=lead.status, value=page - 1))
+        )
     if page < pages - 1:
-        nav.append(button("▶", LeadCb(a=action, id=lead.id or 0, s=lead.status.value, v=page + 1)))
+        nav.append(
+            button("▶", LeadCb(action=action, id=lead.id or 0, status=lead.status, value=page + 1))
+        )
     if nav:
         rows.append(nav)
     rows.append(back_row(lead))
@@ -287,48 +316,66 @@ def picker(lead: Lead, members: list[Member], page: int, *, action: str) -> Inli
 
 
 def call_keyboard(lead: Lead) -> InlineKeyboardMarkup:
-    s = lead.status.value
+    s = lead.status
     lid = lead.id or 0
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                button("Через час", LeadCb(a="c1h", id=lid, s=s)),
-                button("Завтра 10:00", LeadCb(a="c10", id=lid, s=s)),
+                button("Через час", LeadCb(action=LeadAction.CALL_IN_HOUR, id=lid, status=s)),
+                button("Завтра 10:00", LeadCb(action=LeadAction.CALL_TOMORROW, id=lid, status=s)),
             ],
-            [button("Ввести дату и время", LeadCb(a="cty", id=lid, s=s))],
+            [button("Ввести дату и время", LeadCb(action=LeadAction.CALL_AT, id=lid, status=s))],
             back_row(lead),
         ]
     )
 
 
 def junk_keyboard(lead: Lead) -> InlineKeyboardMarkup:
-    s = lead.status.value
+    s = lead.status
     lid = lead.id or 0
     reasons = [
-        button(r.label.capitalize(), LeadCb(a="jr", id=lid, s=s, t=r.value)) for r in JunkReason
+        button(
+            r.label.capitalize(), LeadCb(action=LeadAction.JUNK_REASON, id=lid, status=s, target=r)
+        )
+        for r in JunkReason
     ]
     return InlineKeyboardMarkup(inline_keyboard=[reasons[:2], reasons[2:], back_row(lead)])
 
 
 def edit_keyboard(lead: Lead) -> InlineKeyboardMarkup:
-    s = lead.status.value
+    s = lead.status
     lid = lead.id or 0
-    buttons = [button(f.label, LeadCb(a="ef", id=lid, s=s, t=f.value)) for f in EDITABLE_FIELDS]
+    buttons = [
+        button(f.label, LeadCb(action=LeadAction.EDIT_FIELD, id=lid, status=s, target=f))
+        for f in EDITABLE_FIELDS
+    ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     rows.append(back_row(lead))
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def convert_keyboard(lead: Lead, matches: list[CompanyMatch]) -> InlineKeyboardMarkup:
-    s = lead.status.value
+    s = lead.status
     lid = lead.id or 0
-    rows = [[button("Сделка + контакт + компания", LeadCb(a="cnn", id=lid, s=s))]]
+    rows = [
+        [
+            button(
+                "Сделка + контакт + компания",
+                LeadCb(action=LeadAction.CONVERT_NEW, id=lid, status=s),
+            )
+        ]
+    ]
     for match in matches[:3]:
         rows.append(
             [
                 button(
                     f"Сделка на существующую: {match.company.name}"[:60],
-                    LeadCb(a="cne", id=lid, s=s, v=match.company.id or 0),
+                    LeadCb(
+                        action=LeadAction.CONVERT_ONTO,
+                        id=lid,
+                        status=s,
+                        value=match.company.id or 0,
+                    ),
                 )
             ]
         )
@@ -337,11 +384,12 @@ def convert_keyboard(lead: Lead, matches: list[CompanyMatch]) -> InlineKeyboardM
 
 
 def confirm_keyboard(lead: Lead, company_id: int) -> InlineKeyboardMarkup:
-    s = lead.status.value
+    s = lead.status
     lid = lead.id or 0
+    confirm = LeadCb(action=LeadAction.CONVERT_CONFIRM, id=lid, status=s, value=company_id)
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [button("✅ Подтвердить", LeadCb(a="cok", id=lid, s=s, v=company_id))],
+            [button("✅ Подтвердить", confirm)],
             back_row(lead),
         ]
     )
@@ -412,9 +460,19 @@ def history_keyboard(history: HistoryPage) -> InlineKeyboardMarkup | None:
     lead_id = history.lead.id or 0
     nav = []
     if history.page < history.pages - 1:
-        nav.append(button("◀ Раньше", LeadCb(a="hip", id=lead_id, v=history.page + 1)))
+        nav.append(
+            button(
+                "◀ Раньше",
+                LeadCb(action=LeadAction.HISTORY_PAGE, id=lead_id, value=history.page + 1),
+            )
+        )
     if history.page > 0:
-        nav.append(button("Позже ▶", LeadCb(a="hip", id=lead_id, v=history.page - 1)))
+        nav.append(
+            button(
+                "Позже ▶",
+                LeadCb(action=LeadAction.HISTORY_PAGE, id=lead_id, value=history.page - 1),
+            )
+        )
     return InlineKeyboardMarkup(inline_keyboard=[nav]) if nav else None
 
 
@@ -432,16 +490,16 @@ def leads_page_keyboard(page: Page, list_cb: LeadListCb, *, filters: bool) -> In
         [
             button(
                 f"#{lead.id} {SHORT_LABELS[lead.status]} · {lead.title}"[:60],
-                LeadCb(a="opn", id=lead.id or 0),
+                LeadCb(action=LeadAction.OPEN, id=lead.id or 0),
             )
         ]
         for lead in page.leads
     ]
     nav = []
     if page.page > 0:
-        nav.append(button("◀", list_cb.model_copy(update={"p": page.page - 1})))
+        nav.append(button("◀", list_cb.model_copy(update={"page": page.page - 1})))
     if (page.page + 1) * PAGE_SIZE < page.total:
-        nav.append(button("▶", list_cb.model_copy(update={"p": page.page + 1})))
+        nav.append(button("▶", list_cb.model_copy(update={"page": page.page + 1})))
     if nav:
         rows.append(nav)
     if filters:
@@ -449,14 +507,15 @@ def leads_page_keyboard(page: Page, list_cb: LeadListCb, *, filters: bool) -> In
         rows.append(
             [
                 button(
-                    ("• " if list_cb.s == s.value else "") + SHORT_LABELS[s],
-                    list_cb.model_copy(update={"s": s.value, "p": 0}),
+                    ("• " if list_cb.status is s else "") + SHORT_LABELS[s],
+                    list_cb.model_copy(update={"status": s, "page": 0}),
                 )
                 for s in statuses
             ]
         )
-        if list_cb.s:
-            rows.append([button("Все статусы", list_cb.model_copy(update={"s": "", "p": 0}))])
+        if list_cb.status is not None:
+            every = list_cb.model_copy(update={"status": None, "page": 0})
+            rows.append([button("Все статусы", every)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -466,10 +525,10 @@ def board_text(counts: dict[LeadStatus, int]) -> str:
     return "\n".join(lines)
 
 
-def board_keyboard(counts: dict[LeadStatus, int], kind: str) -> InlineKeyboardMarkup:
+def board_keyboard(counts: dict[LeadStatus, int], kind: LeadListAction) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [button(f"{SHORT_LABELS[s]} ({counts[s]})", LeadListCb(k=kind, s=s.value))]
+            [button(f"{SHORT_LABELS[s]} ({counts[s]})", LeadListCb(action=kind, status=s))]
             for s in LeadStatus
             if counts[s]
         ]
@@ -484,22 +543,31 @@ def _holder_label(member: Member, count: int) -> str:
 def managers_keyboard(rows: list[tuple[Member, int]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [button(_holder_label(m, count), LeadListCb(k="mgr", m=m.id or 0))] for m, count in rows
+            [
+                button(
+                    _holder_label(m, count),
+                    LeadListCb(action=LeadListAction.MANAGER, manager=m.id or 0),
+                )
+            ]
+            for m, count in rows
         ]
     )
 
 
 def leads_menu(can_see_department: bool) -> InlineKeyboardMarkup:
     rows = [
-        [button("Мои лиды", LeadListCb(k="my")), button("Новый лид", LeadListCb(k="add"))],
-        [button("Канбан", LeadListCb(k="board"))],
+        [
+            button("Мои лиды", LeadListCb(action=LeadListAction.MY)),
+            button("Новый лид", LeadListCb(action=LeadListAction.NEW_LEAD)),
+        ],
+        [button("Канбан", LeadListCb(action=LeadListAction.BOARD))],
     ]
     if can_see_department:
         rows.append(
             [
-                button("Неразобранные", LeadListCb(k="new")),
-                button("По менеджерам", LeadListCb(k="mgrs")),
+                button("Неразобранные", LeadListCb(action=LeadListAction.UNASSIGNED)),
+                button("По менеджерам", LeadListCb(action=LeadListAction.MANAGERS)),
             ]
         )
-        rows.append([button("Все лиды отдела", LeadListCb(k="dep"))])
+        rows.append([button("Все лиды отдела", LeadListCb(action=LeadListAction.DEPARTMENT))])
     return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 
 from domain.model import Member
 from handlers import views
+from handlers.errors import StaleButton
 from handlers.filters import IsMember, TextIs
 from handlers.states import ProfileForm
 
@@ -49,7 +50,8 @@ async def unknown(message: Message, member: Member) -> None:
 
 
 async def unknown_button(query: CallbackQuery) -> None:
-    await query.answer("Эта кнопка устарела: откройте раздел заново.", show_alert=True)
+    """A press no handler took: its data is no button of ours (handlers/callbacks.py)."""
+    raise StaleButton()
 
 
 def router() -> Router:

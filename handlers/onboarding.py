@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
@@ -16,7 +16,7 @@ from domain.model import Member
 from domain.ports import Clock, UnitOfWork
 from domain.services import onboarding
 from handlers import views
-from handlers.callbacks import ProfileCb
+from handlers.callbacks import ProfileAction, ProfileCb
 from handlers.filters import HasContact, HasText, IsMember, TextIs
 from handlers.middlewares import REFUSE_STRANGER
 from handlers.replies import edit_markup, message_of
@@ -123,9 +123,16 @@ async def got_position(message: Message, state: FSMContext) -> None:
     )
 
 
-async def confirm_profile(
+async def redo_profile(query: CallbackQuery, state: FSMContext) -> None:
+    message = message_of(query)
+    await state.set_state(ProfileForm.full_name)
+    await edit_markup(query, None)
+    await message.answer("Заполним заново. Как вас зовут? Фамилия, имя и отчество.")
+    await query.answer()
+
+
+async def save_profile(
     query: CallbackQuery,
-    callback_data: ProfileCb,
     state: FSMContext,
     uow: UnitOfWork,
     member: Member | None,
@@ -133,12 +140,6 @@ async def confirm_profile(
 ) -> None:
     message = message_of(query)
     data = await state.get_data()
-    if callback_data.action == "redo":
-        await state.set_state(ProfileForm.full_name)
-        await edit_markup(query, None)
-        await message.answer("Заполним заново. Как вас зовут? Фамилия, имя и отчество.")
-        await query.answer()
-        return
     profile = onboarding.parse_profile(
         data["full_name"], data["phone"], data["email"], data["position"]
     )
@@ -156,7 +157,8 @@ async def confirm_profile(
     await query.answer(done)
 
 
-async def stale_profile_button(query: CallbackQuery) -> None:
+async def profile_closed(query: CallbackQuery) -> None:
+    """A profile button when no profile waits to be confirmed."""
     await query.answer("Эта анкета уже закрыта.", show_alert=True)
 
 
@@ -170,8 +172,9 @@ def router() -> Router:
     router.message.register(got_phone_text, StateFilter(ProfileForm.phone), HasText())
     router.message.register(got_email, StateFilter(ProfileForm.email), HasText())
     router.message.register(got_position, StateFilter(ProfileForm.position), HasText())
-    router.callback_query.register(
-        confirm_profile, StateFilter(ProfileForm.confirm), ProfileCb.filter()
-    )
-    router.callback_query.register(stale_profile_button, ProfileCb.filter())
+    confirming = StateFilter(ProfileForm.confirm)
+    on_press = router.callback_query.register
+    on_press(save_profile, ProfileCb.filter(F.action == ProfileAction.SAVE), confirming)
+    on_press(redo_profile, ProfileCb.filter(F.action == ProfileAction.REDO), confirming)
+    on_press(profile_closed, ProfileCb.filter(), ~confirming)
     return router

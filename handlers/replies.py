@@ -5,13 +5,13 @@ from __future__ import annotations
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from domain.errors import StaleState
+from handlers.errors import StaleButton
 
 
 def message_of(query: CallbackQuery) -> Message:
     """The message under the button; an old, inaccessible one makes the button stale."""
     if not isinstance(query.message, Message):
-        raise StaleState("Эта кнопка устарела: откройте раздел заново.")
+        raise StaleButton()
     return query.message
 
 

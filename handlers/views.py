@@ -21,7 +21,9 @@ from handlers.callbacks import (
     NO_DEPARTMENT,
     InviteDepartmentCb,
     InviteRoleCb,
+    ProfileAction,
     ProfileCb,
+    TeamAction,
     TeamCb,
 )
 
@@ -143,10 +145,10 @@ def profile_confirm_keyboard() -> InlineKeyboardMarkup:
         inline_keyboard=[
             [
                 InlineKeyboardButton(
-                    text="✅ Всё верно", callback_data=ProfileCb(action="save").pack()
+                    text="✅ Всё верно", callback_data=ProfileCb(action=ProfileAction.SAVE).pack()
                 ),
                 InlineKeyboardButton(
-                    text="✏️ Заново", callback_data=ProfileCb(action="redo").pack()
+                    text="✏️ Заново", callback_data=ProfileCb(action=ProfileAction.REDO).pack()
                 ),
             ]
         ]
@@ -158,7 +160,7 @@ def invite_roles_keyboard(member: Member) -> InlineKeyboardMarkup:
         inline_keyboard=[
             [
                 InlineKeyboardButton(
-                    text=role.label.capitalize(), callback_data=InviteRoleCb(role=role.value).pack()
+                    text=role.label.capitalize(), callback_data=InviteRoleCb(role=role).pack()
                 )
             ]
             for role in INVITABLE_ROLES[member.role]
@@ -172,7 +174,7 @@ def invite_departments_keyboard(role: Role, departments: list[Department]) -> In
             InlineKeyboardButton(
                 text=department.name,
                 callback_data=InviteDepartmentCb(
-                    role=role.value, department_id=department.id or 0
+                    role=role, department_id=department.id or 0
                 ).pack(),
             )
         ]
@@ -182,9 +184,7 @@ def invite_departments_keyboard(role: Role, departments: list[Department]) -> In
         [
             InlineKeyboardButton(
                 text="➕ Новый отдел",
-                callback_data=InviteDepartmentCb(
-                    role=role.value, department_id=NEW_DEPARTMENT
-                ).pack(),
+                callback_data=InviteDepartmentCb(role=role, department_id=NEW_DEPARTMENT).pack(),
             )
         ]
     )
@@ -193,9 +193,7 @@ def invite_departments_keyboard(role: Role, departments: list[Department]) -> In
             [
                 InlineKeyboardButton(
                     text="Без отдела",
-                    callback_data=InviteDepartmentCb(
-                        role=role.value, department_id=NO_DEPARTMENT
-                    ).pack(),
+                    callback_data=InviteDepartmentCb(role=role, department_id=NO_DEPARTMENT).pack(),
                 )
             ]
         )
@@ -233,17 +231,17 @@ def _switch_on_row(member: Member, confirm: int | None) -> list[InlineKeyboardBu
     """Access back for a member switched off, in two presses as switching off is."""
     assert member.id is not None
     if member.id != confirm:
-        data = TeamCb(action="ask_on", member_id=member.id).pack()
+        data = TeamCb(action=TeamAction.ASK_ON, member_id=member.id).pack()
         return [
             InlineKeyboardButton(text=f"✅ Включить {member.full_name}"[:64], callback_data=data)
         ]
     return [
         InlineKeyboardButton(
             text=f"Да, включить {member.full_name}"[:64],
-            callback_data=TeamCb(action="on", member_id=member.id).pack(),
+            callback_data=TeamCb(action=TeamAction.ON, member_id=member.id).pack(),
         ),
         InlineKeyboardButton(
-            text="Отмена", callback_data=TeamCb(action="keep", member_id=member.id).pack()
+            text="Отмена", callback_data=TeamCb(action=TeamAction.KEEP, member_id=member.id).pack()
         ),
     ]
 
@@ -264,11 +262,11 @@ def team_keyboard(
                 [
                     InlineKeyboardButton(
                         text=f"Да, отключить {member.full_name}"[:64],
-                        callback_data=TeamCb(action="off", member_id=member.id).pack(),
+                        callback_data=TeamCb(action=TeamAction.OFF, member_id=member.id).pack(),
                     ),
                     InlineKeyboardButton(
                         text="Отмена",
-                        callback_data=TeamCb(action="keep", member_id=member.id).pack(),
+                        callback_data=TeamCb(action=TeamAction.KEEP, member_id=member.id).pack(),
                     ),
                 ]
             )
@@ -277,7 +275,7 @@ def team_keyboard(
                 [
                     InlineKeyboardButton(
                         text=f"🚫 Отключить {member.full_name}"[:64],
-                        callback_data=TeamCb(action="ask", member_id=member.id).pack(),
+                        callback_data=TeamCb(action=TeamAction.ASK_OFF, member_id=member.id).pack(),
                     )
                 ]
             )

@@ -10,7 +10,7 @@ import pytest
 
 from domain.model import Notification, NotificationKind, Subject
 from domain.services import onboarding
-from handlers.lead_callbacks import DraftCb, FormCb, LeadCb
+from handlers.callbacks import DraftAction, DraftCb, FormAction, FormCb, LeadAction, LeadCb
 from tests.fake_telegram import TelegramUser
 from tests.support import RunningBot
 from tests.team import Team, card_of, post_lead, seed_team
@@ -234,7 +234,7 @@ async def test_stale_and_forged_presses_change_nothing(
     await fake.wait_for(lambda: "● В работе" in card.text)
     edits = card.edits
 
-    go = LeadCb(a="go", id=lead_id, s="ASSIGNED", t="IN_PROCESS").pack()
+    go = LeadCb(action=LeadAction.MOVE, id=lead_id, status="ASSIGNED", target="IN_PROCESS").pack()
     answer = await anna.press_data(go, card)
     assert answer == {"text": "Лид уже в статусе «В работе».", "show_alert": True}
     # The stale card is drawn again (the same content, so Telegram keeps it as it is).
@@ -248,21 +248,29 @@ async def test_stale_and_forged_presses_change_nothing(
 
     boris = team.boris.user
     answer = await boris.press_data(
-        LeadCb(a="cnv", id=lead_id, s="IN_PROCESS").pack(), boris.messages[-1]
+        LeadCb(action=LeadAction.CONVERT, id=lead_id, status="IN_PROCESS").pack(),
+        boris.messages[-1],
     )
     assert answer == {"text": "Это не ваш лид: действие недоступно.", "show_alert": True}
-    answer = await boris.press_data(LeadCb(a="opn", id=lead_id).pack(), boris.messages[-1])
+    answer = await boris.press_data(
+        LeadCb(action=LeadAction.OPEN, id=lead_id).pack(), boris.messages[-1]
+    )
     assert answer["text"] == "Это не ваш лид: карточка недоступна."
-    answer = await anna.press_data(LeadCb(a="go", id=99999, s="NEW", t="ASSIGNED").pack(), card)
+    answer = await anna.press_data(
+        LeadCb(action=LeadAction.MOVE, id=99999, status="NEW", target="ASSIGNED").pack(), card
+    )
     assert answer["text"] == "Лид #99999 не найден."
     answer = await anna.press_data("ld:garbage", card)
     assert answer["text"] == "Эта кнопка устарела: откройте раздел заново."
-    back = LeadCb(a="go", id=lead_id, s="IN_PROCESS", t="ASSIGNED").pack()
+    back = LeadCb(action=LeadAction.MOVE, id=lead_id, status="IN_PROCESS", target="ASSIGNED").pack()
     answer = await anna.press_data(back, card)
     assert answer["text"] == "Вернуть лид на прошлую стадию может только руководитель отдела."
     office = team.office.user
     answer = await office.press_data(
-        LeadCb(a="jr", id=lead_id, s="IN_PROCESS", t="spam").pack(), office.messages[-1]
+        LeadCb(
+            action=LeadAction.JUNK_REASON, id=lead_id, status="IN_PROCESS", target="spam"
+        ).pack(),
+        office.messages[-1],
     )
     assert answer["text"] == "Это не ваш лид: действие недоступно."
 
@@ -301,15 +309,17 @@ async def test_presses_out_of_range_or_out_of_place_are_answered_and_change_noth
         assert (await anna.press_data(data, card))["text"] == stale, data
     answer = await anna.press_data(f"cl:done:{lead_id}:0", card)  # a reminder of no call
     assert answer["text"] == "Это напоминание устарело: звонок уже перенесён."
-    assert (await anna.press_data(FormCb(a="cancel").pack(), card))["text"] == (
+    assert (await anna.press_data(FormCb(action=FormAction.CANCEL).pack(), card))["text"] == (
         "Эта анкета уже закрыта."
     )
-    assert (await anna.press_data(DraftCb(a="no", id=lead_id).pack(), card))["text"] == (
-        "Этого черновика уже нет."
-    )
+    assert (await anna.press_data(DraftCb(action=DraftAction.DROP, id=lead_id).pack(), card))[
+        "text"
+    ] == ("Этого черновика уже нет.")
     assert "В работу" in card.buttons()  # the card pressed on keeps its buttons
     boris = team.boris.user
-    answer = await boris.press_data(LeadCb(a="crd", id=lead_id).pack(), boris.messages[-1])
+    answer = await boris.press_data(
+        LeadCb(action=LeadAction.CARD, id=lead_id).pack(), boris.messages[-1]
+    )
     assert answer["text"] == "Карточка этого лида вам недоступна."
     answer = await boris.press_data(f"ck:c:{lead_id}:0:0", boris.messages[-1])
     assert answer["text"] == "Это не ваш лид: действие недоступно."  # no resume offered
@@ -322,7 +332,7 @@ async def test_presses_out_of_range_or_out_of_place_are_answered_and_change_noth
     await anna.press("Спам", card)
     await fake.wait_for(lambda: "Некачественный" in card.text and "Спам" not in card.buttons())
     for action in ("call", "edt", "jnk", "ren"):
-        answer = await anna.press_data(LeadCb(a=action, id=lead_id).pack(), card)
+        answer = await anna.press_data(LeadCb(action=LeadAction(action), id=lead_id).pack(), card)
         assert answer["text"] == "Лид уже в статусе «Некачественный лид».", action
     row = await lead_row(running_bot, lead_id)
     assert (row.status, row.responsible_id, row.junk_reason) == (
@@ -530,7 +540,9 @@ async def test_back_from_a_question_closes_it(
     # «История» only shows something: the question asked before still stands.
     await anna.press("Изменить", card)
     await anna.press("Комментарий", card)
-    await anna.press_data(LeadCb(a="his", id=lead_id, s="ASSIGNED").pack(), card)
+    await anna.press_data(
+        LeadCb(action=LeadAction.HISTORY, id=lead_id, status="ASSIGNED").pack(), card
+    )
     assert (await anna.reply()).text.startswith(f"История лида #{lead_id}")
     saved = await anna.ask("200 коробок")
     assert saved.text == "Сохранено. Комментарий: 200 коробок"
@@ -542,7 +554,7 @@ async def test_a_429_on_taking_the_old_copys_buttons_does_not_send_the_card_agai
     lead_id, first = await annas_card(running_bot, team)
     anna = team.anna.user
     fake.fail(429, method="editMessageReplyMarkup", times=1, retry_after=1)
-    await anna.press_data(LeadCb(a="opn", id=lead_id).pack(), first)
+    await anna.press_data(LeadCb(action=LeadAction.OPEN, id=lead_id).pack(), first)
     await fake.wait_for(
         lambda: [m for m in anna.messages if m.text.startswith(f"#{lead_id} ·")][1:]
     )

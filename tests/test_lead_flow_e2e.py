@@ -13,7 +13,7 @@ from domain.lead_fields import LeadField
 from domain.model import Company, LeadSource
 from domain.services import leads, onboarding
 from domain.statuses import LeadStatus
-from handlers.lead_callbacks import LeadCb
+from handlers.callbacks import LeadAction, LeadCb
 from storage.tables import (
     CompanyRow,
     ContactRow,
@@ -132,7 +132,9 @@ async def test_web_lead_to_deal(running_bot: RunningBot, team: Team, fake: Any) 
     assert "Сменить ответственного" in boss_card.buttons()
 
     # A second press on a stale "Назначить" anywhere changes nothing.
-    stale = LeadCb(a="pick", id=lead_id, s="NEW", v=team.boris.member_id).pack()
+    stale = LeadCb(
+        action=LeadAction.ASSIGN_TO, id=lead_id, status="NEW", value=team.boris.member_id
+    ).pack()
     answer = await team.boss2.user.press_data(stale, await card_of(team.boss2.user, lead_id))
     assert answer == {"text": "Уже назначен: Аннова Анна.", "show_alert": True}
     assert (await lead_row(running_bot, lead_id)).responsible_id == team.anna.member_id
@@ -267,7 +269,9 @@ async def test_reassignment_tells_the_previous_manager(
     )
     assert told[0].text == f"Лид #{lead_id} «Клиент <ООО> & Co (сайт)» передан: Бобров Борис."
     # Anna's old buttons do nothing now.
-    forged = LeadCb(a="go", id=lead_id, s="ASSIGNED", t="IN_PROCESS").pack()
+    forged = LeadCb(
+        action=LeadAction.MOVE, id=lead_id, status="ASSIGNED", target="IN_PROCESS"
+    ).pack()
     answer = await team.anna.user.press_data(forged, anna_card)
     assert answer == {"text": "Это не ваш лид: действие недоступно.", "show_alert": True}
     assert (await lead_row(running_bot, lead_id)).status == LeadStatus.ASSIGNED.value

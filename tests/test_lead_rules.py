@@ -38,7 +38,7 @@ from domain.services.lead_history import HistoryPage
 from domain.statuses import LeadStatus
 from handlers import checklist as checklist_views
 from handlers import escalation_views, lead_views
-from handlers.escalation_views import CallCb
+from handlers.callbacks import CallCb
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import upgrade_engine
 from storage.tables import CompanyRow, ContactRow, DealRow, LeadEventRow, OutboxRow, PenaltyRow

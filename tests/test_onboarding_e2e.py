@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from domain.model import Member, Role
-from handlers.callbacks import ProfileCb, TeamCb
+from handlers.callbacks import ProfileAction, ProfileCb, TeamAction, TeamCb
 from handlers.middlewares import REFUSE_INACTIVE
 from tests.fake_telegram import TelegramUser
 from tests.support import RunningBot
@@ -221,7 +221,7 @@ async def test_supervisor_invites_and_deactivates(
     refusal = await worker.ask("/start")
     assert refusal.text.startswith("Ваш доступ к боту отключён")
     old_menu = next(m for m in worker.messages if "Проверьте профиль" in m.text)
-    data = ProfileCb(action="save").pack()
+    data = ProfileCb(action=ProfileAction.SAVE).pack()
     answer = await worker.press_data(data, old_menu)
     assert answer == {"text": REFUSE_INACTIVE, "show_alert": True}
     rows = await members(running_bot)
@@ -229,7 +229,7 @@ async def test_supervisor_invites_and_deactivates(
 
     # «Отключить» pressed on an old copy of the list is not turned into «Да, включить».
     worker_id = next(row.id for row in rows if row.telegram_id == worker.id)
-    stale = TeamCb(action="ask", member_id=worker_id).pack()
+    stale = TeamCb(action=TeamAction.ASK_OFF, member_id=worker_id).pack()
     assert (await boss.press_data(stale, team))["text"] == "Уже сделано: список обновлён."
     # Switched off by mistake: the supervisor gives the access back, and he works again.
     assert team.buttons() == ["✅ Включить Петров Пётр Петрович"]

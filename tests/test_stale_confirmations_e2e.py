@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from handlers.lead_callbacks import DraftCb, FormCb
+from handlers.callbacks import DraftCb
 from storage.tables import LeadRow
 from tests.fake_telegram import FakeTelegram, TelegramUser
 from tests.support import RunningBot
@@ -100,7 +100,7 @@ async def test_a_draft_action_no_button_offers_creates_nothing(
     draft = await forward_to_bot(fake, anna, "Нужны 20 палет кирпича.")
     draft_id = DraftCb.unpack(draft.button("✅ Создать лид")["callback_data"]).id
 
-    assert await anna.press_data(DraftCb(a="zzz", id=draft_id).pack(), draft) == STALE
+    assert await anna.press_data(f"dr:zzz:{draft_id}", draft) == STALE
     assert await count(running_bot, LeadRow) == 0
     assert draft.buttons() == ["✅ Создать лид", "Не нужно"]  # the draft still stands
 
@@ -130,7 +130,7 @@ async def test_the_new_lead_form_takes_only_its_own_buttons_and_reports_the_lead
     summary = await new_lead_in_bot(anna, ["Окна", None, "Иван", None, None, None])
     assert summary.buttons() == ["✅ Создать", "Отмена"]
 
-    assert await anna.press_data(FormCb(a="zzz").pack(), summary) == STALE
+    assert await anna.press_data("fm:zzz", summary) == STALE
     assert await count(running_bot, LeadRow) == 0
 
     fake.fail(400, method="editMessageReplyMarkup", chat_id=anna.id, times=1, description=CANT_EDIT)

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from domain.model import Notification, NotificationKind, Penalty, Subject
-from handlers.escalation_views import EscalationCb
+from handlers.callbacks import EscalationAction, EscalationCb
 from storage.tables import EscalationRow, MemberRow, PenaltyRow
 from tests.fake_telegram import TelegramUser
 from tests.support import RunningBot
@@ -98,7 +98,9 @@ async def test_ignored_lead_reminds_then_escalates_once(
         await fake.wait_for(lambda c=card: "✅ Борисов Борис напомнил ответственному" in c.text)
         assert card.buttons() == ["Карточка лида"]
     escalation_id = (await escalations(running_bot))[0].id
-    answer = await boss2.press_data(EscalationCb(a="rem", id=escalation_id).pack(), boss2_card)
+    answer = await boss2.press_data(
+        EscalationCb(action=EscalationAction.REMIND, id=escalation_id).pack(), boss2_card
+    )
     assert answer == {
         "text": "Уже сделано: Борисов Борис напомнил ответственному.",
         "show_alert": True,
@@ -413,10 +415,14 @@ async def test_processing_deadline_and_the_pool(
     escalation_id = next(
         r.id for r in await escalations(running_bot, "R2.2") if not r.responsible_id
     )
-    refused = await boss.press_data(EscalationCb(a="pen", id=escalation_id).pack(), nobodys)
+    refused = await boss.press_data(
+        EscalationCb(action=EscalationAction.PENALTY, id=escalation_id).pack(), nobodys
+    )
     assert refused["text"] == "Взыскание некому записать: у лида не было ответственного."
     await assign(team, first["id"], team.office, team.anna)
-    remind = EscalationCb(a="rem", id=escalation_id).pack()  # the card was drawn before
+    remind = EscalationCb(
+        action=EscalationAction.REMIND, id=escalation_id
+    ).pack()  # the card was drawn before
     assert (await boss.press_data(remind, nobodys))["text"] == "Напоминание отправлено"
     await fake.wait_for(
         lambda: texts(team.anna.user, f"🔔 Руководитель напоминает: лид #{first['id']}")

@@ -8,9 +8,12 @@ so the wire format is kept: each class's prefix, its fields' order, and the enum
 (the short codes) never change; a field is added only at the end, with a default. Names
 (`LeadAction.MOVE`, `action`) are free to change: they are never sent.
 
-Data that does not parse (an action no button carries, a status that does not exist, an id
-out of range, a field too many) fails every button's filter and is answered as a stale
-button by the fallback (`handlers/menu.py`), through the error router (`StaleButton`).
+Each action has one handler, registered as `LeadCb.filter(F.action == LeadAction.MOVE)`:
+the filters are disjoint, so no router's place in the list matters. (The `F` rule is resolved
+inside the async callback filter, not in a thread as a bare `F` filter would be.) Data that
+does not parse (an action no button carries, a status that does not exist, an id out of
+range, a field too many) fails every filter and is answered as a stale button by the
+fallback (`handlers/menu.py`), through the error router (`StaleButton`).
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ async def hand_over(
     await query.answer(f"Лид передан: {await leads.member_name(uow, cb.value)}")
 
 
-async def penalty(
+async def ask_penalty(
     query: CallbackQuery,
     callback_data: EscalationCb,
     member: Member,
@@ -233,7 +233,7 @@ def router() -> Router:
     on_press(remind, EscalationCb.filter(F.action == EscalationAction.REMIND))
     on_press(pick_manager, EscalationCb.filter(F.action == EscalationAction.REASSIGN))
     on_press(hand_over, EscalationCb.filter(F.action == EscalationAction.HAND_OVER))
-    on_press(penalty, EscalationCb.filter(F.action == EscalationAction.PENALTY))
+    on_press(ask_penalty, EscalationCb.filter(F.action == EscalationAction.PENALTY))
     on_press(call_button, CallCb.filter(F.action == CallAction.CALLED))
     on_press(settings_button, SettingCb.filter())
     router.message.register(penalty_comment, StateFilter(EscalationInput.penalty), HasText())

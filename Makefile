@@ -9,15 +9,23 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-run: $(BIN)/python
+# The bot is installed editable: its code is read from here, so only a change of
+# pyproject.toml (dependencies, the `crmbot` command) needs pip again. A stamp in the venv
+# records each install; a new venv has none.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
 	$(BIN)/crmbot run
 
-migrate: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+migrate: $(VENV)/.installed
 	$(BIN)/crmbot migrate
 
-test: $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest

@@ -24,6 +24,7 @@ from bot.outbox import OutboxSender
 from bot.settings import Settings, token_of
 from bot.telegram_types import warm_up
 from domain.ports import Clock, SystemClock
+from domain.services import onboarding
 from domain.services.checklist import ensure_default as ensure_default_checklist
 from handlers import routers, views
 from handlers.drain import InFlight
@@ -180,11 +181,18 @@ async def _on_startup(
     )
     async with uow_factory() as uow:
         await ensure_default_checklist(uow, clock.now())
+        if not await onboarding.has_admin(uow, settings.admin_ids):
+            log.warning(
+                "no admins configured: ADMIN_IDS is empty and nobody is an admin yet; "
+                "send /start to the bot to learn your Telegram id, then put "
+                "ADMIN_IDS=<your id> in .env and restart"
+            )
     await http.start()
     if settings.outbox_sender:
         outbox.start()
     schedule_sweep(scheduler, sweep, settings.timer_sweep_seconds)
     scheduler.start()
+    log.info("timers: sweeping every %g s", settings.timer_sweep_seconds)
     me = await bot.me()
     log.info("bot @%s is up", me.username)
 

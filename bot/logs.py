@@ -49,6 +49,13 @@ class RedactingFormatter(logging.Formatter):
         return text
 
 
+# Loggers that speak at INFO about their own routine rather than about the bot: APScheduler
+# writes two lines ("Running job", "executed successfully") for every timer sweep, every few
+# seconds, and four about itself at start and stop (the bot says "timers: sweeping every
+# 5 s" instead). They show with LOG_LEVEL=DEBUG; their warnings and errors always do.
+ROUTINE_LOGGERS = ("apscheduler",)
+
+
 def configure_logging(level: str, secrets: Mapping[str, str]) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(
@@ -57,3 +64,6 @@ def configure_logging(level: str, secrets: Mapping[str, str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    routine = logging.NOTSET if level == "DEBUG" else logging.WARNING
+    for name in ROUTINE_LOGGERS:
+        logging.getLogger(name).setLevel(routine)

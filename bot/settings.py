@@ -21,6 +21,8 @@ from domain.sla import (
 )
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/crm.sqlite3"
+# `.env.example`'s BOT_TOKEN: the shape of a token, so only its words give it away.
+PLACEHOLDER_TOKEN = "123456789:replace-with-your-token"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -103,9 +105,9 @@ class Settings(BaseSettings):
     @field_validator("bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None:
-            return None
-        token = value.get_secret_value().strip()
+        token = value.get_secret_value().strip() if value is not None else ""
+        if not token:
+            return None  # `BOT_TOKEN=` as in a fresh .env: not set
         head, _, tail = token.partition(":")
         if not head.isdigit() or not tail:
             raise ValueError("not a bot token")
@@ -223,15 +225,32 @@ def describe_error(error: ValidationError) -> str:
     return "configuration error: " + "; ".join(problems)
 
 
+def is_placeholder(token: str) -> bool:
+    """The token `.env.example` holds, or one still asking to be replaced."""
+    return token == PLACEHOLDER_TOKEN or "replace-with" in token.partition(":")[2].lower()
+
+
 def load_settings(*, require_token: bool = True, **overrides: object) -> Settings:
-    """Settings from the environment; start-up errors are one line naming the setting."""
+    """Settings from the environment; start-up errors are one line naming the setting.
+
+    Without `require_token` (`crmbot migrate`) BOT_TOKEN is not read at all: whatever it
+    holds, empty, a placeholder or a typo, cannot stop a migration."""
+    if not require_token:
+        overrides.setdefault("bot_token", None)
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
         raise SettingsError(describe_error(error)) from None
-    if require_token and settings.bot_token is None:
+    if not require_token:
+        return settings
+    if settings.bot_token is None:
         expected = Settings.model_fields["bot_token"].description
         raise SettingsError(f"configuration error: BOT_TOKEN is required: expected {expected}")
+    if is_placeholder(settings.bot_token.get_secret_value()):
+        raise SettingsError(
+            "configuration error: BOT_TOKEN is the placeholder from .env.example: "
+            "paste your bot's token from @BotFather"
+        )
     return settings
 
 

@@ -106,7 +106,10 @@ async def got_department_name(
     await state.clear()
     assert issued.department is not None
     text = await _render(issued, bot, settings)
-    await message.answer(f"Отдел «{escape(issued.department.name)}» создан.\n\n{text}")
+    await message.answer(
+        f"Отдел «{escape(issued.department.name)}» создан.\n\n{text}",
+        reply_markup=views.main_menu(member),  # the first department's admin had none yet
+    )
 
 
 async def _issue(

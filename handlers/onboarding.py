@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from html import escape
 
 from aiogram import F, Router
@@ -12,7 +13,7 @@ from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from bot.settings import Settings
 from domain import normalize
 from domain.errors import InvalidInput
-from domain.model import Member
+from domain.model import Member, Role
 from domain.ports import Clock, UnitOfWork
 from domain.services import onboarding
 from handlers import views
@@ -21,6 +22,8 @@ from handlers.filters import HasContact, HasText, IsMember, TextIs
 from handlers.middlewares import REFUSE_STRANGER
 from handlers.replies import edit_markup, message_of
 from handlers.states import ProfileForm
+
+log = logging.getLogger(__name__)
 
 
 async def start(
@@ -42,10 +45,23 @@ async def start(
         )
     if member is not None:
         note = "Вы уже в команде, приглашение не нужно.\n" if command.args else ""
+        if member.role is Role.ADMIN and not await uow.departments.all():
+            text, markup = views.welcome_first_department(member), views.first_department()
+            await message.answer(note + text, reply_markup=markup)
+            return
         await message.answer(note + views.welcome(member), reply_markup=views.main_menu(member))
         return
     if not command.args:
-        await message.answer(REFUSE_STRANGER)
+        if await onboarding.has_admin(uow, settings.admin_ids):
+            await message.answer(REFUSE_STRANGER)
+            return
+        log.warning(
+            "no admin yet: user %s sent /start; to make him the admin, put ADMIN_IDS=%s "
+            "in .env and restart",
+            user.id,
+            user.id,
+        )
+        await message.answer(views.no_admin_yet(user.id))
         return
     invitation = await onboarding.check_invitation(uow, command.args, user.id, clock.now())
     department = (

@@ -89,6 +89,34 @@ def welcome(member: Member) -> str:
     return f"Здравствуйте, {escape(member.full_name)}! Вы — {member.role.label}. Выберите раздел."
 
 
+def welcome_first_department(member: Member) -> str:
+    """The admin's /start while there is no department: that is his first step."""
+    return (
+        f"Здравствуйте, {escape(member.full_name)}! Вы — {member.role.label}.\n"
+        "Отделов пока нет. Создайте первый: бот спросит название и даст ссылку-приглашение "
+        "для руководителя отдела."
+    )
+
+
+def first_department() -> InlineKeyboardMarkup:
+    """«Создать отдел»: the admin's /invite walk from its «➕ Новый отдел» step, for the
+    department's supervisor. The main menu comes with the department."""
+    data = InviteDepartmentCb(role=Role.SUPERVISOR, department_id=NEW_DEPARTMENT).pack()
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="Создать отдел", callback_data=data)]]
+    )
+
+
+def no_admin_yet(telegram_id: int) -> str:
+    """A /start while nobody is the admin: how the owner becomes one."""
+    return (
+        "У бота ещё нет администратора. Если бот ваш, назначьте себя:\n"
+        f"1. Ваш Telegram id: <code>{telegram_id}</code>\n"
+        f"2. Впишите в файл .env строку <code>ADMIN_IDS={telegram_id}</code>\n"
+        "3. Перезапустите бота и снова отправьте /start."
+    )
+
+
 def help_text(member: Member) -> str:
     lines = [
         "<b>Что умеет бот</b>",

@@ -160,11 +160,12 @@ async def test_a_body_that_cannot_be_decoded_gets_400(
 
 @pytest.fixture
 def root_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
+    root, routine = logging.getLogger(), logging.getLogger("apscheduler")
+    handlers, level, routine_level = root.handlers[:], root.level, routine.level
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+    routine.setLevel(routine_level)
 
 
 class FutureSettings(Settings):

@@ -61,13 +61,91 @@ async def test_admin_is_bootstrapped_from_settings(
 ) -> None:
     reply = await admin.ask("/start")
     assert reply.text.startswith("Здравствуйте, Анна Админова! Вы — администратор.")
-    assert admin.reply_keyboard[:3] == ["Лиды", "Сделки", "Задачи"]  # R1.4
-    assert "Пригласить" in admin.reply_keyboard
     rows = await members(running_bot)
     assert [(row.telegram_id, row.role) for row in rows] == [(admin.id, Role.ADMIN)]
     assert fake.webhook_deleted == 1
     assert [c["command"] for c in fake.commands][:3] == ["start", "help", "invite"]
     assert "Главное меню" in [c["description"] for c in fake.commands]
+
+
+async def test_admins_first_start_offers_to_create_a_department(
+    running_bot: RunningBot, admin: TelegramUser, user_factory: Any
+) -> None:
+    first = await admin.ask("/start")
+    assert first.text.splitlines() == [
+        "Здравствуйте, Анна Админова! Вы — администратор.",
+        "Отделов пока нет. Создайте первый: бот спросит название и даст ссылку-приглашение "
+        "для руководителя отдела.",
+    ]
+    assert first.buttons() == ["Создать отдел"]
+    await admin.press("Создать отдел", first)
+    assert first.text == "Как назовём новый отдел? Напишите название."
+    created = await admin.ask("Продажи")
+    assert created.text.startswith("Отдел «Продажи» создан.")
+    assert "Приглашение: руководитель отдела в отдел «Продажи»." in created.text
+    assert admin.reply_keyboard[:3] == ["Лиды", "Сделки", "Задачи"]  # R1.4
+    assert "Пригласить" in admin.reply_keyboard
+    link = LINK.search(created.text)
+    assert link
+    await join(user_factory("Борис"), link.group(1))
+
+    again = await admin.ask("/start")  # a department exists: the menu, nothing to create
+    assert again.text == "Здравствуйте, Анна Админова! Вы — администратор. Выберите раздел."
+    assert again.buttons() == []
+    assert admin.reply_keyboard[:3] == ["Лиды", "Сделки", "Задачи"]
+    async with running_bot.app.uow_factory() as uow:
+        assert [d.name for d in await uow.departments.all()] == ["Продажи"]
+        roles = sorted(m.role.value for m in await uow.members.everyone())
+    assert roles == ["admin", "supervisor"]
+
+
+def warnings_of(caplog: Any, logger: str) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == logger and r.levelname == "WARNING"]
+
+
+async def test_owner_without_admin_ids_is_told_how_to_become_the_admin(
+    bot_factory: Any, fake: Any, user_factory: Any, caplog: Any
+) -> None:
+    first = await bot_factory(admin_ids=[])
+    [warning] = warnings_of(caplog, "bot.app")
+    assert warning.startswith("no admins configured: ADMIN_IDS is empty")
+    assert "ADMIN_IDS=<your id> in .env and restart" in warning
+
+    owner = TelegramUser(fake, "Олег", user_id=777_001)
+    reply = await owner.ask("/start")
+    assert reply.text.splitlines() == [
+        "У бота ещё нет администратора. Если бот ваш, назначьте себя:",
+        "1. Ваш Telegram id: 777001",
+        "2. Впишите в файл .env строку ADMIN_IDS=777001",
+        "3. Перезапустите бота и снова отправьте /start.",
+    ]
+    [told] = warnings_of(caplog, "handlers.onboarding")
+    assert told == (
+        "no admin yet: user 777001 sent /start; to make him the admin, put ADMIN_IDS=777001 "
+        "in .env and restart"
+    )
+    # Anything but /start is still refused: nobody is in the team.
+    assert (await owner.ask("Лиды")).text.startswith("Этот бот — рабочий инструмент")
+    assert await stored_rows(first) == {"fsm_states": 0, "invitations": 0, "members": 0}
+
+    # He does as told.
+    await first.stop()
+    caplog.clear()
+    second = await bot_factory(admin_ids=[owner.id])
+    assert warnings_of(caplog, "bot.app") == []
+    reply = await owner.ask("/start")
+    assert reply.text.startswith("Здравствуйте, Олег! Вы — администратор.")
+    assert reply.buttons() == ["Создать отдел"]
+
+    # ADMIN_IDS emptied again: an admin is in the database, so strangers are refused again.
+    await second.stop()
+    caplog.clear()
+    await bot_factory(admin_ids=[])
+    assert warnings_of(caplog, "bot.app") == []
+    stranger = user_factory("Иван")
+    refusal = await stranger.ask("/start")
+    assert refusal.text.startswith("Этот бот — рабочий инструмент отдела продаж")
+    assert warnings_of(caplog, "handlers.onboarding") == []
 
 
 async def test_newcomer_joins_by_invitation(

@@ -125,7 +125,7 @@ async def test_two_processes_one_escalation_each(tmp_path: Path, fake: FakeTeleg
         text = "\n".join(path.read_text() for path in logs)
         assert all(p.returncode == 0 for p in processes), text
         for process_log in logs:  # both really ran the timers
-            assert "Scheduler started" in process_log.read_text()
+            assert "timers: sweeping every" in process_log.read_text()
 
         escalated = sorted(
             int(m.text.split("#")[1].split()[0]) for m in boss.messages if m.text.startswith("🚨")

@@ -63,6 +63,15 @@ async def bootstrap_admin(
     return member
 
 
+async def has_admin(uow: UnitOfWork, admin_ids: Iterable[int]) -> bool:
+    """Whether the bot has an admin, or one listed in ADMIN_IDS to become one at his first
+    /start. Without, nobody can create a department or invite anyone: the owner must be
+    told how to become the admin."""
+    if any(True for _ in admin_ids):
+        return True
+    return any(member.role is Role.ADMIN for member in await uow.members.everyone())
+
+
 async def _add_department(uow: UnitOfWork, actor: Member, raw_name: str) -> Department:
     require(actor, Action.CREATE_DEPARTMENT)
     name = normalize.plain_text(raw_name, "department", "Название отдела", DEPARTMENT_NAME_MAX)

@@ -24,12 +24,13 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Telegram
 from bot.settings import Settings
 from domain.errors import InvalidInput, NotAllowed, StaleState
 from domain.lead_fields import LeadField
-from domain.model import JunkReason, Lead, Member, PressedCard
+from domain.model import JunkReason, Lead, Member, PressedCard, Subject
 from domain.permissions import Action, require
 from domain.ports import Clock, UnitOfWork
 from domain.services import cards, conversion, lead_history, leads
 from domain.statuses import LeadStatus
 from domain.timeparse import EXAMPLE, parse_local_datetime, tomorrow_at
+from handlers import cards as card_views
 from handlers import lead_views
 from handlers.answers import answering
 from handlers.callbacks import LeadAction, LeadCb
@@ -126,13 +127,12 @@ async def _redraw(
     settings: Settings,
 ) -> None:
     try:
-        context = await cards.drawn_by_press(uow, lead_id, member)
-        if context is not None:
-            await edit_text(
-                query,
-                lead_views.card_text(context, now, settings.zone),
-                lead_views.card_keyboard(context),
-            )
+        # The same drawing as the outbox's (handlers/cards.py), answered at once instead of
+        # behind his chat's pacing or a 429 pause.
+        drawn = await card_views.draw(uow, Subject.lead(lead_id), member, now, settings.zone)
+        await uow.rollback()  # the change is committed: no transaction open across Telegram
+        if drawn is not None:
+            await edit_text(query, drawn.text, drawn.keyboard)
             return
     except Exception as error:
         if not isinstance(error, TelegramAPIError):

@@ -20,7 +20,7 @@ from aiogram.types import (
 )
 
 from bot.settings import Settings
-from domain.errors import InvalidInput, StaleState
+from domain.errors import InvalidInput
 from domain.lead_fields import LeadField, clean_field, reachability_error
 from domain.model import LeadSource, Member
 from domain.ports import Clock, UnitOfWork
@@ -268,9 +268,7 @@ async def drop_draft(
     query: CallbackQuery, callback_data: DraftCb, member: Member, uow: UnitOfWork
 ) -> None:
     message = message_of(query)
-    if await uow.drafts.take(callback_data.id, member.id or 0) is None:
-        raise StaleState("Этого черновика уже нет.")
-    await uow.commit()
+    await leads.drop_draft(uow, member, callback_data.id)
     await after_commit(message.edit_reply_markup(reply_markup=None))
     await after_commit(query.answer("Черновик удалён"))
 

@@ -48,19 +48,6 @@ async def card_context(uow: UnitOfWork, lead: Lead, viewer: Member) -> CardConte
     return CardContext(lead, viewer, responsible, assigned_by, duplicates, deal, company, checklist)
 
 
-async def drawn_by_press(uow: UnitOfWork, lead_id: int, viewer: Member) -> CardContext | None:
-    """After a press that changed the lead and owes its redraw (`uow.pressed_card.owed`:
-    the pressed message was his live card, with nothing else on its way to it): the card as
-    the lead is now, for the press's answer to draw at once, instead of the outbox behind his
-    chat's pacing or a 429 pause. None when the lead is gone."""
-    lead = await uow.leads.get(lead_id)
-    if lead is None:
-        return None
-    context = await card_context(uow, lead, viewer)
-    await uow.rollback()  # hand the connection back before talking to Telegram
-    return context
-
-
 async def menu_card(
     uow: UnitOfWork, lead: Lead, viewer: Member, message_id: int, now: datetime
 ) -> CardContext | None:

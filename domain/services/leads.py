@@ -169,8 +169,8 @@ async def create_lead(
     try:
         await uow.leads.add(lead)
     except DuplicateExternalId:
-        # A concurrent retry of the same post won the race: answer with its lead.
-        await uow.rollback()
+        # A concurrent retry of the same post won the race: answer with its lead (the failed
+        # insert was undone alone; the unit of work, not committed, writes nothing).
         existing = await uow.leads.by_external_id(external_id or "")
         if existing is None:
             raise
@@ -426,6 +426,14 @@ async def offer_draft(
     draft = await uow.drafts.add(LeadDraft(actor.id, fields, now))
     await uow.commit()
     return draft
+
+
+async def drop_draft(uow: UnitOfWork, actor: Member, draft_id: int) -> None:
+    """«Не нужно» on a draft lead: it is gone, and nothing is created."""
+    assert actor.id is not None
+    if await uow.drafts.take(draft_id, actor.id) is None:
+        raise StaleState("Этого черновика уже нет.")
+    await uow.commit()
 
 
 async def create_from_draft(

@@ -298,8 +298,7 @@ async def fire(uow: UnitOfWork, timer_id: int, now: datetime) -> bool:
     """Claim one due timer and write what it owes people, in one transaction."""
     timer = await uow.timers.claim(timer_id, now)
     if timer is None:
-        await uow.rollback()
-        return False  # another process fired it, or a change cancelled it
+        return False  # another process fired it, or a change cancelled it: nothing to commit
     rule = FIRING[timer.kind]
     target = await subjects.load(uow, timer.subject)
     if target is not None:

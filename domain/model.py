@@ -498,7 +498,17 @@ class Rule(StrEnum):
 
     @property
     def label(self) -> str:
+        """What happened, in words a person uses: rule ids never reach users."""
         return RULE_LABELS[self]
+
+    @classmethod
+    def words(cls, stored: str) -> str:
+        """A rule id stored in a row (a penalty, a history entry), as words; anything else
+        as it is."""
+        try:
+            return cls(stored).label
+        except ValueError:
+            return stored
 
 
 RULE_LABELS = {

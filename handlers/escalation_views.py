@@ -35,7 +35,7 @@ def escalation_text(
     zone: ZoneInfo,
 ) -> str:
     rule = escalation.rule
-    lines = [f"🚨 <b>Нарушение {rule.value}</b>: {rule.label}"]
+    lines = [f"🚨 <b>{rule.label[0].upper()}{rule.label[1:]}</b>"]
     if rule is Rule.POOL:
         lines.append(f"Без ответственного дольше срока: {lead_numbers(escalation.lead_ids)}")
     elif lead is not None:
@@ -138,7 +138,7 @@ def _epoch(moment: datetime | None) -> int:
 
 def call_text(lead: Lead, zone: ZoneInfo) -> str:
     who = " ".join(p for p in (lead.contact_name, lead.contact_last_name) if p)
-    lines = [f"📞 <b>Пора позвонить</b> (R2.5): лид #{lead.id} «{escape(lead.title)}»"]
+    lines = [f"📞 <b>Пора позвонить</b>: лид #{lead.id} «{escape(lead.title)}»"]
     if who or lead.company_name:
         lines.append(escape(", ".join(p for p in (who, lead.company_name or "") if p)))
     if lead.phone:

@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot.settings import Settings
 from domain.errors import InvalidInput, NotAllowed, StaleState
-from domain.model import Escalation, Member, Role
+from domain.model import Escalation, Member, Role, Rule
 from domain.ports import Clock, UnitOfWork
 from domain.services import department_settings, escalations, leads
 from domain.sla import minutes_text
@@ -115,7 +115,7 @@ async def penalty_comment(
         )
     await state.clear()
     name = await leads.member_name(uow, penalty.member_id)
-    await message.answer(f"Взыскание записано: {escape(name)}, {penalty.rule}.")
+    await message.answer(f"Взыскание записано: {escape(name)}, {Rule.words(penalty.rule)}.")
 
 
 async def call_button(
@@ -164,7 +164,7 @@ async def penalties(
         for item in line.items[-5:]:
             text.append(
                 f"   {local(item.created_at, settings.zone)} · лид #{item.lead_id} · "
-                f"{item.rule} · {escape(item.comment[:100])}"
+                f"{Rule.words(item.rule)} · {escape(item.comment[:100])}"
             )
     await message.answer("\n".join(text)[:4000])
 
@@ -182,9 +182,9 @@ async def show_settings(message: Message, member: Member, uow: UnitOfWork) -> No
     policy = await department_settings.current(uow, member)
     await message.answer(
         "<b>Сроки отдела</b> (по приказу; новое значение пересчитывает идущие отсчёты)\n"
-        f"Связаться с клиентом (R2.15): {minutes_text(policy.contact)}\n"
-        f"Обработать лид (R2.2): {minutes_text(policy.processing)}\n"
-        f"Лид без ответственного (R2.14): {minutes_text(policy.unassigned)}\n"
+        f"Связаться с клиентом: {minutes_text(policy.contact)}\n"
+        f"Обработать лид: {minutes_text(policy.processing)}\n"
+        f"Лид без ответственного: {minutes_text(policy.unassigned)}\n"
         "Что изменить?",
         reply_markup=_settings_keyboard(),
     )

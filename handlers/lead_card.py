@@ -367,7 +367,7 @@ async def _conversion_note(uow: UnitOfWork, lead: Lead, company_id: int | None) 
 
 QUESTIONS = {
     LeadAction.CALL_AT: f"Когда перезвонить? {EXAMPLE}",
-    LeadAction.RENAME: "Новое название лида? О чём он: компания, заказ, количество (R2.4).",
+    LeadAction.RENAME: "Новое название лида? О чём он: компания, заказ, количество.",
     LeadAction.JUNK_REASON: "Напишите причину, по которой лид некачественный.",
 }
 

@@ -12,7 +12,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.checklist import answer_text
 from domain.lead_fields import LeadField
-from domain.model import DEFAULT_DEAL_STAGES, JunkReason, Lead, LeadEvent, Member
+from domain.model import DEFAULT_DEAL_STAGES, JunkReason, Lead, LeadEvent, Member, Rule
 from domain.permissions import Action
 from domain.services.cards import CardContext
 from domain.services.conversion import CompanyMatch
@@ -448,6 +448,9 @@ def history_text(history: HistoryPage, names: dict[int, str], zone: ZoneInfo) ->
         if event.kind == "next_contact" and new:
             new = local(datetime.fromisoformat(new), zone)
             old = local(datetime.fromisoformat(old), zone) if old else None
+        if event.kind in ("reminded", "penalty") and new:
+            rule, _, comment = new.partition(": ")
+            new = Rule.words(rule) + (f": {comment}" if comment else "")
         if old and new:
             change = f": {_one_line(old)} → {_one_line(new)}"
         elif new:

@@ -24,6 +24,7 @@ async def fake() -> AsyncIterator[FakeTelegram]:
     yield server
     await server.stop()
     assert not server.unknown_methods, f"the bot called unknown methods: {server.unknown_methods}"
+    assert not server.rule_ids_shown, f"users read rule ids: {server.rule_ids_shown[:3]}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

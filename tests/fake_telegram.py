@@ -34,6 +34,7 @@ BOT_USER = {
 TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
 CALLBACK_TEXT_LIMIT = 200
+RULE_ID = re.compile(r"\bR\d+\.\d+")
 RATE_LIMITED = {
     "sendmessage",
     "editmessagetext",
@@ -192,6 +193,7 @@ class FakeTelegram:
         self.reply_keyboards: dict[int, list[list[dict[str, Any]]] | None] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.unknown_methods: list[str] = []
+        self.rule_ids_shown: list[str] = []  # what users read never names a rule (R2.15)
         self.errors_returned: list[tuple[str, int]] = []
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.commands: list[dict[str, Any]] = []
@@ -624,6 +626,7 @@ class FakeTelegram:
             html=html,
             inline_keyboard=self._keyboard(chat_id, params.get("reply_markup")),
         )
+        self._check_words(message.text, message.inline_keyboard)
         self._chat(chat_id).append(message)
         return self._message_payload(message)
 
@@ -634,6 +637,7 @@ class FakeTelegram:
         if not 1 <= utf16_length(text) <= TEXT_LIMIT:
             raise TelegramError(400, "Bad Request: message is too long")
         keyboard = self._keyboard(message.chat_id, params.get("reply_markup"))
+        self._check_words(text, keyboard)
         if text == message.text and keyboard == message.inline_keyboard:
             raise TelegramError(400, "Bad Request: message is not modified")
         message.text, message.html, message.inline_keyboard = text, html, keyboard
@@ -653,11 +657,19 @@ class FakeTelegram:
         self._find(params).deleted = True
         return True
 
+    def _check_words(self, text: str, keyboard: list[list[dict[str, Any]]] | None = None) -> None:
+        """The rules' ids are for the people who build the bot: a user never reads one."""
+        labels = [button["text"] for row in keyboard or [] for button in row]
+        for shown in (text, *labels):
+            if RULE_ID.search(shown):
+                self.rule_ids_shown.append(shown)
+
     async def _m_answercallbackquery(self, params: dict[str, Any]) -> Any:
         callback_id = str(params["callback_query_id"])
         if callback_id in self.callback_answers:
             raise TelegramError(400, "Bad Request: query is too old and response timeout expired")
         text = params.get("text") or ""
+        self._check_words(text)
         if len(text) > CALLBACK_TEXT_LIMIT:
             raise TelegramError(400, "Bad Request: MESSAGE_TOO_LONG")
         self.callback_answers[callback_id] = {

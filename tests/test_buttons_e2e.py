@@ -104,7 +104,7 @@ async def test_a_forged_or_mangled_press_on_any_button_is_stale_and_changes_noth
         (boris, form, form.button("Пропустить")["callback_data"], ["fm:skip:1", "fm:"]),
         (anna, card, "es:rem:1:0", ["es:rem:x:0", "es:rpk:1:-1"]),  # an escalation's
         (anna, card, f"cl:done:{lead_id}:0", [f"cl:done:{lead_id}:x", "cl:done:x:0"]),  # a call's
-        (boss, settings, settings.button("Связаться с клиентом (R2.15)")["callback_data"], []),
+        (boss, settings, settings.button("Связаться с клиентом")["callback_data"], []),
         (
             boss,
             team_list,
@@ -197,4 +197,4 @@ async def test_buttons_sent_before_the_data_was_typed_still_work(
 
     settings = await boss.ask("/settings")
     await boss.press_data("st:contact", settings)
-    assert boss.last.text == "Связаться с клиентом (R2.15): сколько минут? Например 15 или 0,5."
+    assert boss.last.text == "Связаться с клиентом: сколько минут? Например 15 или 0,5."

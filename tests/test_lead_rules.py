@@ -536,7 +536,10 @@ async def test_only_a_supervisor_records_a_penalty(world: tuple, who: str) -> No
         f"{actor.full_name} записал взыскание",
     )
     assert events == [("penalty", None, None, "R2.15: не позвонил вовремя", actor.id)]
-    assert told == [f"Вам записано взыскание по лиду #{lead_id} (R2.15): не позвонил вовремя"]
+    assert told == [
+        f"Вам записано взыскание по лиду #{lead_id} (не связался с клиентом вовремя): "
+        "не позвонил вовремя"
+    ]
 
 
 async def test_only_an_open_look_alike_is_a_duplicate(world: tuple) -> None:

@@ -117,7 +117,7 @@ async def test_no_contact_clock_for_a_managers_own_lead(
     clock.advance(minutes=41)  # 61 minutes: R2.2's deadline still holds the open lead
     await fake.wait_for(lambda: texts(boss, "🚨"))
     assert texts(boss, "🚨")[0].splitlines()[:2] == [
-        "🚨 Нарушение R2.2: лид не обработан в срок",
+        "🚨 Лид не обработан в срок",
         f"Лид #{lead_id} «{row.title}» · Назначен ответственный",
     ]
     await asyncio.sleep(SWEEPS)

@@ -66,7 +66,7 @@ async def test_ignored_lead_reminds_then_escalates_once(
     reminder = await fake.wait_for(lambda: texts(anna, "⏰"))
     assert reminder == [
         f"⏰ Лид #{lead_id} «Иван (сайт)»: осталось 5 мин, чтобы связаться с "
-        "клиентом и нажать «В работу» (R2.15)."
+        "клиентом и нажать «В работу»."
     ]
     assert not texts(boss, "🚨")
 
@@ -74,7 +74,7 @@ async def test_ignored_lead_reminds_then_escalates_once(
     for supervisor in (boss, boss2):
         card = await fake.wait_for(lambda s=supervisor: texts(s, "🚨"))
         assert card[0].splitlines()[:3] == [
-            "🚨 Нарушение R2.15: не связался с клиентом вовремя",
+            "🚨 Не связался с клиентом вовремя",
             f"Лид #{lead_id} «Иван (сайт)» · Назначен ответственный",
             "Ответственный: Аннова Анна",
         ]
@@ -145,7 +145,9 @@ async def test_no_reminder_for_a_breach_that_no_longer_stands(
     assert not texts(anna, "🔔")
     assert [row.resolved_at for row in await escalations(running_bot)] == [None]
     await boss.press("Взыскание", card)
-    assert (await boss.ask("Опоздал на 1 минуту")).text == "Взыскание записано: Аннова Анна, R2.15."
+    assert (
+        await boss.ask("Опоздал на 1 минуту")
+    ).text == "Взыскание записано: Аннова Анна, не связался с клиентом вовремя."
 
 
 async def test_a_penalty_typed_after_another_supervisor_acted_is_refused_at_once(
@@ -271,7 +273,7 @@ async def test_a_card_that_cannot_reach_the_manager_still_starts_the_clock(
     clock.advance(minutes=15)
     card = await fake.wait_for(lambda: texts(boss, "🚨"))
     assert card[0].splitlines()[:2] == [
-        "🚨 Нарушение R2.15: не связался с клиентом вовремя",
+        "🚨 Не связался с клиентом вовремя",
         f"Лид #{lead_id} «Иван (сайт)» · Назначен ответственный",
     ]
     await asyncio.sleep(SWEEPS)
@@ -325,7 +327,7 @@ async def test_handing_over_and_a_penalty_from_the_escalation(
     await boss.press("Взыскание", second_card)
     assert "напишите комментарий" in boss.last.text
     confirm = await boss.ask("Не перезвонил клиенту")
-    assert confirm.text == "Взыскание записано: Аннова Анна, R2.15."
+    assert confirm.text == "Взыскание записано: Аннова Анна, не связался с клиентом вовремя."
     await fake.wait_for(lambda: texts(team.anna.user, "Вам записано взыскание"))
     async with running_bot.app.uow_factory() as uow:
         rows = list(await uow.session.scalars(select(PenaltyRow)))
@@ -383,9 +385,11 @@ async def test_processing_deadline_and_the_pool(
     await asyncio.sleep(SWEEPS)
     assert await escalations(running_bot, "R2.14") == []
     clock.advance(minutes=5)  # both have
-    pool = await fake.wait_for(lambda: [t for t in texts(team.boss.user, "🚨") if "R2.14" in t])
+    pool = await fake.wait_for(
+        lambda: [t for t in texts(team.boss.user, "🚨") if "ждут назначения дольше срока" in t]
+    )
     assert f"Без ответственного дольше срока: #{first['id']}, #{second['id']}" in pool[0]
-    pool_card = next(m for m in team.boss.user.messages if "R2.14" in m.text)
+    pool_card = next(m for m in team.boss.user.messages if "ждут назначения дольше срока" in m.text)
     assert pool_card.buttons() == [
         "Напомнить офис-менеджерам",
         f"Открыть #{first['id']}",
@@ -395,13 +399,15 @@ async def test_processing_deadline_and_the_pool(
     told = await fake.wait_for(lambda: texts(team.office.user, "🔔 Руководитель напоминает"))
     assert told == [
         f"🔔 Руководитель напоминает: лиды #{first['id']}, #{second['id']} ждут "
-        "назначения дольше срока (R2.14)."
+        "назначения дольше срока."
     ]
     await fake.wait_for(lambda: "✅ Борисов Борис напомнил офис-менеджерам" in pool_card.text)
 
     clock.advance(minutes=45)  # 61 minutes after the first lead arrived (R2.2)
     # Each breach fires in a transaction of its own: wait for both cards.
-    await fake.wait_for(lambda: [t for t in texts(team.boss.user, "🚨") if "R2.2:" in t][1:])
+    await fake.wait_for(
+        lambda: [t for t in texts(team.boss.user, "🚨") if "Лид не обработан в срок" in t][1:]
+    )
     rows = await escalations(running_bot, "R2.2")
     assert sorted(row.lead_id for row in rows) == [working, first["id"]]
     await asyncio.sleep(SWEEPS)
@@ -410,7 +416,11 @@ async def test_processing_deadline_and_the_pool(
     # The R2.2 card of a lead nobody held offers no penalty; once the lead is assigned,
     # «Напомнить» reaches its manager.
     boss = team.boss.user
-    nobodys = next(m for m in boss.messages if "R2.2:" in m.text and f"#{first['id']} " in m.text)
+    nobodys = next(
+        m
+        for m in boss.messages
+        if "Лид не обработан в срок" in m.text and f"#{first['id']} " in m.text
+    )
     assert nobodys.buttons() == ["Сменить ответственного", "Карточка лида"]
     escalation_id = next(
         r.id for r in await escalations(running_bot, "R2.2") if not r.responsible_id
@@ -478,7 +488,7 @@ async def test_call_reminder_comes_at_the_chosen_time(
     clock.advance(minutes=1)
     reminder = await fake.wait_for(lambda: [m for m in anna.messages if m.text.startswith("📞")])
     assert reminder[0].text.splitlines()[:3] == [
-        f"📞 Пора позвонить (R2.5): лид #{lead_id} «Иван (сайт)»",
+        f"📞 Пора позвонить: лид #{lead_id} «Иван (сайт)»",
         "Иван",
         "Телефон: +79121112233",
     ]
@@ -508,11 +518,11 @@ async def test_settings_change_the_department_clock(
     running = await new_assigned_lead(running_bot, team, team.anna, "Идущий")
     boss = team.boss.user
     shown = await boss.ask("/settings")
-    assert "Связаться с клиентом (R2.15): 15 мин" in shown.text
-    await boss.press("Связаться с клиентом (R2.15)", shown)
+    assert "Связаться с клиентом: 15 мин" in shown.text
+    await boss.press("Связаться с клиентом", shown)
     assert (await boss.ask("ноль")).text.startswith("Напишите число минут")
     await boss.send("1,5")  # the early lead escalates at once: its 🚨 may come first
-    saved = "Сохранено: Связаться с клиентом (R2.15) — 1 мин 30 с."
+    saved = "Сохранено: Связаться с клиентом — 1 мин 30 с."
     await fake.wait_for(lambda: saved in [m.text for m in boss.messages])
     refused = await team.anna.user.ask("/settings")
     assert refused.text == "Это действие вам недоступно."

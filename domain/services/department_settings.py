@@ -12,9 +12,9 @@ from domain.services import timers
 from domain.sla import MIN_MINUTES, SlaPolicy
 
 SETTINGS = {
-    "contact": ("contact_sla_minutes", "Связаться с клиентом (R2.15)"),
-    "processing": ("processing_deadline_minutes", "Обработать лид (R2.2)"),
-    "unassigned": ("unassigned_limit_minutes", "Лид без ответственного (R2.14)"),
+    "contact": ("contact_sla_minutes", "Связаться с клиентом"),  # R2.15
+    "processing": ("processing_deadline_minutes", "Обработать лид"),  # R2.2
+    "unassigned": ("unassigned_limit_minutes", "Лид без ответственного"),  # R2.14
 }
 MAX_MINUTES = 60 * 24 * 30
 

@@ -85,7 +85,7 @@ async def remind(uow: UnitOfWork, actor: Member, escalation_id: int, now: dateti
         uow,
         lead.responsible_id,
         f"🔔 Руководитель напоминает: лид #{lead.id} «{escape(lead.title)}» ждёт "
-        f"вас ({escalation.rule.value}: {escalation.rule.label}).",
+        f"вас: {escalation.rule.label}.",
         now,
         lead.id,
     )
@@ -123,7 +123,7 @@ async def _remind_pool(
         await leads.tell(
             uow,
             member.id,
-            f"🔔 Руководитель напоминает: лиды {ids} ждут назначения дольше срока (R2.14).",
+            f"🔔 Руководитель напоминает: лиды {ids} ждут назначения дольше срока.",
             now,
         )
     await uow.commit()
@@ -174,7 +174,7 @@ async def penalize(
     await leads.tell(
         uow,
         member_id,
-        f"Вам записано взыскание по лиду #{lead.id} ({escalation.rule.value}): {escape(text)}",
+        f"Вам записано взыскание по лиду #{lead.id} ({escalation.rule.label}): {escape(text)}",
         now,
         lead.id,
     )

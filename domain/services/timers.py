@@ -214,7 +214,7 @@ async def _contact_reminder(uow: UnitOfWork, timer: Timer, lead: Lead, now: date
             now,
             timer.subject,
             f"⏰ Лид #{lead.id} «{escape(lead.title)}»: осталось {left}, чтобы связаться с "
-            "клиентом и нажать «В работу» (R2.15).",
+            "клиентом и нажать «В работу».",
         )
     )
 

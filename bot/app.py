@@ -56,6 +56,9 @@ class App:
     async def serve(self, *, handle_signals: bool = True) -> None:
         """Serve until SIGINT/SIGTERM (or `stop`), as UPDATES_MODE says; cleans up after."""
         try:
+            # The sender and the timers first: after a crash, what is owed goes out while
+            # the rest of start-up (types, webhook, commands) is still under way.
+            self._start_engine()
             warm_up()
             if self.settings.updates_mode == "polling":
                 await self.bot.delete_webhook(drop_pending_updates=False)
@@ -65,8 +68,21 @@ class App:
             else:
                 await self._serve_without_updates(handle_signals)
         finally:
+            await self._stop_engine()  # stopped already by the shutdown, unless start-up failed
             await self.bot.session.close()  # closed already unless start-up failed
             await self.engine.dispose()
+
+    def _start_engine(self) -> None:
+        if self.settings.outbox_sender:
+            self.outbox.start()
+        schedule_sweep(self.scheduler, self.sweep, self.settings.timer_sweep_seconds)
+        self.scheduler.start()
+        log.info("timers: sweeping every %g s", self.settings.timer_sweep_seconds)
+
+    async def _stop_engine(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.outbox.stop()
 
     async def _serve_without_updates(self, handle_signals: bool) -> None:
         """UPDATES_MODE=none: intake, timers and a standby sender, and no getUpdates, which
@@ -168,10 +184,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
 
 async def _on_startup(
     bot: Bot,
-    scheduler: AsyncIOScheduler,
-    outbox: OutboxSender,
     http: HttpServer,
-    sweep: TimerSweep,
     settings: Settings,
     uow_factory: SqlUnitOfWorkFactory,
     clock: Clock,
@@ -188,11 +201,6 @@ async def _on_startup(
                 "ADMIN_IDS=<your id> in .env and restart"
             )
     await http.start()
-    if settings.outbox_sender:
-        outbox.start()
-    schedule_sweep(scheduler, sweep, settings.timer_sweep_seconds)
-    scheduler.start()
-    log.info("timers: sweeping every %g s", settings.timer_sweep_seconds)
     me = await bot.me()
     log.info("bot @%s is up", me.username)
 

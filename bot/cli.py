@@ -46,9 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level, secrets_of(settings))
     if args.command == "migrate":
         return _migrate(settings.database_url)
-    migrated = _migrate_in_a_child()
-    if migrated != 0:
-        return migrated
+    from storage.schema_version import sqlite_at_head
+
+    if not sqlite_at_head(settings.database_url):
+        migrated = _migrate_in_a_child()
+        if migrated != 0:
+            return migrated
 
     from bot.telegram_types import defer_builds
 

@@ -162,6 +162,7 @@ class OutboxSender:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._leading = False
+        self._task = self._leadership_task = None
         try:
             await self._leadership.release()
         except Exception:

@@ -36,7 +36,7 @@ from bot.settings import Settings
 from domain.model import Profile, Role
 from domain.services import cards, lead_lists, onboarding
 from domain.statuses import LeadStatus
-from handlers import lead_views
+from handlers import lead_card_views
 from handlers.callbacks import LeadAction, LeadCb
 from storage.migrate import upgrade_engine
 from storage.tables import LeadCardRow, LeadRow
@@ -308,8 +308,8 @@ async def card_drawing_ms(app: Any, manager: Any, runs: int = 2000) -> float:
     assert context is not None and context.lead.status is LeadStatus.IN_PROCESS
     started = time.perf_counter()
     for _ in range(runs):
-        lead_views.card_text(context, NOW, app.settings.zone)
-        lead_views.card_keyboard(context)
+        lead_card_views.card_text(context, NOW, app.settings.zone)
+        lead_card_views.card_keyboard(context)
     return (time.perf_counter() - started) * 1000 / runs
 
 

@@ -16,7 +16,7 @@ from aiogram.types import InlineKeyboardMarkup
 from domain.model import Member, Subject, SubjectKind
 from domain.ports import UnitOfWork
 from domain.services.cards import card_context
-from handlers import escalation_views, lead_views
+from handlers import escalation_views, lead_card_views, texts
 from handlers.callbacks import LeadAction, LeadCb
 
 
@@ -36,7 +36,9 @@ async def _lead(
     if lead is None:
         return None
     context = await card_context(uow, lead, viewer)
-    return Drawn(lead_views.card_text(context, now, zone), lead_views.card_keyboard(context))
+    return Drawn(
+        lead_card_views.card_text(context, now, zone), lead_card_views.card_keyboard(context)
+    )
 
 
 async def _escalation(
@@ -64,7 +66,7 @@ RENDERERS: dict[SubjectKind, Renderer] = {
 OPENERS: dict[SubjectKind, Callable[[int], InlineKeyboardMarkup]] = {
     SubjectKind.LEAD: lambda lead_id: InlineKeyboardMarkup(
         inline_keyboard=[
-            [lead_views.button("Открыть карточку", LeadCb(action=LeadAction.OPEN, id=lead_id))]
+            [texts.button("Открыть карточку", LeadCb(action=LeadAction.OPEN, id=lead_id))]
         ]
     ),
 }

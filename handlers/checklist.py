@@ -34,9 +34,9 @@ from domain.services import checklist as walk
 from handlers.answers import answering
 from handlers.callbacks import ChecklistAction, ChecklistCb, LeadAction, LeadCb
 from handlers.filters import HasText, IsMember
-from handlers.lead_views import clipped, counted, visible_length
 from handlers.replies import edit_markup, message_of
 from handlers.states import ChecklistForm
+from handlers.texts import clipped, counted, visible_length
 
 CHECKLIST_FILES = (".yaml", ".yml", ".json")
 SUMMARY_LIMIT = 4000

@@ -20,7 +20,7 @@ from handlers.callbacks import (
     LeadAction,
     LeadCb,
 )
-from handlers.lead_views import local
+from handlers.texts import local
 
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:

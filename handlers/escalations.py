@@ -29,9 +29,9 @@ from handlers.callbacks import (
 )
 from handlers.escalation_views import managers_picker
 from handlers.filters import HasText, IsMember
-from handlers.lead_views import local
 from handlers.replies import edit_markup, message_of
 from handlers.states import EscalationInput
+from handlers.texts import local
 
 
 @asynccontextmanager

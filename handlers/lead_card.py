@@ -31,7 +31,7 @@ from domain.services import cards, conversion, lead_history, leads
 from domain.statuses import LeadStatus
 from domain.timeparse import EXAMPLE, parse_local_datetime, tomorrow_at
 from handlers import cards as card_views
-from handlers import lead_views
+from handlers import lead_card_views, lead_history_views, texts
 from handlers.answers import answering
 from handlers.callbacks import LeadAction, LeadCb
 from handlers.checklist import pause_other
@@ -70,7 +70,7 @@ async def _show(
     if context is None:
         await edit_markup(query, markup)
     else:
-        await edit_text(query, lead_views.card_text(context, now, settings.zone), markup)
+        await edit_text(query, lead_card_views.card_text(context, now, settings.zone), markup)
     await query.answer(note[:200])
 
 
@@ -187,7 +187,7 @@ async def pick_manager(
     managers = await leads.assignable(uow, lead.department_id)
     if not managers:
         raise InvalidInput("responsible", "В отделе нет активных менеджеров.")
-    picker = lead_views.picker(lead, managers, cb.value, action=cb.action)
+    picker = lead_card_views.picker(lead, managers, cb.value, action=cb.action)
     await _show(query, uow, member, lead, picker, "Кого назначить?", clock, settings)
 
 
@@ -217,7 +217,7 @@ async def call_menu(
     settings: Settings,
 ) -> None:
     lead = await _fresh_lead(uow, member, callback_data, Action.WORK_LEAD)
-    menu = lead_views.call_keyboard(lead)
+    menu = lead_card_views.call_keyboard(lead)
     await _show(query, uow, member, lead, menu, "Когда перезвонить?", clock, settings)
 
 
@@ -237,7 +237,7 @@ async def call_later(
     else:
         when = tomorrow_at(10, now, settings.zone)
     await leads.plan_call(uow, member, callback_data.id, when, now)
-    return f"Звонок: {lead_views.local(when, settings.zone)}"
+    return f"Звонок: {texts.local(when, settings.zone)}"
 
 
 async def ask_value(
@@ -258,7 +258,7 @@ async def edit_menu(
     settings: Settings,
 ) -> None:
     lead = await _fresh_lead(uow, member, callback_data, Action.WORK_LEAD)
-    menu = lead_views.edit_keyboard(lead)
+    menu = lead_card_views.edit_keyboard(lead)
     await _show(query, uow, member, lead, menu, "Что изменить?", clock, settings)
 
 
@@ -271,7 +271,7 @@ async def junk_menu(
     settings: Settings,
 ) -> None:
     lead = await _fresh_lead(uow, member, callback_data, Action.WORK_LEAD)
-    menu = lead_views.junk_keyboard(lead)
+    menu = lead_card_views.junk_keyboard(lead)
     await _show(query, uow, member, lead, menu, "Почему некачественный?", clock, settings)
 
 
@@ -302,7 +302,7 @@ async def convert_menu(
 ) -> None:
     lead = await _fresh_lead(uow, member, callback_data, Action.WORK_LEAD)
     matches = (await conversion.duplicates_of(uow, lead)).companies
-    menu = lead_views.convert_keyboard(lead, matches)
+    menu = lead_card_views.convert_keyboard(lead, matches)
     await _show(query, uow, member, lead, menu, "Как конвертировать?", clock, settings)
 
 
@@ -319,7 +319,7 @@ async def convert_ask(
     lead = await _fresh_lead(uow, member, cb, Action.WORK_LEAD)
     onto = cb.value if cb.action is LeadAction.CONVERT_ONTO else None
     note = await _conversion_note(uow, lead, onto)
-    menu = lead_views.confirm_keyboard(lead, onto or 0)
+    menu = lead_card_views.confirm_keyboard(lead, onto or 0)
     await _show(query, uow, member, lead, menu, note, clock, settings)
 
 
@@ -345,8 +345,8 @@ async def history(
     first = cb.action is LeadAction.HISTORY
     page = await lead_history.history(uow, member, cb.id, 0 if first else cb.value)
     names = {m.id: m.full_name for m in await uow.members.everyone() if m.id}
-    text = lead_views.history_text(page, names, settings.zone)
-    markup = lead_views.history_keyboard(page)
+    text = lead_history_views.history_text(page, names, settings.zone)
+    markup = lead_history_views.history_keyboard(page)
     if first:
         await message_of(query).answer(text, reply_markup=markup)
     else:
@@ -418,7 +418,7 @@ async def _use_value(
     if action == LeadAction.CALL_AT:
         when = parse_local_datetime(text, now, settings.zone)
         await leads.plan_call(uow, member, lead_id, when, now)
-        return f"Записал: позвонить {lead_views.local(when, settings.zone)}."
+        return f"Записал: позвонить {texts.local(when, settings.zone)}."
     if action == LeadAction.JUNK_REASON:
         expected = LeadStatus(data["status"]) if data.get("status") else None
         await leads.mark_junk(uow, member, lead_id, JunkReason.OTHER, text, expected, now)

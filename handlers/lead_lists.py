@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from domain.model import Member
 from domain.ports import UnitOfWork
 from domain.services import lead_lists
-from handlers import lead_views, views
+from handlers import lead_list_views, views
 from handlers.callbacks import LeadListAction, LeadListCb
 from handlers.filters import IsMember, TextIs
 from handlers.lead_new import start_form
@@ -18,7 +18,7 @@ from handlers.replies import edit_text, message_of
 
 async def leads_menu(message: Message, member: Member) -> None:
     await message.answer(
-        "<b>Лиды</b>", reply_markup=lead_views.leads_menu(lead_lists.sees_department(member))
+        "<b>Лиды</b>", reply_markup=lead_list_views.leads_menu(lead_lists.sees_department(member))
     )
 
 
@@ -35,8 +35,8 @@ async def my_leads(
     title = "Мои лиды" + (f": {cb.status.label}" if cb.status is not None else "")
     await _show(
         query,
-        lead_views.leads_page_text(title, page),
-        lead_views.leads_page_keyboard(page, cb, filters=True),
+        lead_list_views.leads_page_text(title, page),
+        lead_list_views.leads_page_keyboard(page, cb, filters=True),
     )
 
 
@@ -69,20 +69,24 @@ async def department_leads(
         title += f": {cb.status.label}"
     await _show(
         query,
-        lead_views.leads_page_text(title, page),
-        lead_views.leads_page_keyboard(page, cb, filters=not unassigned),
+        lead_list_views.leads_page_text(title, page),
+        lead_list_views.leads_page_keyboard(page, cb, filters=not unassigned),
     )
 
 
 async def by_manager(query: CallbackQuery, member: Member, uow: UnitOfWork) -> None:
     rows = await lead_lists.by_manager(uow, member)
-    await _show(query, "<b>Открытые лиды по менеджерам</b>", lead_views.managers_keyboard(rows))
+    await _show(
+        query, "<b>Открытые лиды по менеджерам</b>", lead_list_views.managers_keyboard(rows)
+    )
 
 
 async def board(query: CallbackQuery, member: Member, uow: UnitOfWork) -> None:
     counts = await lead_lists.board(uow, member)
     kind = LeadListAction.DEPARTMENT if lead_lists.sees_department(member) else LeadListAction.MY
-    await _show(query, lead_views.board_text(counts), lead_views.board_keyboard(counts, kind))
+    await _show(
+        query, lead_list_views.board_text(counts), lead_list_views.board_keyboard(counts, kind)
+    )
 
 
 async def _show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> None:

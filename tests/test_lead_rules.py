@@ -37,7 +37,7 @@ from domain.services.conversion import CompanyMatch, Duplicates
 from domain.services.lead_history import HistoryPage
 from domain.statuses import LeadStatus
 from handlers import checklist as checklist_views
-from handlers import escalation_views, lead_views
+from handlers import escalation_views, lead_card_views
 from handlers.callbacks import CallCb
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import upgrade_engine
@@ -327,7 +327,7 @@ async def test_duplicates_and_the_card_limit(world: tuple) -> None:
         assert lead is not None
         context = await card_context(uow, lead, people["boss"])
     assert context.duplicates.leads == [first]
-    html = lead_views.card_text(context, NOW, ZoneInfo("Europe/Moscow"))
+    html = lead_card_views.card_text(context, NOW, ZoneInfo("Europe/Moscow"))
     shown = plain_text(html, "HTML")  # what Telegram parses; it raises on broken HTML
     assert f"⚠️ возможный дубль лида #{first}" in shown
     assert len(shown) <= 4096 and shown.endswith("…")
@@ -335,7 +335,7 @@ async def test_duplicates_and_the_card_limit(world: tuple) -> None:
 
     # Emoji count twice in Telegram's 4096 (UTF-16 units): the comment is clipped to that.
     emoji = replace(context, lead=replace(lead, comment="😀" * 4000))
-    shown = plain_text(lead_views.card_text(emoji, NOW, ZoneInfo("Europe/Moscow")), "HTML")
+    shown = plain_text(lead_card_views.card_text(emoji, NOW, ZoneInfo("Europe/Moscow")), "HTML")
     assert 4000 < utf16_length(shown) <= 4096 and shown.endswith("😀…")
 
     # Whatever a lead piles up (many duplicates, a long checklist, the longest names), the
@@ -349,9 +349,9 @@ async def test_duplicates_and_the_card_limit(world: tuple) -> None:
         ),
         checklist=Checklist("Большой", questions),
     )
-    shown = plain_text(lead_views.card_text(piled, NOW, ZoneInfo("Europe/Moscow")), "HTML")
+    shown = plain_text(lead_card_views.card_text(piled, NOW, ZoneInfo("Europe/Moscow")), "HTML")
     assert utf16_length(shown) <= 4096
-    assert shown.startswith(f"#{lead.id} · ") and shown.endswith(lead_views.CUT_NOTE)
+    assert shown.startswith(f"#{lead.id} · ") and shown.endswith(lead_card_views.CUT_NOTE)
     assert "⚠️ повторный клиент: " + "К" * 200 + ", 3 сделки" in shown
     assert "Комментарий" not in shown
 

@@ -1,29 +1,27 @@
-"""The lead card, its keyboards and the lists, as pure functions. User text is escaped."""
+"""The lead card (R2.9-R2.16) and its menus, as pure functions of what the card shows."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
-from html import escape, unescape
+from html import escape
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.checklist import answer_text
 from domain.lead_fields import LeadField
-from domain.model import DEFAULT_DEAL_STAGES, JunkReason, Lead, LeadEvent, Member, Rule
+from domain.model import DEFAULT_DEAL_STAGES, JunkReason, Lead, Member
 from domain.permissions import Action
 from domain.services.cards import CardContext
 from domain.services.conversion import CompanyMatch
-from domain.services.lead_history import PAGE_SIZE as HISTORY_PAGE
-from domain.services.lead_history import HistoryPage
-from domain.services.lead_lists import PAGE_SIZE, Page
 from domain.statuses import BACKWARD, FORWARD, OPEN_STAGES, LeadStatus
-from handlers.callbacks import LeadAction, LeadCb, LeadListAction, LeadListCb
+from handlers.callbacks import LeadAction, LeadCb
+from handlers.texts import CARD_LIMIT, age, button, clipped, counted, local, visible_length
 
-CARD_LIMIT = 4096
 PICKER_PAGE = 6
+
+
 SHORT_LABELS = {
     LeadStatus.NEW: "Не обработан",
     LeadStatus.ASSIGNED: "Назначен",
@@ -32,7 +30,11 @@ SHORT_LABELS = {
     LeadStatus.CONVERTED: "Качественный",
     LeadStatus.JUNK: "Некачественный",
 }
+
+
 STAGE_LABELS = {stage.code: stage.label for stage in DEFAULT_DEAL_STAGES}
+
+
 EDITABLE_FIELDS = (
     LeadField.COMPANY,
     LeadField.NAME,
@@ -45,23 +47,6 @@ EDITABLE_FIELDS = (
     LeadField.COMMENT,
     LeadField.TITLE,
 )
-
-
-def button(text: str, cb: LeadCb | LeadListCb) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=cb.pack())
-
-
-def local(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%d.%m.%Y %H:%M")
-
-
-def age(since: datetime, now: datetime) -> str:
-    minutes = max(0, int((now - since).total_seconds() // 60))
-    if minutes < 60:
-        return f"{minutes} мин назад"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} ч назад"
-    return f"{minutes // (24 * 60)} дн назад"
 
 
 def stage_strip(status: LeadStatus) -> str:
@@ -140,23 +125,10 @@ def card_text(ctx: CardContext, now: datetime, zone: ZoneInfo) -> str:
     return _fitted(lines, lead.comment)
 
 
-_TAG = re.compile(r"<[^>]+>")
 CUT_NOTE = "… (карточка сокращена)"
+
+
 COMMENT_LABEL = "Комментарий: "
-
-
-def visible_length(html: str) -> int:
-    """Telegram's 4096 counts the text as shown (tags dropped, an entity one character), in
-    UTF-16 units: an emoji counts twice."""
-    return len(unescape(_TAG.sub("", html)).encode("utf-16-le")) // 2
-
-
-def clipped(text: str, room: int) -> str:
-    """`text` in at most `room` UTF-16 units, with an ellipsis when cut."""
-    if len(text.encode("utf-16-le")) // 2 <= room:
-        return text
-    kept = text.encode("utf-16-le")[: 2 * (room - 1)].decode("utf-16-le", "ignore")
-    return kept + "…"
 
 
 def _fitted(lines: list[str], comment: str | None) -> str:
@@ -179,15 +151,6 @@ def _fitted(lines: list[str], comment: str | None) -> str:
         if room > 1:
             lines.append(f"{COMMENT_LABEL}{escape(clipped(comment, room))}")
     return "\n".join(lines)
-
-
-def counted(count: int, one: str, few: str, many: str) -> str:
-    """«1 сделка», «2 сделки», «5 сделок»: the noun agreeing with the number."""
-    if count % 10 == 1 and count % 100 != 11:
-        return f"{count} {one}"
-    if count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
-        return f"{count} {few}"
-    return f"{count} {many}"
 
 
 def card_keyboard(ctx: CardContext) -> InlineKeyboardMarkup:
@@ -393,184 +356,3 @@ def confirm_keyboard(lead: Lead, company_id: int) -> InlineKeyboardMarkup:
             back_row(lead),
         ]
     )
-
-
-EVENT_TITLES = {
-    "created": "создан",
-    "assigned": "назначен ответственный",
-    "reassigned": "сменён ответственный",
-    "status": "статус",
-    "field": "изменено поле",
-    "next_contact": "следующий контакт",
-    "called": "позвонил клиенту",
-    "junk": "причина",
-    "converted": "конвертирован",
-    "checklist_started": "начат чек-лист",
-    "checklist": "чек-лист",
-    "checklist_done": "чек-лист пройден",
-    "reminded": "руководитель напомнил",
-    "penalty": "взыскание",
-}
-
-
-def _event_title(event: LeadEvent, questions: dict[str, str]) -> str:
-    what = EVENT_TITLES.get(event.kind, event.kind)
-    if event.kind == "field" and event.field_name:
-        try:
-            return f"{what} «{LeadField(event.field_name).label}»"
-        except ValueError:
-            return f"{what} «{event.field_name}»"
-    if event.kind == "checklist" and event.field_name:
-        question = questions.get(event.field_name, event.field_name)
-        return f"{what} «{escape(clipped(question, 60))}»"
-    return what
-
-
-def _one_line(value: str) -> str:
-    """A value in a history entry: a comment's lines folded, cut to 80 characters."""
-    return escape(clipped(" ".join(value.split()), 80))
-
-
-def history_text(history: HistoryPage, names: dict[int, str], zone: ZoneInfo) -> str:
-    """R2.8: one page of the lead's history, newest first."""
-    title = f"<b>История лида #{history.lead.id}</b>"
-    if history.pages > 1:
-        first = history.page * HISTORY_PAGE + 1
-        title += f" · записи {first}–{first + len(history.events) - 1} из {history.total}"
-    lines = [title]
-    if not history.events:
-        lines.append("Пока пусто.")
-    for event in history.events:
-        who = names.get(event.actor_id or 0, "система")
-        what = _event_title(event, history.questions)
-        change = ""
-        old, new = event.old_value, event.new_value
-        if event.kind == "next_contact" and new:
-            new = local(datetime.fromisoformat(new), zone)
-            old = local(datetime.fromisoformat(old), zone) if old else None
-        if event.kind in ("reminded", "penalty") and new:
-            rule, _, comment = new.partition(": ")
-            new = Rule.words(rule) + (f": {comment}" if comment else "")
-        if old and new:
-            change = f": {_one_line(old)} → {_one_line(new)}"
-        elif new:
-            change = f": {_one_line(new)}"
-        lines.append(f"{local(event.at, zone)} · {escape(who)} · {what}{change}")
-    return "\n".join(lines)
-
-
-def history_keyboard(history: HistoryPage) -> InlineKeyboardMarkup | None:
-    lead_id = history.lead.id or 0
-    nav = []
-    if history.page < history.pages - 1:
-        nav.append(
-            button(
-                "◀ Раньше",
-                LeadCb(action=LeadAction.HISTORY_PAGE, id=lead_id, value=history.page + 1),
-            )
-        )
-    if history.page > 0:
-        nav.append(
-            button(
-                "Позже ▶",
-                LeadCb(action=LeadAction.HISTORY_PAGE, id=lead_id, value=history.page - 1),
-            )
-        )
-    return InlineKeyboardMarkup(inline_keyboard=[nav]) if nav else None
-
-
-def leads_page_text(title: str, page: Page) -> str:
-    if not page.total:
-        return f"<b>{escape(title)}</b>\nЛидов нет."
-    return (
-        f"<b>{escape(title)}</b> — {page.total}, стр. {page.page + 1}/{page.pages}\n"
-        "Нажмите лид, чтобы открыть карточку."
-    )
-
-
-def leads_page_keyboard(page: Page, list_cb: LeadListCb, *, filters: bool) -> InlineKeyboardMarkup:
-    rows = [
-        [
-            button(
-                f"#{lead.id} {SHORT_LABELS[lead.status]} · {lead.title}"[:60],
-                LeadCb(action=LeadAction.OPEN, id=lead.id or 0),
-            )
-        ]
-        for lead in page.leads
-    ]
-    nav = []
-    if page.page > 0:
-        nav.append(button("◀", list_cb.model_copy(update={"page": page.page - 1})))
-    if (page.page + 1) * PAGE_SIZE < page.total:
-        nav.append(button("▶", list_cb.model_copy(update={"page": page.page + 1})))
-    if nav:
-        rows.append(nav)
-    if filters:
-        statuses = [LeadStatus.ASSIGNED, LeadStatus.IN_PROCESS, LeadStatus.PROCESSED]
-        rows.append(
-            [
-                button(
-                    ("• " if list_cb.status is s else "") + SHORT_LABELS[s],
-                    list_cb.model_copy(update={"status": s, "page": 0}),
-                )
-                for s in statuses
-            ]
-        )
-        if list_cb.status is not None:
-            every = list_cb.model_copy(update={"status": None, "page": 0})
-            rows.append([button("Все статусы", every)])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def board_text(counts: dict[LeadStatus, int]) -> str:
-    lines = ["<b>Канбан: лиды по стадиям</b>"]
-    lines += [f"{status.label}: {counts[status]}" for status in LeadStatus]
-    return "\n".join(lines)
-
-
-def board_keyboard(counts: dict[LeadStatus, int], kind: LeadListAction) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [button(f"{SHORT_LABELS[s]} ({counts[s]})", LeadListCb(action=kind, status=s))]
-            for s in LeadStatus
-            if counts[s]
-        ]
-    )
-
-
-def _holder_label(member: Member, count: int) -> str:
-    gone = "" if member.active else " · отключён"
-    return f"{member.full_name[:40]}{gone} ({count})"
-
-
-def managers_keyboard(rows: list[tuple[Member, int]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                button(
-                    _holder_label(m, count),
-                    LeadListCb(action=LeadListAction.MANAGER, manager=m.id or 0),
-                )
-            ]
-            for m, count in rows
-        ]
-    )
-
-
-def leads_menu(can_see_department: bool) -> InlineKeyboardMarkup:
-    rows = [
-        [
-            button("Мои лиды", LeadListCb(action=LeadListAction.MY)),
-            button("Новый лид", LeadListCb(action=LeadListAction.NEW_LEAD)),
-        ],
-        [button("Канбан", LeadListCb(action=LeadListAction.BOARD))],
-    ]
-    if can_see_department:
-        rows.append(
-            [
-                button("Неразобранные", LeadListCb(action=LeadListAction.UNASSIGNED)),
-                button("По менеджерам", LeadListCb(action=LeadListAction.MANAGERS)),
-            ]
-        )
-        rows.append([button("Все лиды отдела", LeadListCb(action=LeadListAction.DEPARTMENT))])
-    return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -449,15 +449,15 @@ class Notification:
     id: int | None = None
 
 
-@dataclass
-class PressedCard:
-    """The live card a member pressed a button on: when nothing else is on its way to him
-    for that lead, the change leaves its redraw to the press's answer (`owed` is then set)
-    instead of the outbox."""
+@dataclass(frozen=True)
+class Press:
+    """The message a member pressed a button on, given to the use case the press calls: if
+    it is his live card of the subject and nothing else of it is on its way to him, the
+    change leaves its redraw to the press's answer instead of the outbox
+    (`live_cards.left_to_press` tells the handler, after the commit)."""
 
     member_id: int
     message_id: int
-    owed: bool = False
 
 
 @dataclass

@@ -21,7 +21,6 @@ from domain.model import (
     Notification,
     Penalty,
     Pipeline,
-    PressedCard,
     Role,
     Subject,
     Timer,
@@ -299,7 +298,6 @@ class UnitOfWork(Protocol):
     penalties: PenaltyRepository
     sla: SlaRepository
     checklists: ChecklistRepository
-    pressed_card: PressedCard | None  # set by a press that redraws the presser's card
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc: object) -> None: ...

@@ -24,10 +24,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Telegram
 from bot.settings import Settings
 from domain.errors import InvalidInput, NotAllowed, StaleState
 from domain.lead_fields import LeadField
-from domain.model import JunkReason, Lead, Member, PressedCard, Subject
+from domain.model import JunkReason, Lead, Member, Press, Subject
 from domain.permissions import Action, require
 from domain.ports import Clock, UnitOfWork
-from domain.services import cards, conversion, lead_history, leads
+from domain.services import cards, conversion, lead_history, leads, live_cards
 from domain.statuses import LeadStatus
 from domain.timeparse import EXAMPLE, parse_local_datetime, tomorrow_at
 from handlers import cards as card_views
@@ -103,8 +103,9 @@ class CardPress(BaseMiddleware):
         await pause_other(state, raw_state, cb.id, message_of(event))
         if raw_state == LeadInput.value.state and not get_flag(data, "looks_only"):
             await state.clear()  # «Назад» or another button instead of the value asked for
+        press = None
         if get_flag(data, "changes_the_lead") and member.id is not None:
-            uow.pressed_card = PressedCard(member.id, message_of(event).message_id)
+            press = data["press"] = Press(member.id, message_of(event).message_id)
         try:
             note = await handler(event, data)
         except StaleState:
@@ -112,7 +113,7 @@ class CardPress(BaseMiddleware):
             await leads.refresh_card(uow, member, cb.id, clock.now())
             raise
         # The redraw first: the change is committed, and nothing else will draw this card.
-        if uow.pressed_card is not None and uow.pressed_card.owed:
+        if press is not None and await live_cards.left_to_press(uow, Subject.lead(cb.id), press):
             await _redraw(event, uow, member, cb.id, clock.now(), data["settings"])
         if note is not None:
             await event.answer(note[:200])
@@ -161,12 +162,19 @@ async def back_to_card(
 
 
 async def move(
-    query: CallbackQuery, callback_data: LeadCb, member: Member, uow: UnitOfWork, clock: Clock
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    member: Member,
+    uow: UnitOfWork,
+    clock: Clock,
+    press: Press | None = None,
 ) -> str:
     cb = callback_data
     if cb.status is None:
         raise StaleButton()
-    lead = await leads.move_lead(uow, member, cb.id, cb.target_status, cb.status, clock.now())
+    lead = await leads.move_lead(
+        uow, member, cb.id, cb.target_status, cb.status, clock.now(), press
+    )
     return f"Статус: {lead.status.label}"
 
 
@@ -192,18 +200,29 @@ async def pick_manager(
 
 
 async def assign_to(
-    query: CallbackQuery, callback_data: LeadCb, member: Member, uow: UnitOfWork, clock: Clock
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    member: Member,
+    uow: UnitOfWork,
+    clock: Clock,
+    press: Press | None = None,
 ) -> str:
-    lead = await leads.assign_lead(uow, member, callback_data.id, callback_data.value, clock.now())
+    cb = callback_data
+    lead = await leads.assign_lead(uow, member, cb.id, cb.value, clock.now(), press)
     return await leads.assigned_note(uow, lead, "Назначен")
 
 
 async def reassign_to(
-    query: CallbackQuery, callback_data: LeadCb, member: Member, uow: UnitOfWork, clock: Clock
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    member: Member,
+    uow: UnitOfWork,
+    clock: Clock,
+    press: Press | None = None,
 ) -> str:
     cb = callback_data
     lead = await leads.reassign_lead(
-        uow, member, cb.id, cb.value, cb.previous_responsible, clock.now()
+        uow, member, cb.id, cb.value, cb.previous_responsible, clock.now(), press
     )
     return await leads.assigned_note(uow, lead, "Ответственный")
 
@@ -228,6 +247,7 @@ async def call_later(
     uow: UnitOfWork,
     clock: Clock,
     settings: Settings,
+    press: Press | None = None,
 ) -> str:
     """CALL_IN_HOUR or CALL_TOMORROW."""
     await _fresh_lead(uow, member, callback_data, Action.WORK_LEAD)
@@ -236,7 +256,7 @@ async def call_later(
         when = now + timedelta(hours=1)
     else:
         when = tomorrow_at(10, now, settings.zone)
-    await leads.plan_call(uow, member, callback_data.id, when, now)
+    await leads.plan_call(uow, member, callback_data.id, when, now, press)
     return f"Звонок: {texts.local(when, settings.zone)}"
 
 
@@ -282,13 +302,14 @@ async def junk(
     uow: UnitOfWork,
     state: FSMContext,
     clock: Clock,
+    press: Press | None = None,
 ) -> str:
     """A junk reason picked; «Другое» asks for the reason in words."""
     cb = callback_data
     reason = cb.junk_reason
     if reason is JunkReason.OTHER:
         return await ask_value(query, cb, member, uow, state)
-    await leads.mark_junk(uow, member, cb.id, reason, None, cb.status, clock.now())
+    await leads.mark_junk(uow, member, cb.id, reason, None, cb.status, clock.now(), press)
     return f"Некачественный лид: {reason.label}"
 
 
@@ -324,11 +345,16 @@ async def convert_ask(
 
 
 async def convert(
-    query: CallbackQuery, callback_data: LeadCb, member: Member, uow: UnitOfWork, clock: Clock
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    member: Member,
+    uow: UnitOfWork,
+    clock: Clock,
+    press: Press | None = None,
 ) -> str:
     cb = callback_data
     deal = await conversion.convert_lead(
-        uow, member, cb.id, cb.value or None, cb.status, clock.now()
+        uow, member, cb.id, cb.value or None, cb.status, clock.now(), press
     )
     return f"Создана сделка #{deal.id}"
 

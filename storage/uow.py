@@ -8,7 +8,6 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.model import PressedCard
 from domain.sla import DEFAULT_SLA, SlaDefaults
 from storage.repositories.cards import SqlCardRepository
 from storage.repositories.checklists import SqlChecklistRepository
@@ -51,7 +50,6 @@ class SqlUnitOfWork:
         self._session: AsyncSession | None = None
         self._outbox_written = False
         self._earliest_timer: datetime | None = None
-        self.pressed_card: PressedCard | None = None
 
     def _mark_outbox(self) -> None:
         self._outbox_written = True

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from domain import normalize
 from domain.errors import InvalidInput, NotFound
-from domain.model import Company, Contact, Deal, Lead, Member, Pipeline
+from domain.model import Company, Contact, Deal, Lead, Member, Pipeline, Press
 from domain.ports import UnitOfWork
 from domain.services import timers
 from domain.services.leads import lead_to_work, publish, write_lead
@@ -88,6 +88,7 @@ async def convert_lead(
     company_id: int | None,
     expected: LeadStatus | None,
     now: datetime,
+    press: Press | None = None,
 ) -> Deal:
     """One transaction: company (new or existing), contact, deal; the lead is CONVERTED."""
     lead = await lead_to_work(uow, actor, lead_id, expected)
@@ -114,7 +115,7 @@ async def convert_lead(
     events = lead.convert(deal, company, actor, now)
     await write_lead(uow, lead, events, was=was)
     await timers.closed(uow, lead, now)
-    await publish(uow, lead, now)
+    await publish(uow, lead, now, press)
     return deal
 
 

@@ -31,6 +31,7 @@ from domain.model import (
     Member,
     Notification,
     NotificationKind,
+    Press,
     Role,
     Subject,
 )
@@ -85,11 +86,16 @@ async def record(
 
 
 async def push_cards(
-    uow: UnitOfWork, lead: Lead, now: datetime, fresh_for: Iterable[int] = ()
+    uow: UnitOfWork,
+    lead: Lead,
+    now: datetime,
+    fresh_for: Iterable[int] = (),
+    press: Press | None = None,
 ) -> None:
-    """Refresh the lead's card for every holder; send a new card to `fresh_for`."""
+    """Refresh the lead's card for every holder; send a new card to `fresh_for`; the card
+    `press` was made on is left to the press's answer (live_cards.push)."""
     assert lead.id is not None
-    await live_cards.push(uow, Subject.lead(lead.id), now, fresh_for)
+    await live_cards.push(uow, Subject.lead(lead.id), now, fresh_for, press)
 
 
 async def tell(
@@ -193,7 +199,12 @@ async def assignable(uow: UnitOfWork, department_id: int) -> list[Member]:
 
 
 async def assign_lead(
-    uow: UnitOfWork, actor: Member, lead_id: int, manager_id: int, now: datetime
+    uow: UnitOfWork,
+    actor: Member,
+    lead_id: int,
+    manager_id: int,
+    now: datetime,
+    press: Press | None = None,
 ) -> Lead:
     """R2.11: the office manager or supervisor names the responsible; one press wins."""
     lead = await load_lead(uow, lead_id)
@@ -211,7 +222,7 @@ async def assign_lead(
         ) from None
     await uow.leads.set_notified(lead_id, manager.id or 0, None)
     await timers.plan_contact(uow, lead, now)
-    await push_cards(uow, lead, now, fresh_for={manager.id} if manager.id else set())
+    await push_cards(uow, lead, now, fresh_for={manager.id} if manager.id else set(), press=press)
     await uow.commit()
     return lead
 
@@ -231,6 +242,7 @@ async def reassign_lead(
     manager_id: int,
     expected_responsible: int | None,
     now: datetime,
+    press: Press | None = None,
 ) -> Lead:
     """A supervisor hands a lead to another manager; the previous one is told."""
     lead = await load_lead(uow, lead_id)
@@ -258,7 +270,7 @@ async def reassign_lead(
             f"Лид #{lead.id} «{escape(lead.title)}» передан: {escape(manager.full_name)}.",
             now,
         )
-    await push_cards(uow, lead, now, fresh_for={manager.id} if manager.id else set())
+    await push_cards(uow, lead, now, fresh_for={manager.id} if manager.id else set(), press=press)
     await uow.commit()
     return lead
 
@@ -282,6 +294,7 @@ async def move_lead(
     target: LeadStatus,
     expected: LeadStatus,
     now: datetime,
+    press: Press | None = None,
 ) -> Lead:
     """R2.9, R2.10: the next stage (skipping allowed; back only for a supervisor)."""
     lead = await lead_to_work(uow, actor, lead_id, expected)
@@ -291,7 +304,7 @@ async def move_lead(
     await write_lead(uow, lead, events, was=was)
     if was is LeadStatus.ASSIGNED:
         await timers.contacted(uow, lead, now)
-    return await publish(uow, lead, now)
+    return await publish(uow, lead, now, press)
 
 
 async def _edit(uow: UnitOfWork, actor: Member, lead_id: int) -> Lead:
@@ -325,9 +338,9 @@ async def write_lead(
     await history.record(uow, Subject.lead(lead.id), events)
 
 
-async def publish(uow: UnitOfWork, lead: Lead, now: datetime) -> Lead:
+async def publish(uow: UnitOfWork, lead: Lead, now: datetime, press: Press | None = None) -> Lead:
     """Refresh every copy of the written lead's card, and commit."""
-    await push_cards(uow, lead, now)
+    await push_cards(uow, lead, now, press=press)
     await uow.commit()
     return lead
 
@@ -347,7 +360,12 @@ async def save_lead(
 
 
 async def plan_call(
-    uow: UnitOfWork, actor: Member, lead_id: int, when: datetime, now: datetime
+    uow: UnitOfWork,
+    actor: Member,
+    lead_id: int,
+    when: datetime,
+    now: datetime,
+    press: Press | None = None,
 ) -> Lead:
     """R2.5: when to call next, to the minute shown; the reminder comes at this time."""
     lead = await _edit(uow, actor, lead_id)
@@ -360,7 +378,7 @@ async def plan_call(
     event = Event.of(actor, now, "next_contact", "next_contact_at", was, when.isoformat())
     await write_lead(uow, lead, [event])
     await timers.plan_call(uow, lead, now)
-    return await publish(uow, lead, now)
+    return await publish(uow, lead, now, press)
 
 
 async def edit_field(
@@ -386,6 +404,7 @@ async def mark_junk(
     detail: str | None,
     expected: LeadStatus | None,
     now: datetime,
+    press: Press | None = None,
 ) -> Lead:
     """R2.16: the lead ends as junk, with its reason."""
     lead = await lead_to_work(uow, actor, lead_id, expected)
@@ -393,7 +412,7 @@ async def mark_junk(
     events = lead.mark_junk(reason, actor, now, detail=detail)
     await write_lead(uow, lead, events, was=was)
     await timers.closed(uow, lead, now)
-    return await publish(uow, lead, now)
+    return await publish(uow, lead, now, press)
 
 
 async def open_card(uow: UnitOfWork, actor: Member, lead_id: int, now: datetime) -> Lead:

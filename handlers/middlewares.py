@@ -8,6 +8,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
+from domain.services import onboarding
 from handlers.states import OPEN_TO_STRANGERS
 
 REFUSE_STRANGER = (
@@ -42,10 +43,8 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         async with self._uow_factory() as uow:
             data["uow"] = uow
             member = await uow.members.by_telegram_id(user.id) if user else None
-            if member is not None and member.blocked_at is not None and member.id is not None:
-                await uow.members.unblock(member.id)  # he writes again: he can be reached
-                await uow.commit()
-                member.blocked_at = None
+            if member is not None:
+                await onboarding.wrote_again(uow, member)
             await uow.rollback()  # hand the connection back while the handler talks to Telegram
             data["member"] = member
             if user is not None and not _may_pass(event, member, data.get("raw_state")):

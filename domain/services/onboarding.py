@@ -63,6 +63,16 @@ async def bootstrap_admin(
     return member
 
 
+async def wrote_again(uow: UnitOfWork, member: Member) -> None:
+    """A member who had blocked the bot writes to it again: he can be reached (his messages
+    are sent again, the assign buttons drop his 🚫)."""
+    if member.blocked_at is None or member.id is None:
+        return
+    await uow.members.unblock(member.id)
+    await uow.commit()
+    member.blocked_at = None
+
+
 async def has_admin(uow: UnitOfWork, admin_ids: Iterable[int]) -> bool:
     """Whether the bot has an admin, or one listed in ADMIN_IDS to become one at his first
     /start. Without, nobody can create a department or invite anyone: the owner must be

@@ -480,6 +480,9 @@ class FakeTelegram:
             result = await handler(params)
         except TelegramError as error:
             self.errors_returned.append((method, error.code))
+            # A refused call is a change too: a test may wait for the call itself.
+            async with self._changed:
+                self._changed.notify_all()
             return web.json_response(
                 {"ok": False, "error_code": error.code, "description": error.description},
                 status=error.code,

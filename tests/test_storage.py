@@ -583,10 +583,15 @@ async def test_sqlite_is_set_up_for_a_live_bot(sqlite_db: str) -> None:
         async with engine.connect() as connection:
             pragmas = {
                 name: await connection.scalar(text(f"PRAGMA {name}"))
-                for name in ("journal_mode", "foreign_keys", "busy_timeout")
+                for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
             }
     finally:
         await engine.dispose()
-    # busy_timeout 0: SQLite must never block the loop; the driver waits out locks itself
-    # (tests/test_sqlite_inline.py).
-    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 0}
+    # SQLite's own busy handler waits out another writer's lock, in aiosqlite's thread
+    # (tests/test_sqlite_engine.py); synchronous 1 is NORMAL, safe with WAL.
+    assert pragmas == {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "busy_timeout": 10_000,
+        "synchronous": 1,
+    }

@@ -1,21 +1,15 @@
-"""Benchmark of the lead flow, run by hand: `.venv/bin/python -m bench.lead_flow`.
+"""Benchmark of the lead flow in process, run by hand: `.venv/bin/python -m bench.lead_flow`.
 
-1. A stage-button press end to end (callback -> use case -> SQLite commit -> editMessageText
-   of the card), through the real dispatcher with a session that answers without network,
-   against bare aiogram answering a trivial callback in the same run.
-2. The floor under that press: the very statements each press sent to SQLite, and the very
-   card edit and answer it made, replayed by one bare aiogram handler on the bare sqlite3
-   driver, on a copy of the database as it was before the presses. No check, no domain, no
-   SQLAlchemy, no card to draw: what any implementation of the press must at least spend.
-   What the target leaves beyond that floor is printed next to the time our code takes to
-   draw the card (text and buttons), one of the things that must fit in it.
-3. Building "Мои лиды" with 100,000 leads in the database.
+1. What one stage-button press costs the bot: "В работу" pressed on one card after another
+   (callback -> use case -> SQLite commit -> editMessageText of the card), through the real
+   dispatcher with a Bot API session that answers without network. The same presses under
+   load, through the real process and its HTTP session: bench/press_load.py.
+2. Building "Мои лиды" with 100,000 leads in the database.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -24,19 +18,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aiogram import Bot, Dispatcher, Router
+from aiogram import Bot
 from aiogram.client.session.base import BaseSession
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, TelegramMethod
-from aiogram.types import CallbackQuery, Message, Update
-from sqlalchemy import event, insert
-from sqlalchemy.engine import Engine
+from aiogram.methods import TelegramMethod
+from aiogram.types import Message, Update
+from sqlalchemy import insert
 
 from bot.app import build_app
 from bot.settings import Settings
 from domain.model import Profile, Role
-from domain.services import cards, lead_lists, onboarding
+from domain.services import lead_lists, onboarding
 from domain.statuses import LeadStatus
-from handlers import lead_card_views
 from handlers.callbacks import LeadAction, LeadCb
 from storage.migrate import upgrade_engine
 from storage.tables import LeadCardRow, LeadRow
@@ -54,8 +46,6 @@ class OfflineSession(BaseSession):
         super().__init__()
         self.calls = 0
         self.edits = 0
-        self.sent: list[TelegramMethod[Any]] = []  # kept while `record` is set
-        self.record = False
 
     async def close(self) -> None:
         return None
@@ -64,8 +54,6 @@ class OfflineSession(BaseSession):
         self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
     ) -> Any:
         self.calls += 1
-        if self.record:
-            self.sent.append(method)
         name = type(method).__name__
         self.edits += name == "EditMessageText"
         if name in ("SendMessage", "EditMessageText"):
@@ -105,24 +93,6 @@ def callback_update(update_id: int, data: str) -> Update:
             },
         }
     )
-
-
-async def bare_aiogram(presses: int) -> float:
-    """Updates per second: bare aiogram answering a trivial callback."""
-    router = Router()
-
-    async def answer(query: CallbackQuery) -> None:
-        await query.answer()
-
-    router.callback_query.register(answer)
-    dispatcher = Dispatcher()
-    dispatcher.include_router(router)
-    bot = Bot("1:bench", session=OfflineSession())
-    updates = [callback_update(n + 1, f"x:{n}") for n in range(presses)]
-    started = time.perf_counter()
-    for update in updates:
-        await dispatcher.feed_update(bot, update)
-    return presses / (time.perf_counter() - started)
 
 
 def app_on(database: Path) -> Any:
@@ -214,105 +184,6 @@ async def stage_presses(app: Any, presses: int) -> float:
     return presses / elapsed
 
 
-Statement = tuple[str, Any, bool]  # SQL, its parameters as the driver got them, executemany
-
-
-class PressRecord:
-    """What each press sent to SQLite and to Telegram, captured below SQLAlchemy."""
-
-    def __init__(self, session: OfflineSession) -> None:
-        self._session = session
-        self.statements: list[list[Statement]] = []
-        self.methods: list[list[TelegramMethod[Any]]] = []
-
-    def on_statement(self, *args: Any) -> None:
-        _connection, _cursor, sql, parameters, _context, executemany = args
-        if self.statements:
-            self.statements[-1].append((sql, parameters, executemany))
-
-    def begin_press(self) -> None:
-        self.statements.append([])
-        self._session.sent = []
-        self._session.record = True
-
-    def end_press(self) -> None:
-        self.methods.append(self._session.sent)
-        self._session.record = False
-
-
-async def recorded_presses(app: Any, presses: int) -> PressRecord:
-    """The presses on an untouched copy, untimed, with all each sent to SQLite and Telegram."""
-    record = PressRecord(app.bot.session)
-    event.listen(Engine, "before_cursor_execute", record.on_statement)
-    try:
-        for update in stage_updates(presses):
-            record.begin_press()
-            await app.dispatcher.feed_update(app.bot, update, **app.dispatcher.workflow_data)
-            while await app.outbox.drain():
-                pass
-            record.end_press()
-    finally:
-        event.remove(Engine, "before_cursor_execute", record.on_statement)
-    return record
-
-
-async def driver_floor(database: Path, record: PressRecord) -> float:
-    """Updates per second: each press's own statements and Bot API calls, replayed bare."""
-    connection = sqlite3.connect(database, isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
-    router = Router()
-
-    async def replay(query: CallbackQuery) -> None:
-        press = int(query.id) - 1
-        connection.execute("BEGIN IMMEDIATE")
-        for sql, parameters, executemany in record.statements[press]:
-            if executemany:
-                connection.executemany(sql, parameters)
-            else:
-                connection.execute(sql, parameters).fetchall()
-        connection.execute("COMMIT")
-        for method in record.methods[press]:
-            if isinstance(method, EditMessageText):
-                await query.message.edit_text(method.text, reply_markup=method.reply_markup)
-            elif isinstance(method, AnswerCallbackQuery):
-                await query.answer(method.text)
-
-    router.callback_query.register(replay)
-    dispatcher = Dispatcher()
-    dispatcher.include_router(router)
-    session = OfflineSession()
-    bot = Bot("1:bench", session=session)
-    updates = stage_updates(len(record.statements))
-    started = time.perf_counter()
-    for update in updates:
-        await dispatcher.feed_update(bot, update)
-    elapsed = time.perf_counter() - started
-    (moved,) = connection.execute(
-        "SELECT count(*) FROM leads WHERE status = 'IN_PROCESS'"
-    ).fetchone()
-    connection.close()
-    assert moved == session.edits == len(updates), f"{moved} moved, {session.edits} edits"
-    return len(updates) / elapsed
-
-
-def copy_database(source: Path, target: Path) -> None:
-    with sqlite3.connect(source) as original, sqlite3.connect(target) as copy:
-        original.backup(copy)
-
-
-async def card_drawing_ms(app: Any, manager: Any, runs: int = 2000) -> float:
-    """The card of a pressed lead, its text and its buttons, drawn from what is loaded."""
-    async with app.uow_factory() as uow:
-        context = await cards.drawn_by_press(uow, 1, manager)
-    assert context is not None and context.lead.status is LeadStatus.IN_PROCESS
-    started = time.perf_counter()
-    for _ in range(runs):
-        lead_card_views.card_text(context, NOW, app.settings.zone)
-        lead_card_views.card_keyboard(context)
-    return (time.perf_counter() - started) * 1000 / runs
-
-
 async def my_leads_ms(app: Any, manager: Any, runs: int = 50) -> float:
     timings = []
     for _ in range(runs):
@@ -326,37 +197,11 @@ async def my_leads_ms(app: Any, manager: Any, runs: int = 50) -> float:
 
 async def main() -> None:
     with tempfile.TemporaryDirectory() as name:
-        folder = Path(name)
-        app, manager = await seeded_app(folder / "bench.sqlite3", LEADS, PRESSES + 500)
-        for copy in ("recorded", "floor"):
-            copy_database(folder / "bench.sqlite3", folder / f"{copy}.sqlite3")
-        bare = [await bare_aiogram(PRESSES) for _ in range(3)]
+        app, manager = await seeded_app(Path(name) / "bench.sqlite3", LEADS, PRESSES + 500)
         ours = await stage_presses(app, PRESSES)
         listing = await my_leads_ms(app, manager)
-        drawing = await card_drawing_ms(app, manager)
         await app.engine.dispose()
-        # The same presses on a copy, untimed and recorded, then replayed bare on another.
-        app = app_on(folder / "recorded.sqlite3")
-        record = await recorded_presses(app, PRESSES)
-        await app.engine.dispose()
-        floor = await driver_floor(folder / "floor.sqlite3", record)
-        bare += [await bare_aiogram(PRESSES) for _ in range(3)]  # this machine drifts
-    median = statistics.median(bare)
-    print(f"stage press end to end: {ours:6.0f} updates/s, {1000 / ours:5.2f} ms a press")
-    print(f"bare aiogram callback:  {median:6.0f} updates/s, {1000 / median:5.2f} ms")
-    print(
-        f"ratio:                  {ours / median:6.2f}   (target >= 0.30: "
-        f"{1000 / (0.3 * median):.2f} ms a press)"
-    )
-    print(
-        f"floor of the press:     {floor:6.0f} updates/s, {1000 / floor:5.2f} ms a press, "
-        f"ratio {floor / median:.2f}"
-    )
-    left = 1000 / (0.3 * median) - 1000 / floor
-    print(
-        f"left by the target beyond the floor: {left:.2f} ms a press "
-        f"(drawing the card: {drawing:.2f} ms)"
-    )
+    print(f"stage press in process: {ours:4.0f} presses/s, {1000 / ours:.2f} ms a press")
     print(f"'Мои лиды' with {LEADS:,} leads: {listing:.1f} ms median (target <= 20 ms)")
 
 

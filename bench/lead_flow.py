@@ -26,12 +26,12 @@ from sqlalchemy import insert
 
 from bot.app import build_app
 from bot.settings import Settings
-from domain.model import Profile, Role
+from domain.model import Profile, Role, SubjectKind
 from domain.services import lead_lists, onboarding
 from domain.statuses import LeadStatus
 from handlers.callbacks import LeadAction, LeadCb
 from storage.migrate import upgrade_engine
-from storage.tables import LeadCardRow, LeadRow
+from storage.tables import CardRow, LeadRow
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 PRESSES = 2000
@@ -144,7 +144,8 @@ async def seeded_app(database: Path, leads: int, manager_leads: int) -> tuple[An
         )
     cards = [
         {
-            "lead_id": n + 1,
+            "subject_kind": SubjectKind.LEAD.value,
+            "subject_id": n + 1,
             "member_id": manager.id,
             "chat_id": USER_ID,
             "message_id": n + 1,
@@ -155,7 +156,7 @@ async def seeded_app(database: Path, leads: int, manager_leads: int) -> tuple[An
     async with app.engine.begin() as connection:
         for start in range(0, len(rows), 5000):
             await connection.execute(insert(LeadRow), rows[start : start + 5000])
-        await connection.execute(insert(LeadCardRow), cards)
+        await connection.execute(insert(CardRow), cards)
     return app, manager
 
 

@@ -140,8 +140,9 @@ async def wake_up_ms(app) -> tuple[float, float]:  # type: ignore[no-untyped-def
         await connection.execute(
             text(
                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count) "
-                "INSERT INTO timers (kind, lead_id, department_id, due_at, created_at) "
-                "SELECT 'processing_breach', 1, 1, datetime(:base, '+' || i || ' seconds'), :now "
+                "INSERT INTO timers (kind, subject_kind, subject_id, department_id, due_at, "
+                "created_at) SELECT 'processing_breach', 'lead', 1, 1, "
+                "datetime(:base, '+' || i || ' seconds'), :now "
                 "FROM n"
             ),
             {

@@ -4,6 +4,7 @@ the messages owed) is the assertion; a refusal leaves everything as it was."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
@@ -324,7 +325,7 @@ async def test_the_second_assignment_is_told_who_took_the_lead(w: World) -> None
     lead = await assigned_lead(w)
     before = w.snapshot()
     async with w.db() as uow:
-        with pytest.raises(StaleState, match=f"Уже назначен: {w.anna.full_name}."):
+        with pytest.raises(StaleState, match=re.escape(f"Уже назначен: {w.anna.full_name}.")):
             await leads.assign_lead(uow, w.boss, lead.id or 0, w.boris.id or 0, NOW)
     assert w.snapshot() == before
 
@@ -337,7 +338,7 @@ async def test_a_press_that_lost_the_race_is_told_who_won(w: World) -> None:
         async with w.db() as other:
             await leads.assign_lead(other, w.boss, lead.id or 0, w.boris.id or 0, NOW)
         uow.leads.get = _returning(read, uow.leads.get)  # type: ignore[method-assign]
-        with pytest.raises(StaleState, match=f"Уже назначен: {w.boris.full_name}."):
+        with pytest.raises(StaleState, match=re.escape(f"Уже назначен: {w.boris.full_name}.")):
             await leads.assign_lead(uow, w.office, lead.id or 0, w.anna.id or 0, NOW)
     stored = await w.lead(lead.id or 0)
     assert stored.responsible_id == w.boris.id
@@ -425,7 +426,7 @@ async def test_a_hand_over_is_refused_when_the_lead_changed_hands_or_closed(w: W
     lead = await assigned_lead(w)
     before = w.snapshot()
     async with w.db() as uow:
-        with pytest.raises(StaleState, match=f"уже сменился: {w.anna.full_name}"):
+        with pytest.raises(StaleState, match=re.escape(f"уже сменился: {w.anna.full_name}")):
             await leads.reassign_lead(uow, w.boss, lead.id or 0, w.boris.id or 0, w.boris.id, NOW)
         with pytest.raises(InvalidInput, match="уже отвечает за этот лид"):
             await leads.reassign_lead(uow, w.boss, lead.id or 0, w.anna.id or 0, w.anna.id, NOW)

@@ -324,12 +324,15 @@ class FakeInvitations(_Repository):
     async def add(self, invitation: Invitation) -> Invitation:
         return self._uow.insert("invitations", invitation)
 
-    async def by_token(self, token: str) -> Invitation | None:
+    def _find(self, token: str) -> Invitation | None:
         found = self._uow.select("invitations", lambda i: i.token == token)
         return found[0] if found else None
 
+    async def by_token(self, token: str) -> Invitation | None:
+        return self._find(token)
+
     async def claim(self, token: str, member_id: int, now: datetime) -> bool:
-        invitation = await self.by_token(token)
+        invitation = self._find(token)
         if invitation is None or invitation.used_at is not None or invitation.expires_at <= now:
             return False
         self._uow.put(

@@ -952,3 +952,66 @@ async def test_the_history_is_read_ten_a_page_newest_first(w: World) -> None:
     )
     assert [e.new_value for e in last.events[:2]] == ["c1", "c0"]
     assert first.questions == {}
+
+
+# -- who may do what (the Roles table): a refusal changes nothing -------------------------
+
+ACTIONS: dict[str, Callable[..., Awaitable[Any]]] = {
+    "move": lambda uow, who, lead_id: leads.move_lead(
+        uow, who, lead_id, S.IN_PROCESS, S.ASSIGNED, NOW
+    ),
+    "plan_call": lambda uow, who, lead_id: leads.plan_call(
+        uow, who, lead_id, NOW + minutes(60), NOW
+    ),
+    "edit": lambda uow, who, lead_id: leads.edit_field(
+        uow, who, lead_id, LeadField.EMAIL, "new@example.ru", NOW
+    ),
+    "junk": lambda uow, who, lead_id: leads.mark_junk(
+        uow, who, lead_id, JunkReason.SPAM, None, S.ASSIGNED, NOW
+    ),
+    "convert": lambda uow, who, lead_id: conversion.convert_lead(
+        uow, who, lead_id, None, S.ASSIGNED, NOW
+    ),
+    "reassign": lambda uow, who, lead_id: leads.reassign_lead(
+        uow,
+        who,
+        lead_id,
+        5,
+        4,
+        NOW,  # to Boris, from Anna
+    ),
+    "history": lambda uow, who, lead_id: lead_history.history(uow, who, lead_id),
+    "open": lambda uow, who, lead_id: leads.open_card(uow, who, lead_id, NOW),
+}
+ALLOWED = {
+    "move": {"anna", "boss", "admin"},
+    "plan_call": {"anna", "boss", "admin"},
+    "edit": {"anna", "boss", "admin"},
+    "junk": {"anna", "boss", "admin"},
+    "convert": {"anna", "boss", "admin"},
+    "reassign": {"boss", "admin"},
+    "history": {"anna", "boss", "admin", "office"},
+    "open": {"anna", "boss", "admin", "office"},
+}
+
+
+@pytest.mark.parametrize("who", ["anna", "boris", "office", "boss", "foreign", "gone", "admin"])
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+async def test_who_may_act_on_a_lead(w: World, action: str, who: str) -> None:
+    """The Roles table: a manager works his own leads; the office manager sees and assigns;
+    the supervisor does everything in his department; the admin everything. An allowed
+    action commits its change; a refusal leaves everything as it was."""
+    lead = await assigned_lead(w, company="Ромашка ООО")
+    assert (w.anna.id, w.boris.id) == (4, 5)
+    before, commits = w.snapshot(), w.db.commits
+    async with w.db() as uow:
+        if who not in ALLOWED[action]:
+            with pytest.raises(NotAllowed):
+                await ACTIONS[action](uow, getattr(w, who), lead.id or 0)
+            assert w.snapshot() == before and w.db.commits == commits
+            return
+        await ACTIONS[action](uow, getattr(w, who), lead.id or 0)
+    if action == "history":
+        assert w.snapshot() == before
+    else:
+        assert w.db.commits == commits + 1 and w.snapshot() != before

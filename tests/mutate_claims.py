@@ -25,6 +25,7 @@ TESTS = [
     "tests/test_storage.py",
     "tests/test_sweep.py",
     "tests/test_outbox_lease_e2e.py",
+    "tests/test_claims.py",
     "-k",
     "not postgresql",
 ]
@@ -138,9 +139,12 @@ MUTANTS: list[tuple[str, str, str, str]] = [
 
 
 def _copy(target: Path) -> None:
-    ignore = shutil.ignore_patterns(
-        ".venv", ".git", "mutants", "data", "__pycache__", "*.egg-info", ".*_cache", "file:"
-    )
+    skip = shutil.ignore_patterns("__pycache__", "*.egg-info", ".*_cache")
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        top = {".venv", ".git", "mutants", "data", "file:"} if Path(folder) == ROOT else set()
+        return set(skip(folder, names)) | (top & set(names))
+
     shutil.copytree(ROOT, target, ignore=ignore, dirs_exist_ok=True)
 
 

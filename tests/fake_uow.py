@@ -90,6 +90,54 @@ _MUTABLE = (
 )
 _URGENCY = {LeadStatus.ASSIGNED: 0, LeadStatus.IN_PROCESS: 1, LeadStatus.PROCESSED: 2}
 
+# The columns storage/tables.py declares NOT NULL, and the foreign keys among them, as the
+# database checks them on each write: a use case that writes a row without its time, or a
+# message to nobody, fails here as it would there. (A wrapped row is checked by its entity.)
+NOT_NULL: dict[str, tuple[str, ...]] = {
+    "members": ("telegram_id", "full_name", "role", "active", "created_at"),
+    "departments": ("name",),
+    "invitations": ("token", "role", "created_by", "created_at", "expires_at"),
+    "companies": ("name", "created_at"),
+    "contacts": ("full_name", "created_at"),
+    "leads": ("title", "source", "status", "department_id", "created_at", "version"),
+    "lead_events": ("lead_id", "at", "kind"),
+    "pipelines": ("department_id", "name", "stages"),
+    "deals": ("title", "department_id", "pipeline_id", "stage", "created_at"),
+    "outbox": ("member_id", "kind", "created_at"),
+    "drafts": ("member_id", "fields", "created_at"),
+    "timers": ("kind", "subject", "department_id", "due_at", "created_at"),
+    "escalations": ("rule", "department_id", "due_at", "detected_at"),
+    "penalties": ("member_id", "department_id", "rule", "comment", "created_by", "created_at"),
+}
+REFERENCES: dict[str, dict[str, str]] = {
+    "members": {"department_id": "departments"},
+    "leads": {
+        "department_id": "departments",
+        "responsible_id": "members",
+        "creator_id": "members",
+        "assigned_by_id": "members",
+        "deal_id": "deals",
+    },
+    "lead_events": {"lead_id": "leads", "actor_id": "members"},
+    "deals": {"company_id": "companies", "contact_id": "contacts", "pipeline_id": "pipelines"},
+    "outbox": {"member_id": "members"},
+    "timers": {"department_id": "departments", "member_id": "members"},
+    "escalations": {"department_id": "departments", "responsible_id": "members"},
+    "penalties": {"member_id": "members", "created_by": "members", "escalation_id": "escalations"},
+}
+
+
+class IntegrityError(Exception):
+    """What the database would refuse: a NOT NULL column left empty, a reference to no row."""
+
+
+def _entity(row: Any) -> Any:
+    if isinstance(row, OutboxRow):
+        return row.notification
+    if isinstance(row, TimerRow):
+        return row.timer
+    return row
+
 
 @dataclass
 class OutboxRow:
@@ -240,6 +288,14 @@ class FakeUnitOfWork:
         return [deepcopy(row) for row in self.view(table).values() if where(row)]
 
     def put(self, table: str, key: Any, row: Any) -> None:
+        entity = _entity(row)
+        for name in NOT_NULL.get(table, ()):
+            if getattr(entity, name) is None:
+                raise IntegrityError(f"NOT NULL constraint failed: {table}.{name}")
+        for name, target in REFERENCES.get(table, {}).items():
+            value = getattr(entity, name)
+            if value is not None and value not in self.view(target):
+                raise IntegrityError(f"FOREIGN KEY constraint failed: {table}.{name}={value}")
         self._staged.setdefault(table, {})[key] = deepcopy(row)
 
     def delete(self, table: str, key: Any) -> None:

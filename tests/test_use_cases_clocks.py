@@ -148,7 +148,9 @@ async def test_a_breach_of_the_contact_time_tells_every_supervisor(w: World) -> 
     """R2.15, R2.2: one escalation, a card to each supervisor of the department (none to
     another department's), against the responsible."""
     async with w.db() as uow:
-        second = await uow.members.add(Member(900, "Заместов Зам", Role.SUPERVISOR, w.sales))
+        second = await uow.members.add(
+            Member(900, "Заместов Зам", Role.SUPERVISOR, w.sales, created_at=NOW)
+        )
         await uow.commit()
     lead = await assigned_lead(w)
     assert await hand_card(w, lead.id or 0, w.anna, NOW)

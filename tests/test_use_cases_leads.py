@@ -79,12 +79,12 @@ async def test_a_use_case_that_fails_leaves_nothing_behind() -> None:
     db = FakeDatabase()
     with pytest.raises(RuntimeError):
         async with db() as uow:
-            await uow.companies.add(Company("Ромашка ООО"))
+            await uow.companies.add(Company("Ромашка ООО", created_at=NOW))
             raise RuntimeError("use case failed")
     async with db() as uow:
-        await uow.companies.add(Company("Лютик ООО"))
+        await uow.companies.add(Company("Лютик ООО", created_at=NOW))
         await uow.commit()
-        await uow.contacts.add(Contact("Иван"))
+        await uow.contacts.add(Contact("Иван", created_at=NOW))
     assert [c.name for c in db.rows("companies")] == ["Лютик ООО"]
     assert db.rows("contacts") == []
 
@@ -702,7 +702,9 @@ async def test_a_conversion_refused_makes_nothing(w: World, case: str) -> None:
     company_id = None
     async with w.db() as uow:
         if case == "foreign_company":
-            company_id = (await uow.companies.add(Company("Ромашка ООО", w.retail))).id
+            company_id = (
+                await uow.companies.add(Company("Ромашка ООО", w.retail, created_at=NOW))
+            ).id
         if case == "unknown_company":
             company_id = 999
         await uow.commit()
@@ -724,7 +726,7 @@ async def test_a_conversion_refused_makes_nothing(w: World, case: str) -> None:
 async def test_a_client_of_no_department_is_everyones(w: World) -> None:
     lead = await assigned_lead(w, name="Иван", phone="+79121234567")
     async with w.db() as uow:
-        shared = await uow.companies.add(Company("Общая ООО", None))
+        shared = await uow.companies.add(Company("Общая ООО", None, created_at=NOW))
         await uow.commit()
     async with w.db() as uow:
         deal = await conversion.convert_lead(uow, w.anna, lead.id or 0, shared.id, None, NOW)

@@ -194,7 +194,9 @@ async def test_a_supervisor_switches_his_people_off_and_on(w: World) -> None:
 
 async def test_only_an_admin_switches_an_admin(w: World) -> None:
     async with w.db() as uow:
-        other = await uow.members.add(Member(77, "Второй Админ", Role.ADMIN, w.sales))
+        other = await uow.members.add(
+            Member(77, "Второй Админ", Role.ADMIN, w.sales, created_at=NOW)
+        )
         await uow.commit()
         with pytest.raises(NotAllowed, match="только администратор"):
             await onboarding.deactivate_member(uow, w.boss, other.id or 0)

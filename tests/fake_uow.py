@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from copy import deepcopy
-from dataclasses import dataclass, field, replace
+from copy import copy
+from dataclasses import dataclass, field, is_dataclass, replace
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any, Self
 
 from domain import normalize
@@ -131,6 +132,28 @@ class IntegrityError(Exception):
     """What the database would refuse: a NOT NULL column left empty, a reference to no row."""
 
 
+_IMMUTABLE = (str, int, float, type(None), datetime, timedelta, Enum, tuple, frozenset)
+
+
+def _clone(value: Any) -> Any:
+    """A copy that shares nothing a caller could change: dicts, lists and mutable
+    dataclasses are copied, the immutable rest (texts, times, enums, frozen rows) shared."""
+    if isinstance(value, _IMMUTABLE):
+        return value
+    if isinstance(value, dict):
+        return {key: _clone(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clone(item) for item in value]
+    if is_dataclass(value) and value.__dataclass_params__.frozen:  # type: ignore[union-attr]
+        return value
+    copied = copy(value)
+    attributes = vars(copied)
+    for name, item in attributes.items():
+        if not isinstance(item, _IMMUTABLE):
+            attributes[name] = _clone(item)
+    return copied
+
+
 def _entity(row: Any) -> Any:
     if isinstance(row, OutboxRow):
         return row.notification
@@ -180,7 +203,7 @@ class FakeDatabase:
 
     def rows(self, table: str) -> list[Any]:
         """Copies of the committed rows of a table, by key."""
-        return [deepcopy(row) for _, row in sorted(self.tables.get(table, {}).items())]
+        return [_clone(row) for _, row in sorted(self.tables.get(table, {}).items())]
 
     # What tests look at, as a person or the database would see it.
 
@@ -279,13 +302,21 @@ class FakeUnitOfWork:
                 rows[key] = row
         return dict(sorted(rows.items()))
 
+    def exists(self, table: str, key: Any) -> bool:
+        staged = self._staged.get(table, {})
+        if key in staged:
+            return staged[key] is not _GONE
+        return key in self.database.tables.get(table, {})
+
     def row(self, table: str, key: Any) -> Any:
         """A copy of one row, or None."""
-        return deepcopy(self.view(table).get(key))
+        staged = self._staged.get(table, {})
+        found = staged[key] if key in staged else self.database.tables.get(table, {}).get(key)
+        return None if found is _GONE else _clone(found)
 
     def select(self, table: str, where: Callable[[Any], bool] = lambda row: True) -> list[Any]:
         """Copies of the rows that match, by key."""
-        return [deepcopy(row) for row in self.view(table).values() if where(row)]
+        return [_clone(row) for row in self.view(table).values() if where(row)]
 
     def put(self, table: str, key: Any, row: Any) -> None:
         entity = _entity(row)
@@ -294,9 +325,9 @@ class FakeUnitOfWork:
                 raise IntegrityError(f"NOT NULL constraint failed: {table}.{name}")
         for name, target in REFERENCES.get(table, {}).items():
             value = getattr(entity, name)
-            if value is not None and value not in self.view(target):
+            if value is not None and not self.exists(target, value):
                 raise IntegrityError(f"FOREIGN KEY constraint failed: {table}.{name}={value}")
-        self._staged.setdefault(table, {})[key] = deepcopy(row)
+        self._staged.setdefault(table, {})[key] = _clone(row)
 
     def delete(self, table: str, key: Any) -> None:
         self._staged.setdefault(table, {})[key] = _GONE
@@ -434,7 +465,7 @@ class FakeLeads(_Repository):
         ):
             return False
         for name in _MUTABLE:
-            setattr(stored, name, deepcopy(getattr(lead, name)))
+            setattr(stored, name, _clone(getattr(lead, name)))
         stored.version += 1
         self._uow.put("leads", lead.id, stored)
         lead.version += 1
@@ -610,7 +641,7 @@ def _is_card(row: OutboxRow, member_id: int, subject: Subject) -> bool:
 
 class FakeOutbox(_Repository):
     async def add(self, notification: Notification) -> None:
-        self._uow._owed.append(deepcopy(notification))
+        self._uow._owed.append(_clone(notification))
 
     async def drop_card_edits(self, member_id: int, subject: Subject, now: datetime) -> None:
         owed = self._uow._owed

@@ -724,3 +724,50 @@ async def test_a_notification_of_a_lead_names_it(w: World) -> None:
         Notification(w.anna.id or 0, NotificationKind.TEXT, NOW, None, "привет"),
         Notification(w.anna.id or 0, NotificationKind.TEXT, NOW, Subject.lead(5), "о лиде"),
     ]
+
+
+async def test_nobody_to_tell_is_logged_once_until_it_is_over(
+    w: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """#12: leads are still taken; the log says so once per department and audience, and
+    again only after somebody could be told in between."""
+    recipients.forget()
+    async with w.db() as uow:
+        for member in (w.boss, w.office):
+            member.active = False
+            await uow.members.save(member)
+        admin = await uow.members.get(w.admin.id or 0)
+        assert admin is not None
+        uow.database.tables["members"][admin.id] = replace(admin, blocked_at=NOW)
+        await uow.commit()
+    caplog.set_level("ERROR", logger="domain.services.recipients")
+    lead = await web_lead(w)
+    await web_lead(w)
+    pool = (
+        f"department 'Продажи' (#{w.sales}): nobody to tell of its new leads: no supervisor, "
+        "office manager nor admin is active and has not blocked the bot; leads are still "
+        "taken, see GET /healthz"
+    )
+    assert [r.getMessage() for r in caplog.records] == [pool]
+    assert w.sent() == []
+    async with w.db() as uow:
+        await leads.assign_lead(uow, w.admin, lead.id or 0, w.anna.id or 0, NOW)
+    assert await hand_card(w, lead.id or 0, w.anna, NOW)
+    await fire_due(w, NOW + minutes(15))
+    breaches = pool.replace("new leads", "breaches").replace(
+        "supervisor, office manager", "supervisor"
+    )
+    assert [r.getMessage() for r in caplog.records] == [pool, breaches]
+    assert len(escalations_of(w)) == 1  # recorded, to be seen in the bot
+    async with w.db() as uow:  # somebody again: nothing to log, and it may be said again
+        w.office.active = True
+        await uow.members.save(w.office)
+        await uow.commit()
+    await web_lead(w)
+    async with w.db() as uow:
+        w.office.active = False
+        await uow.members.save(w.office)
+        await uow.commit()
+    await web_lead(w)
+    assert [r.getMessage() for r in caplog.records] == [pool, breaches, pool]
+    recipients.forget()

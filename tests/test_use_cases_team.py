@@ -569,3 +569,100 @@ async def test_a_menu_on_the_live_card_drops_its_waiting_edits(w: World) -> None
         drawn = await cards.drawn_by_press(uow, lead.id or 0, w.anna)
         assert await cards.drawn_by_press(uow, 999, w.anna) is None
     assert drawn is not None and drawn.lead.comment == "срочно"
+
+
+async def test_every_step_of_the_walk_is_in_the_history_with_its_time(w: World) -> None:
+    """R2.8: who answered what, when, what it replaced; the lead field it filled."""
+    await with_checklist(w)
+    lead = await assigned_lead(w, email="old@romashka.ru")
+    lead_id = lead.id or 0
+    events, _ = w.marks(lead_id)
+    at = [NOW + minutes(n) for n in range(10)]
+    call = datetime(2026, 12, 2, 15, 0, tzinfo=ZONE)
+    async with w.db() as uow:
+        first = await checklist.start(uow, w.anna, lead_id, at[0])
+    async with w.db() as uow:
+        again = await checklist.start(uow, w.anna, lead_id, at[1])  # resumed: no new line
+    steps = []
+    async with w.db() as uow:
+        steps.append(await checklist.answer(uow, w.anna, lead_id, 0, "окна", at[2], ZONE))
+        steps.append(await checklist.skip(uow, w.anna, lead_id, 1, at[3], ZONE))
+        steps.append(
+            await checklist.answer(uow, w.anna, lead_id, 2, "new@romashka.ru", at[4], ZONE)
+        )
+        steps.append(await checklist.answer(uow, w.anna, lead_id, 3, "02.12 15:00", at[5], ZONE))
+        steps.append(await checklist.choose(uow, w.anna, lead_id, 4, [1], at[6], ZONE))
+        steps.append(await checklist.go_to(uow, w.anna, lead_id, 0, at[7]))
+        steps.append(await checklist.answer(uow, w.anna, lead_id, 0, "двери", at[8], ZONE))
+    assert (first.index, again.index, first.checklist.name) == (0, 0, "Короткий")
+    assert [s.index for s in steps] == [1, 2, 3, 4, 5, 0, 5]
+    assert all(s.lead.id == lead_id and s.checklist.name == "Короткий" for s in steps)
+    assert steps[-1].lead.checklist_answers["needs"] == "двери"
+    anna = w.anna.id
+    assert w.lines(lead_id, events) == [
+        (at[0], "checklist_started", None, None, "Короткий", anna),
+        (at[2], "checklist", "needs", None, "окна", anna),
+        (at[3], "checklist", "timing", None, "—", anna),
+        (at[4], "field", "email", "old@romashka.ru", "new@romashka.ru", anna),
+        (at[4], "checklist", "email", None, "new@romashka.ru", anna),
+        (at[5], "next_contact", "next_contact_at", None, call.astimezone(UTC).isoformat(), anna),
+        (at[5], "checklist", "call", None, "02.12.2026 15:00", anna),
+        (at[6], "checklist", "extras", None, "Монтаж", anna),
+        (at[8], "checklist", "needs", "окна", "двери", anna),
+    ]
+    stored = await w.lead(lead_id)
+    assert (stored.checklist_id, stored.checklist_cursor, stored.email) == (
+        first.checklist.id,
+        5,
+        "new@romashka.ru",
+    )
+    assert ("call_reminder", call, anna) in w.timers(lead_id)
+    async with w.db() as uow:
+        done = await checklist.finish(uow, w.boss, lead_id, at[9])
+    assert w.lines(lead_id)[-2:] == [
+        (at[9], "status", "status", S.ASSIGNED.label, S.PROCESSED.label, w.boss.id),
+        (at[9], "checklist_done", None, None, "Короткий", w.boss.id),
+    ]
+    assert (done.status, done.status_changed_at) == (S.PROCESSED, at[9])
+    async with w.db() as uow:  # «Готово» again on a processed lead: only the line
+        await checklist.finish(uow, w.anna, lead_id, at[9] + minutes(1))
+    assert w.lines(lead_id)[-1] == (
+        at[9] + minutes(1),
+        "checklist_done",
+        None,
+        None,
+        "Короткий",
+        anna,
+    )
+    assert (await w.lead(lead_id)).status_changed_at == at[9]
+
+
+async def test_an_answer_that_fills_a_field_with_its_value_adds_no_field_line(w: World) -> None:
+    await with_checklist(w)
+    lead = await assigned_lead(w, email="ivan@romashka.ru")
+    async with w.db() as uow:
+        await checklist.start(uow, w.anna, lead.id or 0, NOW)
+        await checklist.answer(uow, w.anna, lead.id or 0, 0, "окна", NOW, ZONE)
+        await checklist.skip(uow, w.anna, lead.id or 0, 1, NOW, ZONE)
+    events, _ = w.marks(lead.id or 0)
+    async with w.db() as uow:
+        await checklist.answer(uow, w.anna, lead.id or 0, 2, "ivan@romashka.ru", NOW, ZONE)
+    assert w.history(lead.id or 0, events) == [
+        ("checklist", "email", None, "ivan@romashka.ru", w.anna.id)
+    ]
+
+
+async def test_a_checklist_started_before_answers_resumes_at_the_first_open_question(
+    w: World,
+) -> None:
+    await with_checklist(w)
+    lead = await assigned_lead(w)
+    async with w.db() as uow:
+        stored = await uow.leads.get(lead.id or 0)
+        assert stored is not None
+        stored.checklist_answers = {"needs": "окна", "timing": "Срочно"}
+        assert await uow.leads.update_if(stored, expected_status=S.ASSIGNED)
+        await uow.commit()
+    async with w.db() as uow:
+        step = await checklist.start(uow, w.anna, lead.id or 0, NOW)
+    assert step.index == 2 and (await w.lead(lead.id or 0)).checklist_cursor == 2

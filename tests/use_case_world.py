@@ -53,6 +53,10 @@ class World:
         """The lead's history rows (R2.8) as (kind, field, old, new, actor), oldest first."""
         return [_line(e) for e in self.db.events(lead_id)[after:]]
 
+    def lines(self, lead_id: int, after: int = 0) -> list[tuple[Any, ...]]:
+        """The history rows with their time: (at, kind, field, old, new, actor)."""
+        return [(e.at, *_line(e)) for e in self.db.events(lead_id)[after:]]
+
     def timers(self, lead_id: int) -> list[tuple[Any, ...]]:
         """The lead's pending timers as (kind, due, member), by due time."""
         return sorted(

@@ -11,9 +11,18 @@ import pytest
 from domain.checklist import Checklist, ChecklistInvalid, Kind, Question
 from domain.errors import InvalidInput, InvitationInvalid, NotAllowed, NotFound, StaleState
 from domain.lead_fields import LeadField
-from domain.model import Deal, Department, JunkReason, Member, Role, Subject
+from domain.model import Deal, Department, JunkReason, Member, PressedCard, Role, Subject
 from domain.permissions import Action
-from domain.services import cards, checklist, conversion, lead_lists, leads, onboarding, subjects
+from domain.services import (
+    cards,
+    checklist,
+    conversion,
+    lead_history,
+    lead_lists,
+    leads,
+    onboarding,
+    subjects,
+)
 from domain.statuses import LeadStatus
 from tests.use_case_world import NOW, ZONE, World, assigned_lead, make_world, minutes, web_lead
 
@@ -666,3 +675,60 @@ async def test_a_checklist_started_before_answers_resumes_at_the_first_open_ques
     async with w.db() as uow:
         step = await checklist.start(uow, w.anna, lead.id or 0, NOW)
     assert step.index == 2 and (await w.lead(lead.id or 0)).checklist_cursor == 2
+
+
+async def test_every_holder_of_a_card_gets_its_redraw(w: World) -> None:
+    """Each copy of a changed lead's card is edited: the new holder's is sent fresh, the
+    pressed one is left to the press's answer, none after them is forgotten."""
+    lead = await assigned_lead(w)
+    subject = Subject.lead(lead.id or 0)
+    for member, message in ((w.boss, 51), (w.office, 52), (w.anna, 53)):
+        w.db.hold_card(subject, member.id or 0, message)
+    w.db.send_all(NOW)
+    _, sent = w.marks(lead.id or 0)
+    async with w.db() as uow:
+        uow.pressed_card = PressedCard(w.boss.id or 0, 51)
+        await leads.reassign_lead(uow, w.boss, lead.id or 0, w.boris.id or 0, w.anna.id, NOW)
+    assert sorted((m, k, f) for m, k, _, f, _ in w.sent(sent) if k == "card") == [
+        (w.office.id, "card", False),
+        (w.anna.id, "card", False),
+        (w.boris.id, "card", True),
+    ]
+    w.db.send_all(NOW)
+    w.db.hold_card(subject, w.boris.id or 0, 54)
+    _, sent = w.marks(lead.id or 0)
+    async with w.db() as uow:
+        await leads.open_card(uow, w.boss, lead.id or 0, NOW)
+        await leads.edit_field(uow, w.boris, lead.id or 0, LeadField.COMMENT, "x", NOW)
+    others = [(w.office.id, False), (w.anna.id, False), (w.boris.id, False)]
+    assert sorted((m, f) for m, k, _, f, _ in w.sent(sent) if k == "card") == sorted(
+        [(w.boss.id, True), *others, (w.boss.id, False), *others]
+    )
+
+
+async def test_a_department_list_starts_at_its_first_page(w: World) -> None:
+    for _ in range(9):
+        await web_lead(w)
+    lead = await assigned_lead(w)
+    async with w.db() as uow:
+        first = await lead_lists.department_leads(uow, w.boss, unassigned=True)
+        second = await lead_lists.department_leads(uow, w.boss, unassigned=True, page=1)
+        back = await lead_lists.department_leads(uow, w.office, page=-1)
+        held = await lead_lists.department_leads(uow, w.office, status=S.ASSIGNED)
+        retail = await lead_lists.department_leads(uow, w.foreign)
+    assert (first.page, len(first.leads), first.total, first.pages) == (0, 8, 9, 2)
+    assert (second.page, len(second.leads)) == (1, 1)
+    assert (back.page, back.total) == (0, 10)
+    assert [x.id for x in held.leads] == [lead.id]
+    assert retail.total == 0
+
+
+async def test_the_history_page_names_the_checklists_questions(w: World) -> None:
+    await with_checklist(w)
+    lead = await assigned_lead(w)
+    async with w.db() as uow:
+        await checklist.start(uow, w.anna, lead.id or 0, NOW)
+    async with w.db() as uow:
+        page = await lead_history.history(uow, w.anna, lead.id or 0, page=-2)
+    assert page.questions == {q.key: q.text for q in QUESTIONS}
+    assert (page.lead.id, page.page, page.pages, page.total) == (lead.id, 0, 1, 4)

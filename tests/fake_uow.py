@@ -48,7 +48,6 @@ from domain.model import (
     NotificationKind,
     Penalty,
     Pipeline,
-    PressedCard,
     Role,
     Subject,
     SubjectKind,
@@ -247,7 +246,6 @@ class FakeUnitOfWork:
         self.database = database
         self._staged: dict[str, dict[Any, Any]] = {}
         self._owed: list[Notification] = []
-        self.pressed_card: PressedCard | None = None
         self.members = FakeMembers(self)
         self.departments = FakeDepartments(self)
         self.invitations = FakeInvitations(self)

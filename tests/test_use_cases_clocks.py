@@ -138,7 +138,7 @@ async def test_the_reminder_comes_with_a_third_of_the_time_left(w: World) -> Non
             Subject.lead(lead.id or 0),
             False,
             f"⏰ Лид #{lead.id} «Ромашка — Иван (сайт)»: осталось 5 мин, чтобы связаться с "
-            "клиентом и нажать «В работу» (R2.15).",
+            "клиентом и нажать «В работу».",
         )
     ]
     assert escalations_of(w) == []
@@ -434,8 +434,8 @@ async def test_a_reminder_goes_to_the_responsible_and_every_copy_says_who_sent_i
             TEXT,
             Subject.lead(lead_id),
             False,
-            f"🔔 Руководитель напоминает: лид #{lead_id} «Иван (сайт)» ждёт вас "
-            "(R2.15: не связался с клиентом вовремя).",
+            f"🔔 Руководитель напоминает: лид #{lead_id} «Иван (сайт)» ждёт вас: "
+            "не связался с клиентом вовремя.",
         ),
     ]
     assert w.history(lead_id, events) == [("reminded", None, None, "R2.15", w.boss.id)]
@@ -518,7 +518,7 @@ async def test_the_pool_reminder_goes_to_the_office_managers(w: World) -> None:
             None,
             False,
             f"🔔 Руководитель напоминает: лиды #{first.id}, #{second.id} ждут назначения "
-            "дольше срока (R2.14).",
+            "дольше срока.",
         )
     ]
     assert escalations_of(w)[0].resolution == "Шефов Шеф напомнил офис-менеджерам"
@@ -586,7 +586,7 @@ async def test_a_penalty_is_recorded_against_the_responsible_at_the_breach(w: Wo
         TEXT,
         Subject.lead(lead_id),
         False,
-        f"Вам записано взыскание по лиду #{lead_id} (R2.15): не позвонил",
+        f"Вам записано взыскание по лиду #{lead_id} (не связался с клиентом вовремя): не позвонил",
     )
 
 

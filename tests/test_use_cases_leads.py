@@ -26,10 +26,10 @@ from domain.model import (
     JunkReason,
     Lead,
     LeadSource,
-    PressedCard,
+    Press,
     Subject,
 )
-from domain.services import conversion, lead_history, leads
+from domain.services import conversion, lead_history, leads, live_cards
 from domain.statuses import LeadStatus, TransitionRefused
 from tests.fake_uow import FakeDatabase
 from tests.use_case_world import NOW, World, assigned_lead, make_world, minutes, web_lead
@@ -255,10 +255,11 @@ async def test_assigning_a_pool_lead_starts_the_managers_contact_clock(w: World)
     w.db.send_all(NOW)  # the pool's cards reached them
     events, sent = w.marks(lead_id)
     later = NOW + minutes(3)
+    press = Press(w.office.id or 0, 50)
     async with w.db() as uow:
-        uow.pressed_card = PressedCard(w.office.id or 0, 50)
-        returned = await leads.assign_lead(uow, w.office, lead_id, w.anna.id or 0, later)
-        pressed = uow.pressed_card
+        returned = await leads.assign_lead(uow, w.office, lead_id, w.anna.id or 0, later, press)
+    async with w.db() as uow:
+        left = await live_cards.left_to_press(uow, subject, press)
     stored = await w.lead(lead_id)
     assert returned.responsible_id == stored.responsible_id == w.anna.id
     assert (stored.status, stored.assigned_by_id, stored.assigned_at, stored.notified_at) == (
@@ -283,7 +284,7 @@ async def test_assigning_a_pool_lead_starts_the_managers_contact_clock(w: World)
     assert sorted(w.sent(sent)) == sorted(
         [(w.anna.id, CARD, subject, True, None), (w.boss.id, CARD, subject, False, None)]
     )
-    assert pressed is not None and pressed.owed
+    assert left
 
 
 async def test_the_pressed_card_is_left_to_the_outbox_while_a_card_is_on_its_way(
@@ -296,10 +297,11 @@ async def test_the_pressed_card_is_left_to_the_outbox_while_a_card_is_on_its_way
     async with w.db() as uow:  # an edit of his card is still unsent
         await leads.refresh_card(uow, w.office, lead.id or 0, NOW)
     sent = len(w.db.outbox())
+    press = Press(w.office.id or 0, 50)
     async with w.db() as uow:
-        uow.pressed_card = PressedCard(w.office.id or 0, 50)
-        await leads.assign_lead(uow, w.office, lead.id or 0, w.anna.id or 0, NOW)
-        assert uow.pressed_card is not None and not uow.pressed_card.owed
+        await leads.assign_lead(uow, w.office, lead.id or 0, w.anna.id or 0, NOW, press)
+    async with w.db() as uow:
+        assert not await live_cards.left_to_press(uow, subject, press)
     assert (w.office.id, CARD, subject, False, None) in w.sent(sent)
 
 

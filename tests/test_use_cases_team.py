@@ -11,7 +11,7 @@ import pytest
 from domain.checklist import Checklist, ChecklistInvalid, Kind, Question
 from domain.errors import InvalidInput, InvitationInvalid, NotAllowed, NotFound, StaleState
 from domain.lead_fields import LeadField
-from domain.model import Deal, Department, JunkReason, Member, PressedCard, Role, Subject
+from domain.model import Deal, Department, JunkReason, Member, Press, Role, Subject
 from domain.permissions import Action
 from domain.services import (
     cards,
@@ -574,10 +574,6 @@ async def test_a_menu_on_the_live_card_drops_its_waiting_edits(w: World) -> None
     assert context is not None and context.lead.comment == "срочно"
     async with w.db() as uow:
         assert not await uow.outbox.owes_card(w.anna.id or 0, subject)
-    async with w.db() as uow:
-        drawn = await cards.drawn_by_press(uow, lead.id or 0, w.anna)
-        assert await cards.drawn_by_press(uow, 999, w.anna) is None
-    assert drawn is not None and drawn.lead.comment == "срочно"
 
 
 async def test_every_step_of_the_walk_is_in_the_history_with_its_time(w: World) -> None:
@@ -687,8 +683,8 @@ async def test_every_holder_of_a_card_gets_its_redraw(w: World) -> None:
     w.db.send_all(NOW)
     _, sent = w.marks(lead.id or 0)
     async with w.db() as uow:
-        uow.pressed_card = PressedCard(w.boss.id or 0, 51)
-        await leads.reassign_lead(uow, w.boss, lead.id or 0, w.boris.id or 0, w.anna.id, NOW)
+        press = Press(w.boss.id or 0, 51)
+        await leads.reassign_lead(uow, w.boss, lead.id or 0, w.boris.id or 0, w.anna.id, NOW, press)
     assert sorted((m, k, f) for m, k, _, f, _ in w.sent(sent) if k == "card") == [
         (w.office.id, "card", False),
         (w.anna.id, "card", False),

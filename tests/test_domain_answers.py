@@ -184,6 +184,14 @@ CASES = [
         'normalize.visible("a\\u200bb\\ud800", "name", "Имя")',
         ("InvalidInput", "name", "Имя: недопустимые символы."),
     ),
+    (
+        '[hex(ord(c)) for c in "\\x00\\x1b\\t\\n\\r\\u200b\\u200c\\u200d\\u2066\\ufeffa\\u0301 " if normalize._dropped(c)]',
+        ("ok", ["0x0", "0x1b", "0x200b", "0x2066", "0xfeff"]),
+    ),
+    (
+        'normalize.visible("a\\x00b\\tc\\u2066d\\u200de\\u200d", "name", "Имя")',
+        ("ok", "ab\tcd\u200de"),
+    ),
     ('normalize.plain_text("  два   слова ", "name", "Имя", 9)', ("ok", "два слова")),
     ('normalize.plain_text("десять бу", "name", "Имя", 9)', ("ok", "десять бу")),
     (
@@ -406,6 +414,7 @@ CASES = [
     ("day_without_year(29, 2, date(2099, 3, 1))", ("ValueError", "no date 29.02")),
     ("day_without_year(31, 2, date(2026, 3, 1))", ("ValueError", "no date 31.02")),
     ("tomorrow_at(10, NOW, ZONE)", ("ok", "2026-12-02T07:00:00+00:00")),
+    ("tomorrow_at(10, NOW.astimezone(ZONE), ZONE)", ("ok", "2026-12-02T10:00:00+03:00")),
     # R2.15, R2.2, R2.14: working time
     ('parse_hours("09:00-18:00")', ("ok", ("09:00:00", "18:00:00"))),
     ('parse_hours(" 24/7 ")', ("ok", None)),
@@ -511,6 +520,10 @@ CASES = [
     (
         "WorkSchedule(ZONE, always=True).add(datetime(2026, 12, 5, 3, 0, tzinfo=ZONE), timedelta(minutes=15))",
         ("ok", "2026-12-05T03:15:00+03:00"),
+    ),
+    (
+        "WorkSchedule(ZONE, time(0), time(8)).add(datetime(2026, 12, 1, 7, 50, tzinfo=ZONE), timedelta(minutes=15))",
+        ("ok", "2026-12-02T00:05:00+03:00"),
     ),
     (
         "WorkSchedule(ZONE, always=True).add(datetime(2026, 12, 5, 3, 0, tzinfo=ZONE), timedelta(minutes=-15))",
@@ -978,6 +991,27 @@ CASES = [
         ("ok", ("Квалификация B2B-клиента", 12, None)),
     ),
     # The lead's rules and who may: what a refusal says
+    (
+        'check_move(LeadStatus.ASSIGNED, LeadStatus.JUNK, may_move_back=False, reason=" ")',
+        ("TransitionRefused", None, "Укажите причину, по которой лид некачественный."),
+    ),
+    (
+        "check_move(LeadStatus.IN_PROCESS, LeadStatus.ASSIGNED, may_move_back=False)",
+        (
+            "TransitionRefused",
+            None,
+            "Вернуть лид на прошлую стадию может только руководитель отдела.",
+        ),
+    ),
+    ("check_move(LeadStatus.IN_PROCESS, LeadStatus.ASSIGNED, may_move_back=True)", ("ok", None)),
+    (
+        'check_move(LeadStatus.CONVERTED, LeadStatus.JUNK, may_move_back=True, reason="спам")',
+        (
+            "TransitionRefused",
+            None,
+            "Лид уже закрыт («Качественный лид»): его статус больше не меняется.",
+        ),
+    ),
     ('JunkReason.OTHER.text("  передумали  ")', ("ok", "передумали")),
     (
         'JunkReason.OTHER.text("   ")',

@@ -227,19 +227,6 @@ async def reassign_to(
     return await leads.assigned_note(uow, lead, "Ответственный")
 
 
-async def call_menu(
-    query: CallbackQuery,
-    callback_data: LeadCb,
-    member: Member,
-    uow: UnitOfWork,
-    clock: Clock,
-    settings: Settings,
-) -> None:
-    lead = await _fresh_lead(uow, member, callback_data, Action.WORK_LEAD)
-    menu = lead_card_views.call_keyboard(lead)
-    await _show(query, uow, member, lead, menu, "Когда перезвонить?", clock, settings)
-
-
 async def call_later(
     query: CallbackQuery,
     callback_data: LeadCb,
@@ -269,30 +256,28 @@ async def ask_value(
     return ""
 
 
-async def edit_menu(
-    query: CallbackQuery,
-    callback_data: LeadCb,
-    member: Member,
-    uow: UnitOfWork,
-    clock: Clock,
-    settings: Settings,
-) -> None:
-    lead = await _fresh_lead(uow, member, callback_data, Action.WORK_LEAD)
-    menu = lead_card_views.edit_keyboard(lead)
-    await _show(query, uow, member, lead, menu, "Что изменить?", clock, settings)
+def _menu(
+    draw: Callable[[Lead], InlineKeyboardMarkup], note: str
+) -> Callable[..., Awaitable[None]]:
+    """A menu of the card (when to call, what to change, why junk) on the card pressed."""
+
+    async def show_menu(
+        query: CallbackQuery,
+        callback_data: LeadCb,
+        member: Member,
+        uow: UnitOfWork,
+        clock: Clock,
+        settings: Settings,
+    ) -> None:
+        lead = await _fresh_lead(uow, member, callback_data, Action.WORK_LEAD)
+        await _show(query, uow, member, lead, draw(lead), note, clock, settings)
+
+    return show_menu
 
 
-async def junk_menu(
-    query: CallbackQuery,
-    callback_data: LeadCb,
-    member: Member,
-    uow: UnitOfWork,
-    clock: Clock,
-    settings: Settings,
-) -> None:
-    lead = await _fresh_lead(uow, member, callback_data, Action.WORK_LEAD)
-    menu = lead_card_views.junk_keyboard(lead)
-    await _show(query, uow, member, lead, menu, "Почему некачественный?", clock, settings)
+call_menu = _menu(lead_card_views.call_keyboard, "Когда перезвонить?")
+edit_menu = _menu(lead_card_views.edit_keyboard, "Что изменить?")
+junk_menu = _menu(lead_card_views.junk_keyboard, "Почему некачественный?")
 
 
 async def junk(

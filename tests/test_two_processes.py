@@ -5,78 +5,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from domain.lead_fields import LeadField
-from domain.model import LeadSource, Profile, Role
-from domain.ports import SystemClock
-from domain.services import leads, onboarding
 from domain.services.timers import CONTACT_KINDS
-from domain.sla import SlaDefaults, WorkSchedule
-from storage.engine import create_engine, create_session_factory
-from storage.migrate import upgrade_engine
+from storage.engine import create_engine
 from storage.tables import EscalationRow, OutboxRow, TimerRow
-from storage.uow import SqlUnitOfWorkFactory
+from tests.crash_harness import CONTACT_SECONDS, Firm
 from tests.fake_telegram import FakeTelegram, TelegramUser
 from tests.support import free_port, postgres_database
 from tests.test_cli import CRMBOT, clean_env
 
 LEADS = 60
-CONTACT_SECONDS = 6
 
 
 async def seed(url: str, fake: FakeTelegram) -> tuple[TelegramUser, TelegramUser, list[int]]:
     """A department, its supervisor and manager, and leads just assigned to him."""
-    engine = create_engine(url)
-    await upgrade_engine(engine)
-    policy = SlaDefaults(
-        contact=timedelta(seconds=CONTACT_SECONDS),
-        processing=timedelta(hours=1),
-        unassigned=timedelta(hours=1),
-        schedule=WorkSchedule(ZoneInfo("UTC"), always=True),
-    )
-    factory = SqlUnitOfWorkFactory(create_session_factory(engine), sla_defaults=policy)
-    boss, manager = TelegramUser(fake, "Борис"), TelegramUser(fake, "Анна")
-    now = SystemClock().now()
-    lead_ids = []
-    async with factory() as uow:
-        admin = await onboarding.bootstrap_admin(uow, 1, "Админ", [1], now)
-        assert admin is not None
-        department = await onboarding.create_department(uow, admin, "Продажи")
-        members = {}
-        for user, role in ((boss, Role.SUPERVISOR), (manager, Role.MANAGER)):
-            issued = await onboarding.issue_invitation(uow, admin, role, department.id, now)
-            members[role] = await onboarding.accept_invitation(
-                uow,
-                issued.invitation.token,
-                user.id,
-                Profile(user.user["first_name"], "+79120000000", "x@example.ru", "x"),
-                now,
-            )
-            fake.chats.setdefault(user.id, [])  # they have opened the bot
-        for n in range(LEADS):
-            intake = await leads.create_lead(
-                uow,
-                values={LeadField.NAME: f"Клиент {n}"},
-                source=LeadSource.WEB,
-                department_id=department.id or 0,
-                creator=None,
-                now=now,
-            )
-            await leads.assign_lead(
-                uow,
-                members[Role.SUPERVISOR],
-                intake.lead.id or 0,
-                members[Role.MANAGER].id or 0,
-                now,
-            )
-            lead_ids.append(intake.lead.id or 0)
-    await engine.dispose()
-    return boss, manager, lead_ids
+    firm = await Firm.create(url, fake)
+    try:
+        lead_ids = await firm.assign_new_leads(LEADS)
+    finally:
+        await firm.close()
+    return firm.boss, firm.manager, lead_ids
 
 
 async def test_two_processes_one_escalation_each(tmp_path: Path, fake: FakeTelegram) -> None:

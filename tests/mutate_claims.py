@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTBOX = "storage/outbox_store.py"
-TIMERS = "storage/timer_repositories.py"
+TIMERS = "storage/repositories/timers.py"
 TESTS = [
     "tests/test_storage.py",
     "tests/test_sweep.py",

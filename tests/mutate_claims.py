@@ -1,7 +1,7 @@
 """Mutation testing of the two claim statements, by hand (#13, item 8).
 
 mutmut mutates what runs inside functions; the outbox's and the timers' claims are statements
-built once at import (`_CLAIM` in storage/outbox_store.py and storage/timer_repositories.py),
+built once at import (`_CLAIM` in storage/outbox_store.py and storage/repositories/timers.py),
 so their mutants are listed here: each breaks one condition of what "claimed once" means. For
 each, a copy of the project gets the mutant and the SQLite storage tests run against it; a
 mutant that passes them all survives.

@@ -56,6 +56,19 @@ class RedactingFormatter(logging.Formatter):
 ROUTINE_LOGGERS = ("apscheduler",)
 
 
+class RoutineSkips(logging.Filter):
+    """APScheduler warns when a sweep's tick comes while the last sweep still runs (a burst
+    of timers, a slow start). The running sweep takes what came due, so the skipped tick lost
+    nothing: such lines show only with LOG_LEVEL=DEBUG."""
+
+    def __init__(self, debug: bool) -> None:
+        super().__init__()
+        self._debug = debug
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self._debug or "maximum number of running instances" not in record.getMessage()
+
+
 def configure_logging(level: str, secrets: Mapping[str, str]) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(
@@ -67,3 +80,6 @@ def configure_logging(level: str, secrets: Mapping[str, str]) -> None:
     routine = logging.NOTSET if level == "DEBUG" else logging.WARNING
     for name in ROUTINE_LOGGERS:
         logging.getLogger(name).setLevel(routine)
+    scheduler_log = logging.getLogger("apscheduler.scheduler")
+    scheduler_log.filters[:] = [f for f in scheduler_log.filters if not isinstance(f, RoutineSkips)]
+    scheduler_log.addFilter(RoutineSkips(level == "DEBUG"))

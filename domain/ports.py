@@ -26,6 +26,7 @@ from domain.model import (
     Timer,
     TimerKind,
 )
+from domain.search import SearchQuery, SearchScope
 from domain.sla import SlaPolicy
 from domain.statuses import LeadStatus
 
@@ -280,6 +281,14 @@ class ChecklistRepository(Protocol):
     async def has_default(self) -> bool: ...
 
 
+class SearchRepository(Protocol):
+    async def leads(self, query: SearchQuery, scope: SearchScope, limit: int) -> list[Lead]:
+        """The leads in `scope` found by the query (#14 §1): each of its prefixes begins a
+        term of the lead, or of the company or contact its deal went to; open ones first,
+        then the newest."""
+        ...
+
+
 class UnitOfWork(Protocol):
     members: MemberRepository
     departments: DepartmentRepository
@@ -298,6 +307,7 @@ class UnitOfWork(Protocol):
     penalties: PenaltyRepository
     sla: SlaRepository
     checklists: ChecklistRepository
+    search: SearchRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc: object) -> None: ...

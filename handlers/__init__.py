@@ -14,6 +14,7 @@ def routers() -> list[Router]:
         lead_new,
         menu,
         onboarding,
+        search,
         team,
     )
 
@@ -28,5 +29,6 @@ def routers() -> list[Router]:
         lead_new.router(),
         escalations.router(),
         menu.router(),
+        search.router(),
         menu.fallback_router(),
     ]

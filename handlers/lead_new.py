@@ -20,16 +20,18 @@ from aiogram.types import (
 )
 
 from bot.settings import Settings
+from domain import extract
 from domain.errors import InvalidInput
 from domain.lead_fields import LeadField, clean_field, reachability_error
 from domain.model import LeadSource, Member
 from domain.ports import Clock, UnitOfWork
-from domain.services import leads
-from handlers.callbacks import DraftAction, DraftCb, FormAction, FormCb
+from domain.services import drafts, leads
+from handlers.callbacks import DraftAction, DraftCb, FormAction, FormCb, LeadAction, LeadCb
 from handlers.errors import after_commit
 from handlers.filters import HasText, IsMember
 from handlers.replies import edit_markup, message_of
 from handlers.states import NewLeadForm
+from handlers.texts import button, counted
 
 # The conversation: state, the field it fills, the question, whether it may be skipped.
 STEPS: tuple[tuple[State, LeadField, str, bool], ...] = (
@@ -205,8 +207,10 @@ async def form_closed(query: CallbackQuery) -> None:
     raise InvalidInput("form", FORM_CLOSED)
 
 
-def _draft_fields(message: Message) -> dict[str, str]:
-    """Name, phone and text of a forwarded message or a shared contact, each validated."""
+def _draft_fields(message: Message) -> tuple[dict[str, str], bool]:
+    """Name, phone and text of a forwarded message or a shared contact, and what a person
+    would pick out of the text (a phone, an e-mail, a company, a site: #14 §1), each
+    validated; and whether anything was picked out of the text."""
     raw: dict[LeadField, str] = {}
     origin = message.forward_origin
     if isinstance(origin, MessageOriginUser):
@@ -225,42 +229,75 @@ def _draft_fields(message: Message) -> dict[str, str]:
             raw[LeadField.LAST_NAME] = message.contact.last_name
         raw[LeadField.PHONE] = message.contact.phone_number
     text = message.text or message.caption
+    picked = False
     if text:
         raw[LeadField.COMMENT] = text
+        found = extract.everything(text)
+        for field, values in (
+            (LeadField.PHONE, found.phones),
+            (LeadField.EMAIL, found.emails),
+            (LeadField.COMPANY, found.companies),
+            (LeadField.WEBSITE, found.sites),
+        ):
+            if values and field not in raw:
+                raw[field] = values[0]
+                picked = True
     fields: dict[str, str] = {}
-    for field, value in raw.items():
+    for field in LeadField:  # in the order a card shows them
+        if field not in raw:
+            continue
         try:
-            fields[field.value] = clean_field(field, value)
+            fields[field.value] = clean_field(field, raw[field])
         except InvalidInput:
             continue  # a draft keeps what is valid; the rest is typed on the card later
-    return fields
+    return fields, picked
 
 
-async def forwarded(message: Message, member: Member, uow: UnitOfWork, clock: Clock) -> None:
-    fields = _draft_fields(message)
-    if reachability_error({LeadField(k): v for k, v in fields.items()}):
-        await message.answer("В этом сообщении нет ни имени, ни телефона: лид из него не собрать.")
-        return
-    draft = await leads.offer_draft(uow, member, fields, clock.now())
+def _draft_text(fields: dict[str, str], picked: bool, offer: drafts.Offer) -> str:
     lines = ["<b>Черновик лида из мессенджера</b>"]
     for key, value in fields.items():
         lines.append(f"{LeadField(key).label}: {escape(value[:300])}")
+    if picked:
+        lines.append("Телефон, e-mail, компания и сайт взяты из текста: проверьте их.")
+    for match in offer.duplicates.companies:
+        deals = counted(match.deals, "сделка", "сделки", "сделок")
+        lines.append(f"⚠️ повторный клиент: {escape(match.company.name)}, {deals}")
+    for lead_id in offer.duplicates.leads:
+        lines.append(f"⚠️ возможный дубль лида #{lead_id}")
+    return "\n".join(lines)
+
+
+async def forwarded(
+    message: Message, member: Member, uow: UnitOfWork, clock: Clock, settings: Settings
+) -> None:
+    fields, picked = _draft_fields(message)
+    if reachability_error({LeadField(k): v for k, v in fields.items()}):
+        await message.answer("В этом сообщении нет ни имени, ни телефона: лид из него не собрать.")
+        return
+    department_id = member.department_id or await leads.intake_department(
+        uow, settings.intake_department
+    )
+    offer = await drafts.offer(uow, member, fields, department_id, clock.now())
+    draft_id = offer.draft.id or 0
+    rows = [
+        [
+            InlineKeyboardButton(
+                text="✅ Создать лид",
+                callback_data=DraftCb(action=DraftAction.CREATE, id=draft_id).pack(),
+            ),
+            InlineKeyboardButton(
+                text="Не нужно",
+                callback_data=DraftCb(action=DraftAction.DROP, id=draft_id).pack(),
+            ),
+        ]
+    ]
+    rows += [
+        [button(f"Открыть лид #{lead_id}", LeadCb(action=LeadAction.OPEN, id=lead_id))]
+        for lead_id in offer.openable
+    ]
     await message.answer(
-        "\n".join(lines),
-        reply_markup=InlineKeyboardMarkup(
-            inline_keyboard=[
-                [
-                    InlineKeyboardButton(
-                        text="✅ Создать лид",
-                        callback_data=DraftCb(action=DraftAction.CREATE, id=draft.id or 0).pack(),
-                    ),
-                    InlineKeyboardButton(
-                        text="Не нужно",
-                        callback_data=DraftCb(action=DraftAction.DROP, id=draft.id or 0).pack(),
-                    ),
-                ]
-            ]
-        ),
+        _draft_text(fields, picked, offer),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
     )
 
 

@@ -126,7 +126,7 @@ class LeadRow(Base):
     checklist_id: Mapped[int | None] = mapped_column(ForeignKey("checklists.id"))
     checklist_cursor: Mapped[int | None]  # the question a paused checklist resumes at
     version: Mapped[int] = mapped_column(default=0, server_default="0")  # bumped by each write
-    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"), index=True)
 
 
 class LeadEventRow(Base):
@@ -140,6 +140,22 @@ class LeadEventRow(Base):
     field_name: Mapped[str | None] = mapped_column(String(64))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
+
+
+# The search terms' order is the code points' on every database (domain/search.py's prefix
+# ranges rely on it): PostgreSQL's "C" collation, SQLite's default.
+TERM = String(254).with_variant(String(254, collation="C"), "postgresql")
+
+
+class SearchTermRow(Base):
+    """A term a lead, company or contact is found by (#14 §1): written with the subject."""
+
+    __tablename__ = "search_terms"
+    __table_args__ = (Index("ix_search_terms_term", "term", "subject_kind", "subject_id"),)
+
+    subject_kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(primary_key=True)
+    term: Mapped[str] = mapped_column(TERM, primary_key=True)
 
 
 class PipelineRow(Base):

@@ -23,6 +23,7 @@ from storage.repositories.leads import (
 )
 from storage.repositories.members import SqlMemberRepository
 from storage.repositories.outbox import SqlOutboxRepository
+from storage.repositories.search import SqlSearchRepository
 from storage.repositories.sla import SqlSlaRepository
 from storage.repositories.timers import SqlTimerRepository
 
@@ -77,6 +78,7 @@ class SqlUnitOfWork:
         self.penalties = SqlPenaltyRepository(session)
         self.sla = SqlSlaRepository(session, self._sla_defaults)
         self.checklists = SqlChecklistRepository(session)
+        self.search = SqlSearchRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

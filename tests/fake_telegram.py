@@ -196,6 +196,7 @@ class FakeTelegram:
         self.rule_ids_shown: list[str] = []  # what users read never names a rule (R2.15)
         self.errors_returned: list[tuple[str, int]] = []
         self.callback_answers: dict[str, dict[str, Any]] = {}
+        self.inline_answers: dict[str, list[dict[str, Any]]] = {}  # results by inline query id
         self.commands: list[dict[str, Any]] = []
         self.webhook_deleted = 0
         self.files: dict[str, bytes] = {}  # what users sent, by file_id
@@ -385,6 +386,14 @@ class FakeTelegram:
         )
         return callback_id
 
+    async def user_inline_query(self, user: dict[str, Any], query: str) -> str:
+        """`@bot <query>` typed in any chat; returns the inline query's id."""
+        query_id = str(next(self._callback_ids))
+        await self._push_update(
+            {"inline_query": {"id": query_id, "from": user, "query": query, "offset": ""}}
+        )
+        return query_id
+
     async def wait_for(self, predicate: Any, timeout: float = BOT_WAIT) -> Any:
         """Wait until `predicate()` is truthy (checked at every change); return its value."""
         deadline = time.monotonic() + timeout
@@ -522,6 +531,7 @@ class FakeTelegram:
                 "reply_parameters",
                 "link_preview_options",
                 "media",
+                "results",
             }:
                 params[key] = json.loads(value)
         for key, value in files.items():
@@ -679,6 +689,14 @@ class FakeTelegram:
             "text": text,
             "show_alert": params.get("show_alert") == "true",
         }
+        return True
+
+    async def _m_answerinlinequery(self, params: dict[str, Any]) -> Any:
+        results = list(params.get("results") or [])
+        for result in results:
+            self._check_words(result.get("title", ""))
+            self._check_words(result.get("input_message_content", {}).get("message_text", ""))
+        self.inline_answers[str(params["inline_query_id"])] = results
         return True
 
     async def _send_file(self, params: dict[str, Any], kind: str) -> Any:

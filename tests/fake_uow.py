@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, Self
 
-from domain import normalize
+from domain import normalize, search
 from domain.checklist import Checklist
 from domain.errors import DuplicateExternalId, InvalidInput
 from domain.model import (
@@ -55,6 +55,7 @@ from domain.model import (
     TimerKind,
 )
 from domain.ports import LeadQuery
+from domain.search import SearchQuery, SearchScope
 from domain.sla import DEFAULT_SLA, SlaDefaults, SlaPolicy
 from domain.statuses import OPEN_STAGES, LeadStatus
 
@@ -263,6 +264,7 @@ class FakeUnitOfWork:
         self.penalties = FakePenalties(self)
         self.sla = FakeSla(self)
         self.checklists = FakeChecklists(self)
+        self.search = FakeSearch(self)
 
     async def __aenter__(self) -> Self:
         return self
@@ -874,3 +876,45 @@ class FakeChecklists(_Repository):
 
     async def has_default(self) -> bool:
         return bool(self._uow.select("checklists", lambda r: r.checklist.department_id is None))
+
+
+def _found_by(terms: set[str], prefixes: tuple[str, ...]) -> bool:
+    return all(any(term.startswith(prefix) for term in terms) for prefix in prefixes)
+
+
+class FakeSearch(_Repository):
+    """Terms computed from the rows at each search: what the SQL one keeps written."""
+
+    async def leads(self, query: SearchQuery, scope: SearchScope, limit: int) -> list[Lead]:
+        prefixes = query.prefixes
+        companies = {
+            c.id
+            for c in self._uow.select("companies")
+            if _found_by(search.terms(names=(c.name,)), prefixes)
+        }
+        contacts = {
+            c.id
+            for c in self._uow.select("contacts")
+            if _found_by(
+                search.terms(names=(c.full_name,), phones=(c.phone,), emails=(c.email,)), prefixes
+            )
+        }
+        deals = {
+            d.id
+            for d in self._uow.select("deals")
+            if d.company_id in companies or d.contact_id in contacts
+        }
+
+        def where(lead: Lead) -> bool:
+            if scope.department_id is not None and lead.department_id != scope.department_id:
+                return False
+            if scope.responsible_id is not None and lead.responsible_id != scope.responsible_id:
+                return False
+            terms = search.lead_terms(
+                lead.company_name, lead.contact_name, lead.contact_last_name, lead.phone, lead.email
+            )
+            return _found_by(terms, prefixes) or lead.deal_id in deals
+
+        found = self._uow.select("leads", where)
+        found.sort(key=lambda lead: (lead.status.is_final, -(lead.id or 0)))
+        return found[:limit]

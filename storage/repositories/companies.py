@@ -9,13 +9,14 @@ from sqlalchemy import (
     select,
 )
 
-from domain import normalize
+from domain import normalize, search
 from domain.errors import InvalidInput
 from domain.model import (
     Company,
     Contact,
 )
 from storage.base import SqlRepository
+from storage.repositories.terms import write_terms
 from storage.tables import (
     CompanyRow,
     ContactRow,
@@ -59,6 +60,9 @@ class SqlCompanyRepository(SqlRepository):
         )
         await self._insert(row)
         company.id = row.id
+        await write_terms(
+            self._session, "company", row.id, search.terms(names=(company.name,)), fresh=True
+        )
         return company
 
     async def get(self, company_id: int) -> Company | None:
@@ -108,6 +112,10 @@ class SqlContactRepository(SqlRepository):
         )
         await self._insert(row)
         contact.id = row.id
+        terms = search.terms(
+            names=(contact.full_name,), phones=(contact.phone,), emails=(contact.email,)
+        )
+        await write_terms(self._session, "contact", row.id, terms, fresh=True)
         return contact
 
     async def in_company(

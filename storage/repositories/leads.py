@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from domain import search
 from domain.errors import DuplicateExternalId
 from domain.model import (
     Lead,
@@ -29,6 +30,7 @@ from domain.ports import LeadQuery
 from domain.statuses import OPEN_STAGES, LeadStatus
 from storage.base import SqlRepository
 from storage.repositories.companies import company_key
+from storage.repositories.terms import write_terms
 from storage.tables import (
     LeadDraftRow,
     LeadEventRow,
@@ -75,6 +77,15 @@ _URGENCY = case(
     value=LeadRow.status,
     else_=3,
 )
+
+
+def _searched(lead: Lead) -> tuple[str | None, ...]:
+    """What a lead's search terms are made of (#14 §1)."""
+    return (lead.company_name, lead.contact_name, lead.contact_last_name, lead.phone, lead.email)
+
+
+def lead_of(row: Any) -> Lead:
+    return _lead(row)
 
 
 def _lead(row: LeadRow) -> Lead:
@@ -161,6 +172,17 @@ def _values(lead: Lead) -> dict[str, Any]:
 
 
 class SqlLeadRepository(SqlRepository):
+    def __init__(self, session: Any) -> None:
+        super().__init__(session)
+        # What each lead read here was searched by: a write that changes none of it leaves
+        # its search terms alone (#14 §1).
+        self._searched: dict[int, tuple[str | None, ...]] = {}
+
+    def _read(self, lead: Lead) -> Lead:
+        assert lead.id is not None
+        self._searched[lead.id] = _searched(lead)
+        return lead
+
     async def add(self, lead: Lead) -> Lead:
         row = LeadRow(
             **_values(lead),
@@ -179,11 +201,14 @@ class SqlLeadRepository(SqlRepository):
                 raise DuplicateExternalId(lead.external_id) from None
             raise
         lead.id = row.id
-        return lead
+        await write_terms(
+            self._session, "lead", row.id, search.lead_terms(*_searched(lead)), fresh=True
+        )
+        return self._read(lead)
 
     async def get(self, lead_id: int) -> Lead | None:
         row = (await self._session.execute(_GET, {"w_id": lead_id})).first()
-        return _lead(row) if row else None
+        return self._read(_lead(row)) if row else None
 
     async def lock(self, lead_id: int) -> Lead | None:
         # An UPDATE that changes nothing: on PostgreSQL the lock of a use case's own UPDATE
@@ -192,7 +217,7 @@ class SqlLeadRepository(SqlRepository):
         row = await self._session.scalar(
             _LOCK, {"w_id": lead_id}, execution_options={"populate_existing": True}
         )
-        return _lead(row) if row else None
+        return self._read(_lead(row)) if row else None
 
     async def by_external_id(self, external_id: str) -> Lead | None:
         row = await self._session.scalar(select(LeadRow).where(LeadRow.external_id == external_id))
@@ -219,6 +244,11 @@ class SqlLeadRepository(SqlRepository):
         if result.first() is None:
             return False
         lead.version += 1
+        if self._searched.get(lead.id) != _searched(lead):
+            await write_terms(
+                self._session, "lead", lead.id, search.lead_terms(*_searched(lead)), fresh=False
+            )
+            self._read(lead)
         # The statement leaves the session's copy as it was: the next read loads it afresh.
         loaded = self._session.identity_map.get(self._session.identity_key(LeadRow, lead.id))
         if loaded is not None:

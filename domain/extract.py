@@ -18,7 +18,7 @@ _LONG = "|".join(
 )
 _OPEN = "«\"“„'"
 _CLOSE = "»\"”“'"
-_NAME = rf"[^{_CLOSE}\n]{{1,100}}"
+_NAME = rf"[^{_OPEN}{_CLOSE}\n]{{1,100}}"
 # ООО «Ромашка», АО "Вектор", Общество с ограниченной ответственностью «Ромашка»
 _FORM_THEN_QUOTED = re.compile(
     rf"(?<!\w)({_FORMS}|{_LONG})\s*[{_OPEN}]\s*({_NAME}?)\s*[{_CLOSE}]", re.IGNORECASE

@@ -207,10 +207,10 @@ async def form_closed(query: CallbackQuery) -> None:
     raise InvalidInput("form", FORM_CLOSED)
 
 
-def _draft_fields(message: Message) -> tuple[dict[str, str], bool]:
+def _draft_fields(message: Message) -> tuple[dict[str, str], list[LeadField]]:
     """Name, phone and text of a forwarded message or a shared contact, and what a person
     would pick out of the text (a phone, an e-mail, a company, a site: #14 §1), each
-    validated; and whether anything was picked out of the text."""
+    validated; and which fields were picked out of the text."""
     raw: dict[LeadField, str] = {}
     origin = message.forward_origin
     if isinstance(origin, MessageOriginUser):
@@ -229,7 +229,7 @@ def _draft_fields(message: Message) -> tuple[dict[str, str], bool]:
             raw[LeadField.LAST_NAME] = message.contact.last_name
         raw[LeadField.PHONE] = message.contact.phone_number
     text = message.text or message.caption
-    picked = False
+    picked: list[LeadField] = []
     if text:
         raw[LeadField.COMMENT] = text
         found = extract.everything(text)
@@ -241,7 +241,7 @@ def _draft_fields(message: Message) -> tuple[dict[str, str], bool]:
         ):
             if values and field not in raw:
                 raw[field] = values[0]
-                picked = True
+                picked.append(field)
     fields: dict[str, str] = {}
     for field in LeadField:  # in the order a card shows them
         if field not in raw:
@@ -250,15 +250,24 @@ def _draft_fields(message: Message) -> tuple[dict[str, str], bool]:
             fields[field.value] = clean_field(field, raw[field])
         except InvalidInput:
             continue  # a draft keeps what is valid; the rest is typed on the card later
-    return fields, picked
+    return fields, [field for field in picked if field.value in fields]
 
 
-def _draft_text(fields: dict[str, str], picked: bool, offer: drafts.Offer) -> str:
+PICKED_WORDS = {
+    LeadField.PHONE: "телефон",
+    LeadField.EMAIL: "e-mail",
+    LeadField.COMPANY: "компания",
+    LeadField.WEBSITE: "сайт",
+}
+
+
+def _draft_text(fields: dict[str, str], picked: list[LeadField], offer: drafts.Offer) -> str:
     lines = ["<b>Черновик лида из мессенджера</b>"]
     for key, value in fields.items():
         lines.append(f"{LeadField(key).label}: {escape(value[:300])}")
     if picked:
-        lines.append("Телефон, e-mail, компания и сайт взяты из текста: проверьте их.")
+        words = ", ".join(PICKED_WORDS[field] for field in picked)
+        lines.append(f"Взято из текста сообщения: {words}. Проверьте, прежде чем создать лид.")
     for match in offer.duplicates.companies:
         deals = counted(match.deals, "сделка", "сделки", "сделок")
         lines.append(f"⚠️ повторный клиент: {escape(match.company.name)}, {deals}")

@@ -502,7 +502,9 @@ async def test_a_typed_value_for_a_lead_that_moved_on_ends_the_question(
     assert refused.text == (
         "Лид уже в статусе «В работе».\nОтвет не сохранён: вопрос уже неактуален."
     )
-    assert (await anna.ask("Клиент передумал")).text.startswith("Не понял.")
+    assert (await anna.ask("Клиент передумал")).text.startswith(
+        "Ничего не нашёл"
+    )  # a search now (#14 §1)
     assert (await lead_row(running_bot, lead_id)).status == "IN_PROCESS"
 
     # Handed to another manager while she typed a new e-mail: the same.
@@ -514,7 +516,9 @@ async def test_a_typed_value_for_a_lead_that_moved_on_ends_the_question(
     await fake.wait_for(lambda: [m for m in anna.messages if "передан: Бобров" in m.text])
     refused = await anna.ask("ivan@example.ru")
     assert refused.text.endswith("Ответ не сохранён: вопрос уже неактуален.")
-    assert (await anna.ask("ivan@example.ru")).text.startswith("Не понял.")
+    assert (await anna.ask("ivan@example.ru")).text.startswith(
+        "Ничего не нашёл"
+    )  # a search now (#14 §1)
     assert (await lead_row(running_bot, lead_id)).email is None
 
 
@@ -534,7 +538,9 @@ async def test_back_from_a_question_closes_it(
     assert "Комментарий: напишите новое значение" in (await anna.reply()).text
     await anna.press("« Назад", card)
     await fake.wait_for(lambda: "В работу" in card.buttons())
-    assert (await anna.ask("Здравствуйте! Нужны 20 палет")).text.startswith("Не понял.")
+    assert (await anna.ask("Здравствуйте! Нужны 20 палет")).text.startswith(
+        "Ничего не нашёл"
+    )  # a search now (#14 §1)
     assert (await lead_row(running_bot, lead_id)).comment == "100 коробок, срочно"
 
     # «История» only shows something: the question asked before still stands.

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from domain.lead_fields import LeadField
+from domain.lead_fields import LeadField, clean_field
 from domain.model import LeadSource
 from domain.services import leads
 from tests.fake_telegram import ChatMessage, TelegramUser
@@ -30,7 +30,7 @@ async def team(running_bot: RunningBot, fake: Any, admin: Any) -> Team:
 
 async def new_lead(bot: RunningBot, team: Team, holder: int | None = None, **raw: str) -> int:
     """A lead of the department, held by `holder` (assigned by the supervisor) or nobody."""
-    values = {LeadField(k): v for k, v in raw.items()}
+    values = {LeadField(k): clean_field(LeadField(k), v) for k, v in raw.items()}
     async with bot.app.uow_factory() as uow:
         intake = await leads.create_lead(
             uow,

@@ -167,7 +167,9 @@ async def test_a_penalty_typed_after_another_supervisor_acted_is_refused_at_once
         "Уже сделано: Второй Руководитель напомнил ответственному.\n"
         "Ответ не сохранён: вопрос уже неактуален."
     )
-    assert (await boss.ask("Опоздал", timeout=3)).text.startswith("Не понял.")
+    assert (await boss.ask("Опоздал", timeout=3)).text.startswith(
+        "Ничего не нашёл"
+    )  # a search now (#14 §1)
 
 
 async def test_contacted_in_time_does_not_escalate(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, case, intersect, or_, select
+from sqlalchemy import Select, case, intersect, or_, select, union
 
 from domain.model import Lead
 from domain.search import SearchQuery, SearchScope, prefix_end
@@ -16,7 +16,7 @@ from storage.tables import DealRow, LeadRow, SearchTermRow
 _OPEN = tuple(s.value for s in OPEN_STAGES)
 
 
-def _matching(kind: str, prefixes: tuple[str, ...]) -> Select[Any] | CompoundSelect:
+def _matching(kind: str, prefixes: tuple[str, ...]) -> Select[Any]:
     """The ids of the subjects of `kind` with a term beginning with each of the prefixes."""
     selects = [
         select(SearchTermRow.subject_id).where(
@@ -26,7 +26,10 @@ def _matching(kind: str, prefixes: tuple[str, ...]) -> Select[Any] | CompoundSel
         )
         for prefix in prefixes
     ]
-    return selects[0] if len(selects) == 1 else intersect(*selects)
+    if len(selects) == 1:
+        return selects[0]
+    both = intersect(*selects).subquery()  # SQLite takes no bracketed compound in a compound
+    return select(both.c.subject_id)
 
 
 class SqlSearchRepository(SqlRepository):
@@ -37,12 +40,13 @@ class SqlSearchRepository(SqlRepository):
                 DealRow.contact_id.in_(_matching("contact", query.prefixes)),
             )
         )
-        statement = select(LeadRow).where(
-            or_(
-                LeadRow.id.in_(_matching("lead", query.prefixes)),
-                LeadRow.deal_id.in_(clients),
-            )
+        # One set of ids, looked up by the primary key: an OR of the two would have the
+        # database walk the department's leads and test each.
+        found = union(
+            _matching("lead", query.prefixes),
+            select(LeadRow.id).where(LeadRow.deal_id.in_(clients)),
         )
+        statement = select(LeadRow).where(LeadRow.id.in_(found))
         if scope.department_id is not None:
             statement = statement.where(LeadRow.department_id == scope.department_id)
         if scope.responsible_id is not None:

@@ -38,6 +38,7 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup
 
 from domain.model import Member, Notification, NotificationKind
+from domain.names import Verb
 from domain.ports import Clock, SystemClock
 from domain.services.timers import card_handed, card_not_handed, supervisors_of
 from handlers import cards, escalation_views
@@ -53,6 +54,11 @@ MAX_BACKOFF_SECONDS = 300
 MAX_ATTEMPTS_ON_BUG = 5
 RATE_WINDOW = 1.05  # seconds: a margin over Telegram's one second
 LEADERSHIP_CHECK_SECONDS = 1.0  # the holder checks it still holds, a standby asks, this often
+
+
+BLOCKED = Verb(
+    "⚠️ {name} заблокировал бота", "⚠️ {name} заблокировала бота", "⚠️ {name}: бот заблокирован"
+)
 
 
 class MemberBlocked(Exception):
@@ -330,7 +336,7 @@ class OutboxSender:
                         boss.id,
                         NotificationKind.TEXT,
                         now,
-                        text=f"⚠️ {escape(member.full_name)} заблокировал бота: уведомления о "
+                        text=BLOCKED.of(escape(member.full_name)) + ": уведомления о "
                         "лидах ему не доходят. Попросите его открыть бота и нажать /start.",
                     )
                 )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Protocol, Self
 
 from domain.checklist import Checklist
+from domain.deadlines import Deadlines
 from domain.model import (
     Company,
     Contact,
@@ -126,7 +127,22 @@ class LeadRepository(Protocol):
         press at that moment fail as a conflict."""
         ...
 
-    async def find(self, query: LeadQuery) -> tuple[list[Lead], int]: ...
+    async def find(self, query: LeadQuery) -> tuple[list[Lead], int]:
+        """A page of the leads `query` picks, most urgent first: the nearest thing due
+        (`Deadlines.first`; past ones first, those with nothing due last), and the total."""
+        ...
+
+    async def count_urgent(
+        self, query: LeadQuery, now: datetime, day: tuple[datetime, datetime]
+    ) -> tuple[int, int]:
+        """Of the leads `query` picks: how many are overdue at `now`, and how many have
+        their call within `day`."""
+        ...
+
+    async def deadlines(self, lead_ids: list[int]) -> dict[int, Deadlines]:
+        """What is due on each of these leads, as their timers fire."""
+        ...
+
     async def count_by_status(
         self, department_id: int | None, responsible_id: int | None
     ) -> dict[LeadStatus, int]: ...

@@ -124,7 +124,7 @@ async def call_button(
     agreed = datetime.fromtimestamp(callback_data.at, UTC) if callback_data.at else None
     lead = await leads.called(uow, member, callback_data.id, agreed, clock.now())
     await edit_markup(query, None)
-    await query.answer(f"Отмечено: позвонил. Статус: {lead.status.label}")
+    await query.answer(f"Отмечено: звонок сделан. Статус: {lead.status.label}")
 
 
 def _month(now: datetime, back: int) -> tuple[datetime, datetime]:

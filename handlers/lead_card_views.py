@@ -10,14 +10,26 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.checklist import answer_text
+from domain.deadlines import Deadlines
 from domain.lead_fields import LeadField
 from domain.model import DEFAULT_DEAL_STAGES, JunkReason, Lead, Member
+from domain.names import Verb
 from domain.permissions import Action
 from domain.services.cards import CardContext
 from domain.services.conversion import CompanyMatch
 from domain.statuses import BACKWARD, FORWARD, OPEN_STAGES, LeadStatus
 from handlers.callbacks import LeadAction, LeadCb
-from handlers.texts import CARD_LIMIT, age, button, clipped, counted, local, visible_length
+from handlers.texts import (
+    CARD_LIMIT,
+    age,
+    button,
+    clipped,
+    counted,
+    duration,
+    local,
+    moment,
+    visible_length,
+)
 
 PICKER_PAGE = 6
 
@@ -90,15 +102,8 @@ def card_text(ctx: CardContext, now: datetime, zone: ZoneInfo) -> str:
         f"Источник: {lead.source.label} · поступил {local(lead.created_at, zone)} "
         f"({age(lead.created_at, now)})"
     )
-    if ctx.responsible:
-        by = ""
-        if ctx.assigned_by and ctx.assigned_by.id != ctx.responsible.id:
-            by = f" (назначил {escape(ctx.assigned_by.full_name)})"
-        lines.append(f"Ответственный: {escape(ctx.responsible.full_name)}{by}")
-    else:
-        lines.append("Ответственный: <i>не назначен</i>")
-    if lead.next_contact_at and not lead.status.is_final:
-        lines.append(f"Следующий контакт: {local(lead.next_contact_at, zone)}")
+    lines.append(_responsible_line(ctx))
+    lines += clock_lines(lead, ctx.deadlines, now, zone)
     if lead.status is LeadStatus.CONVERTED and ctx.deal:
         company = f", {escape(ctx.deal_company.name)}" if ctx.deal_company else ""
         stage = STAGE_LABELS.get(ctx.deal.stage, ctx.deal.stage)
@@ -120,9 +125,58 @@ def card_text(ctx: CardContext, now: datetime, zone: ZoneInfo) -> str:
             if value not in (None, [], ""):
                 shown = answer_text(question, value, zone)[:100]
                 lines.append(f"  • {escape(question.text[:60])}: {escape(shown)}")
-    if lead.title_is_auto and not lead.status.is_final:
+    if offers_rename(ctx):
         lines.append("✏️ Название создано автоматически — переименуйте лид.")
     return _fitted(lines, lead.comment)
+
+
+ASSIGNED_BY = Verb("назначил {name}", "назначила {name}", "назначение: {name}")
+
+
+def _responsible_line(ctx: CardContext) -> str:
+    if not ctx.responsible:
+        return "Ответственный: <i>не назначен</i>"
+    by = ""
+    if ctx.assigned_by and ctx.assigned_by.id != ctx.responsible.id:
+        by = f" ({ASSIGNED_BY.of(escape(ctx.assigned_by.full_name))})"
+    return f"Ответственный: {escape(ctx.responsible.full_name)}{by}"
+
+
+def _due_line(
+    icon: str, what: str, due: datetime, now: datetime, zone: ZoneInfo, *, at: str = "до"
+) -> str:
+    """«⏰ Связаться до 17:40 (ещё 12 мин)», past it «⚠️ Связаться до 17:40 — просрочено на
+    5 мин»: true until the card is drawn again, as it is at each change and each firing."""
+    when = f"{what} {moment(due, now, zone, at)}"
+    if due > now:
+        return f"{icon} {when} (ещё {duration(due - now, up=True)})"
+    late = now - due
+    return f"⚠️ {when} — просрочено" + (
+        f" на {duration(late)}" if late.total_seconds() >= 60 else ""
+    )
+
+
+def clock_lines(lead: Lead, due: Deadlines, now: datetime, zone: ZoneInfo) -> list[str]:
+    """What is due on the lead and by when, as its timers fire (R2.15, R2.14, R2.5, R2.2)."""
+    if lead.status.is_final:
+        return []
+    lines = []
+    if due.contact:
+        lines.append(_due_line("⏰", "Связаться", due.contact, now, zone))
+    if due.assign:
+        lines.append(_due_line("⏰", "Назначить ответственного", due.assign, now, zone))
+    if due.call:
+        lines.append(_due_line("📞", "Звонок", due.call, now, zone, at="в"))
+    if due.processing:
+        lines.append(_due_line("⏳", "Обработать лид", due.processing, now, zone))
+    return lines
+
+
+def offers_rename(ctx: CardContext) -> bool:
+    """R2.4: an automatic title asks to be renamed: the hint and its button come together,
+    to whoever may rename it."""
+    lead = ctx.lead
+    return lead.title_is_auto and not lead.status.is_final and ctx.can(Action.WORK_LEAD)
 
 
 CUT_NOTE = "… (карточка сокращена)"
@@ -160,64 +214,71 @@ def card_keyboard(ctx: CardContext) -> InlineKeyboardMarkup:
     def cb(action: LeadAction, target: str = "") -> LeadCb:
         return LeadCb(action=action, id=lead.id or 0, status=lead.status, target=target)
 
-    rows: list[list[InlineKeyboardButton]] = []
     if not ctx.can_view:
         return InlineKeyboardMarkup(inline_keyboard=[])
-    if lead.status is LeadStatus.NEW:
-        if ctx.can(Action.ASSIGN_LEAD):
-            rows.append([button("Назначить", cb(LeadAction.ASSIGN))])
-        if ctx.can(Action.WORK_LEAD):
-            rows.append(
-                [
-                    button("Некачественный", cb(LeadAction.JUNK)),
-                    button("Изменить", cb(LeadAction.EDIT)),
-                ]
-            )
-    elif not lead.status.is_final and ctx.can(Action.WORK_LEAD):
-        if lead.status is LeadStatus.ASSIGNED:
-            rows.append(
-                [
-                    button("В работу", cb(LeadAction.MOVE, LeadStatus.IN_PROCESS)),
-                    button("Чек-лист", cb(LeadAction.CHECKLIST)),
-                ]
-            )
-            rows.append(
-                [
-                    button("Перенести звонок", cb(LeadAction.CALL_MENU)),
-                    button("Переименовать", cb(LeadAction.RENAME)),
-                ]
-            )
-            rows.append(
-                [
-                    button("Конвертировать", cb(LeadAction.CONVERT)),
-                    button("Некачественный", cb(LeadAction.JUNK)),
-                ]
-            )
-        else:
-            rows.append(
-                [
-                    button("Конвертировать", cb(LeadAction.CONVERT)),
-                    button("Некачественный", cb(LeadAction.JUNK)),
-                ]
-            )
-            rows.append(
-                [
-                    button("Чек-лист", cb(LeadAction.CHECKLIST)),
-                    button("Перенести звонок", cb(LeadAction.CALL_MENU)),
-                ]
-            )
-        rows.append([button("Изменить", cb(LeadAction.EDIT))])
-        strip = _strip_buttons(ctx, cb)
-        if strip:
-            rows.append(strip)
-    if (
-        not lead.status.is_final
-        and lead.status is not LeadStatus.NEW
-        and ctx.can(Action.REASSIGN_LEAD)
-    ):
-        rows.append([button("Сменить ответственного", cb(LeadAction.REASSIGN))])
-    rows.append([button("История", cb(LeadAction.HISTORY))])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    rows = [
+        _step_row(ctx, cb),
+        _work_row(ctx, cb),
+        _close_row(ctx, cb),
+        _edit_row(ctx, cb),
+        _strip_buttons(ctx, cb) if _works(ctx) and lead.status is not LeadStatus.NEW else [],
+        _reassign_row(ctx, cb),
+        [button("История", cb(LeadAction.HISTORY))],
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
+
+
+# One layout for every status (#14 §4): each action has its row and its place in it; a
+# status that does not offer it leaves it out, the others keep their order.
+Buttons = list[InlineKeyboardButton]
+
+
+def _works(ctx: CardContext) -> bool:
+    return not ctx.lead.status.is_final and ctx.can(Action.WORK_LEAD)
+
+
+def _step_row(ctx: CardContext, cb: Callable[..., LeadCb]) -> Buttons:
+    """The step the status waits for: a responsible, then the first contact."""
+    status = ctx.lead.status
+    if status is LeadStatus.NEW and ctx.can(Action.ASSIGN_LEAD):
+        return [button("Назначить", cb(LeadAction.ASSIGN))]
+    if status is LeadStatus.ASSIGNED and _works(ctx):
+        return [button("В работу", cb(LeadAction.MOVE, LeadStatus.IN_PROCESS))]
+    return []
+
+
+def _work_row(ctx: CardContext, cb: Callable[..., LeadCb]) -> Buttons:
+    if ctx.lead.status is LeadStatus.NEW or not _works(ctx):
+        return []
+    return [
+        button("Чек-лист", cb(LeadAction.CHECKLIST)),
+        button("Перенести звонок", cb(LeadAction.CALL_MENU)),
+    ]
+
+
+def _close_row(ctx: CardContext, cb: Callable[..., LeadCb]) -> Buttons:
+    if not _works(ctx):
+        return []
+    junk = button("Некачественный", cb(LeadAction.JUNK))
+    if ctx.lead.status is LeadStatus.NEW:
+        return [junk]
+    return [button("Конвертировать", cb(LeadAction.CONVERT)), junk]
+
+
+def _edit_row(ctx: CardContext, cb: Callable[..., LeadCb]) -> Buttons:
+    if not _works(ctx):
+        return []
+    row = [button("Изменить", cb(LeadAction.EDIT))]
+    if offers_rename(ctx):
+        row.append(button("Переименовать", cb(LeadAction.RENAME)))
+    return row
+
+
+def _reassign_row(ctx: CardContext, cb: Callable[..., LeadCb]) -> Buttons:
+    status = ctx.lead.status
+    if status.is_final or status is LeadStatus.NEW or not ctx.can(Action.REASSIGN_LEAD):
+        return []
+    return [button("Сменить ответственного", cb(LeadAction.REASSIGN))]
 
 
 def _strip_buttons(ctx: CardContext, cb: Callable[..., LeadCb]) -> list[InlineKeyboardButton]:

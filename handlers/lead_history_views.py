@@ -22,7 +22,7 @@ EVENT_TITLES = {
     "status": "статус",
     "field": "изменено поле",
     "next_contact": "следующий контакт",
-    "called": "позвонил клиенту",
+    "called": "звонок клиенту",
     "junk": "причина",
     "converted": "конвертирован",
     "checklist_started": "начат чек-лист",

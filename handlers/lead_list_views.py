@@ -2,32 +2,54 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
+from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
 
-from domain.model import Member
+from domain.model import Lead, Member
 from domain.services.lead_lists import PAGE_SIZE, Page
 from domain.statuses import LeadStatus
 from handlers.callbacks import LeadAction, LeadCb, LeadListAction, LeadListCb
 from handlers.lead_card_views import SHORT_LABELS
 from handlers.texts import button
 
+OVERDUE = "⚠️"
+CALL_TODAY = "📞"
+
 
 def leads_page_text(title: str, page: Page) -> str:
     if not page.total:
         return f"<b>{escape(title)}</b>\nЛидов нет."
-    return (
-        f"<b>{escape(title)}</b> — {page.total}, стр. {page.page + 1}/{page.pages}\n"
-        "Нажмите лид, чтобы открыть карточку."
+    lines = [f"<b>{escape(title)}</b> — {page.total}, стр. {page.page + 1}/{page.pages}"]
+    urgent = []
+    if page.overdue:
+        urgent.append(f"{OVERDUE} просрочено: {page.overdue}")
+    if page.calls_today:
+        urgent.append(f"{CALL_TODAY} звонок сегодня: {page.calls_today}")
+    if urgent:
+        lines.append(" · ".join(urgent))
+    lines.append("Сверху — самые срочные. Нажмите лид, чтобы открыть карточку.")
+    return "\n".join(lines)
+
+
+def _marks(page: Page, lead: Lead, now: datetime, zone: ZoneInfo) -> str:
+    due = page.due(lead)
+    marks = (OVERDUE if due.overdue(now) else "") + (
+        CALL_TODAY if due.call_today(now, zone) else ""
     )
+    return f"{marks} " if marks else ""
 
 
-def leads_page_keyboard(page: Page, list_cb: LeadListCb, *, filters: bool) -> InlineKeyboardMarkup:
+def leads_page_keyboard(
+    page: Page, list_cb: LeadListCb, now: datetime, zone: ZoneInfo, *, filters: bool
+) -> InlineKeyboardMarkup:
     rows = [
         [
             button(
-                f"#{lead.id} {SHORT_LABELS[lead.status]} · {lead.title}"[:60],
+                f"{_marks(page, lead, now, zone)}#{lead.id} {SHORT_LABELS[lead.status]} · "
+                f"{lead.title}"[:60],
                 LeadCb(action=LeadAction.OPEN, id=lead.id or 0),
             )
         ]

@@ -6,8 +6,9 @@ from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from bot.settings import Settings
 from domain.model import Member
-from domain.ports import UnitOfWork
+from domain.ports import Clock, UnitOfWork
 from domain.services import lead_lists
 from handlers import lead_list_views, views
 from handlers.callbacks import LeadListAction, LeadListCb
@@ -28,15 +29,21 @@ async def new_lead(query: CallbackQuery, state: FSMContext) -> None:
 
 
 async def my_leads(
-    query: CallbackQuery, callback_data: LeadListCb, member: Member, uow: UnitOfWork
+    query: CallbackQuery,
+    callback_data: LeadListCb,
+    member: Member,
+    uow: UnitOfWork,
+    clock: Clock,
+    settings: Settings,
 ) -> None:
     cb = callback_data
-    page = await lead_lists.my_leads(uow, member, cb.status, cb.page)
+    now = clock.now()
+    page = await lead_lists.my_leads(uow, member, cb.status, cb.page, now, settings.zone)
     title = "Мои лиды" + (f": {cb.status.label}" if cb.status is not None else "")
     await _show(
         query,
         lead_list_views.leads_page_text(title, page),
-        lead_list_views.leads_page_keyboard(page, cb, filters=True),
+        lead_list_views.leads_page_keyboard(page, cb, now, settings.zone, filters=True),
     )
 
 
@@ -48,10 +55,16 @@ TITLES = {
 
 
 async def department_leads(
-    query: CallbackQuery, callback_data: LeadListCb, member: Member, uow: UnitOfWork
+    query: CallbackQuery,
+    callback_data: LeadListCb,
+    member: Member,
+    uow: UnitOfWork,
+    clock: Clock,
+    settings: Settings,
 ) -> None:
     """The department's leads: all, the unassigned ones, or one manager's."""
     cb = callback_data
+    now = clock.now()
     unassigned = cb.action is LeadListAction.UNASSIGNED
     page = await lead_lists.department_leads(
         uow,
@@ -60,6 +73,8 @@ async def department_leads(
         responsible_id=cb.manager or None,
         unassigned=unassigned,
         page=cb.page,
+        now=now,
+        zone=settings.zone,
     )
     title = TITLES[cb.action]
     if cb.action is LeadListAction.MANAGER and cb.manager:
@@ -70,7 +85,7 @@ async def department_leads(
     await _show(
         query,
         lead_list_views.leads_page_text(title, page),
-        lead_list_views.leads_page_keyboard(page, cb, filters=not unassigned),
+        lead_list_views.leads_page_keyboard(page, cb, now, settings.zone, filters=not unassigned),
     )
 
 

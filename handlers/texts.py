@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import unescape
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,33 @@ def button(text: str, cb: LeadCb | LeadListCb) -> InlineKeyboardButton:
 
 def local(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+
+
+def moment(when: datetime, now: datetime, zone: ZoneInfo, at: str = "до") -> str:
+    """«до 17:40» today, «завтра до 09:10», «14.12 до 09:10» on another day (company time)."""
+    local_when, today = when.astimezone(zone), now.astimezone(zone).date()
+    clock = f"{at} {local_when:%H:%M}"
+    if local_when.date() == today:
+        return clock
+    if (local_when.date() - today).days == 1:
+        return f"завтра {clock}"
+    return f"{local_when:%d.%m} {clock}"
+
+
+def duration(delta: timedelta, *, up: bool = False) -> str:
+    """«12 мин», «2 ч 5 мин», «3 дн 4 ч»; what is left is rounded up (`up`), so a card never
+    says less time remains than does."""
+    seconds = max(0.0, delta.total_seconds())
+    minutes = math.ceil(seconds / 60) if up else int(seconds // 60)
+    if minutes < 1:
+        return "меньше минуты"
+    if minutes < 60:
+        return f"{minutes} мин"
+    hours, rest = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} ч {rest} мин" if rest else f"{hours} ч"
+    days, hours = divmod(hours, 24)
+    return f"{days} дн {hours} ч" if hours else f"{days} дн"
 
 
 def age(since: datetime, now: datetime) -> str:

@@ -264,11 +264,11 @@ def _switch_on_row(member: Member, confirm: int | None) -> list[InlineKeyboardBu
     if member.id != confirm:
         data = TeamCb(action=TeamAction.ASK_ON, member_id=member.id).pack()
         return [
-            InlineKeyboardButton(text=f"✅ Включить {member.full_name}"[:64], callback_data=data)
+            InlineKeyboardButton(text=f"✅ Включить: {member.full_name}"[:64], callback_data=data)
         ]
     return [
         InlineKeyboardButton(
-            text=f"Да, включить {member.full_name}"[:64],
+            text=f"Да, включить: {member.full_name}"[:64],
             callback_data=TeamCb(action=TeamAction.ON, member_id=member.id).pack(),
         ),
         InlineKeyboardButton(
@@ -292,7 +292,7 @@ def team_keyboard(
             rows.append(
                 [
                     InlineKeyboardButton(
-                        text=f"Да, отключить {member.full_name}"[:64],
+                        text=f"Да, отключить: {member.full_name}"[:64],
                         callback_data=TeamCb(action=TeamAction.OFF, member_id=member.id).pack(),
                     ),
                     InlineKeyboardButton(
@@ -305,7 +305,7 @@ def team_keyboard(
             rows.append(
                 [
                     InlineKeyboardButton(
-                        text=f"🚫 Отключить {member.full_name}"[:64],
+                        text=f"🚫 Отключить: {member.full_name}"[:64],
                         callback_data=TeamCb(action=TeamAction.ASK_OFF, member_id=member.id).pack(),
                     )
                 ]

@@ -26,12 +26,13 @@ import itertools
 from collections.abc import Callable, Iterator
 from copy import copy
 from dataclasses import dataclass, field, is_dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any, Self
 
 from domain import normalize, search
 from domain.checklist import Checklist
+from domain.deadlines import Deadlines
 from domain.errors import DuplicateExternalId, InvalidInput
 from domain.model import (
     Company,
@@ -89,7 +90,8 @@ _MUTABLE = (
     "checklist_cursor",
     "deal_id",
 )
-_URGENCY = {LeadStatus.ASSIGNED: 0, LeadStatus.IN_PROCESS: 1, LeadStatus.PROCESSED: 2}
+_STAGE_ORDER = {LeadStatus.ASSIGNED: 0, LeadStatus.IN_PROCESS: 1, LeadStatus.PROCESSED: 2}
+_NEVER = datetime.max.replace(tzinfo=UTC)
 
 # The columns storage/tables.py declares NOT NULL, and the foreign keys among them, as the
 # database checks them on each write: a use case that writes a row without its time, or a
@@ -499,14 +501,58 @@ class FakeLeads(_Repository):
         found = self._matching(query)
         found.sort(
             key=lambda lead: (
-                _URGENCY.get(lead.status, 3),
-                lead.next_contact_at is None,
-                lead.next_contact_at or lead.created_at,
+                self._deadlines(lead).first or _NEVER,
+                _STAGE_ORDER.get(lead.status, 3),
                 lead.created_at,
                 lead.id,
             )
         )
         return found[query.offset : query.offset + query.limit], len(found)
+
+    def _timer_due(self, lead: Lead, kind: TimerKind, member_id: object = ANY) -> datetime | None:
+        due = [
+            row.timer.due_at
+            for row in self._uow.select(
+                "timers",
+                lambda r: (
+                    r.timer.subject == Subject.lead(lead.id or 0)
+                    and r.timer.kind is kind
+                    and r.timer.cancelled_at is None
+                    and (member_id is ANY or r.timer.member_id == member_id)
+                ),
+            )
+        ]
+        return max(due) if due else None
+
+    def _deadlines(self, lead: Lead) -> Deadlines:
+        if lead.status.is_final:
+            return Deadlines()
+        awaits = (
+            lead.status is LeadStatus.ASSIGNED
+            and lead.first_contact_at is None
+            and lead.notified_at is not None
+        )
+        return Deadlines(
+            contact=self._timer_due(lead, TimerKind.CONTACT_BREACH, lead.responsible_id)
+            if awaits
+            else None,
+            assign=self._timer_due(lead, TimerKind.UNASSIGNED)
+            if lead.status is LeadStatus.NEW
+            else None,
+            processing=self._timer_due(lead, TimerKind.PROCESSING_BREACH),
+            call=lead.next_contact_at,
+        )
+
+    async def count_urgent(
+        self, query: LeadQuery, now: datetime, day: tuple[datetime, datetime]
+    ) -> tuple[int, int]:
+        found = [self._deadlines(lead) for lead in self._matching(query)]
+        calls = [d.call for d in found if d.call is not None and day[0] <= d.call < day[1]]
+        return sum(d.overdue(now) for d in found), len(calls)
+
+    async def deadlines(self, lead_ids: list[int]) -> dict[int, Deadlines]:
+        leads = [self._uow.row("leads", lead_id) for lead_id in lead_ids]
+        return {lead.id or 0: self._deadlines(lead) for lead in leads if lead is not None}
 
     async def count_by_status(
         self, department_id: int | None, responsible_id: int | None

@@ -108,7 +108,7 @@ async def test_a_forged_or_mangled_press_on_any_button_is_stale_and_changes_noth
         (
             boss,
             team_list,
-            team_list.button("🚫 Отключить Аннова Анна")["callback_data"],
+            team_list.button("🚫 Отключить: Аннова Анна")["callback_data"],
             ["tm:off:x"],
         ),
         (admin, invite, role, []),
@@ -191,7 +191,7 @@ async def test_buttons_sent_before_the_data_was_typed_still_work(
 
     listing = await boss.ask("/team")
     await boss.press_data(f"tm:ask:{anna_id}", listing)
-    assert listing.button("Да, отключить Аннова Анна")["callback_data"] == f"tm:off:{anna_id}"
+    assert listing.button("Да, отключить: Аннова Анна")["callback_data"] == f"tm:off:{anna_id}"
     answer = await boss.press_data(f"tm:off:{anna_id}", listing)
     assert answer["text"] == "Аннова Анна: доступ отключён"
 

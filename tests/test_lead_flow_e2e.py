@@ -93,8 +93,8 @@ async def test_assigning_to_a_manager_who_blocked_the_bot_warns(
     assert card.buttons()[:2] == ["🚫 Аннова Анна", "Бобров Борис"]
     answer = await team.boss.user.press("🚫 Аннова Анна", card)
     assert answer["text"] == (
-        "Назначен: Аннова Анна. ⚠️ Он заблокировал бота: карточка к нему не придёт, "
-        "сообщите ему сами."
+        "Назначен: Аннова Анна. ⚠️ Она заблокировала бота: карточка к ней не придёт, "
+        "сообщите ей сами."
     )
     assert (await lead_row(running_bot, body["id"])).responsible_id == team.anna.member_id
 
@@ -124,10 +124,10 @@ async def test_web_lead_to_deal(running_bot: RunningBot, team: Team, fake: Any) 
 
     anna_card = await card_of(team.anna.user, lead_id)
     assert "● Назначен" in anna_card.text
-    assert "Ответственный: Аннова Анна (назначил Офисова Ольга)" in anna_card.text
+    assert "Ответственный: Аннова Анна (назначила Офисова Ольга)" in anna_card.text
     assert anna_card.buttons()[:4] == ["В работу", "Чек-лист", "Перенести звонок", "Переименовать"]
     boss_card = await card_of(team.boss.user, lead_id)
-    await fake.wait_for(lambda: "Аннова Анна (назначил Офисова Ольга)" in boss_card.text)
+    await fake.wait_for(lambda: "Аннова Анна (назначила Офисова Ольга)" in boss_card.text)
     assert "Назначить" not in boss_card.buttons()
     assert "Сменить ответственного" in boss_card.buttons()
 

@@ -287,10 +287,10 @@ async def test_supervisor_invites_and_deactivates(
 
     team = await boss.ask("/team")
     assert "• Петров Пётр Петрович — менеджер" in team.text
-    assert team.buttons() == ["🚫 Отключить Петров Пётр Петрович"]
-    await boss.press("🚫 Отключить Петров Пётр Петрович", team)
-    assert team.buttons() == ["Да, отключить Петров Пётр Петрович", "Отмена"]
-    answer = await boss.press("Да, отключить Петров Пётр Петрович", team)
+    assert team.buttons() == ["🚫 Отключить: Петров Пётр Петрович"]
+    await boss.press("🚫 Отключить: Петров Пётр Петрович", team)
+    assert team.buttons() == ["Да, отключить: Петров Пётр Петрович", "Отмена"]
+    answer = await boss.press("Да, отключить: Петров Пётр Петрович", team)
     assert answer["text"] == "Петров Пётр Петрович: доступ отключён"
     assert "— менеджер — доступ отключён" in team.text
 
@@ -310,12 +310,12 @@ async def test_supervisor_invites_and_deactivates(
     stale = TeamCb(action=TeamAction.ASK_OFF, member_id=worker_id).pack()
     assert (await boss.press_data(stale, team))["text"] == "Уже сделано: список обновлён."
     # Switched off by mistake: the supervisor gives the access back, and he works again.
-    assert team.buttons() == ["✅ Включить Петров Пётр Петрович"]
-    await boss.press("✅ Включить Петров Пётр Петрович", team)
-    assert team.buttons() == ["Да, включить Петров Пётр Петрович", "Отмена"]
-    answer = await boss.press("Да, включить Петров Пётр Петрович", team)
+    assert team.buttons() == ["✅ Включить: Петров Пётр Петрович"]
+    await boss.press("✅ Включить: Петров Пётр Петрович", team)
+    assert team.buttons() == ["Да, включить: Петров Пётр Петрович", "Отмена"]
+    answer = await boss.press("Да, включить: Петров Пётр Петрович", team)
     assert answer["text"] == "Петров Пётр Петрович: доступ снова открыт"
-    assert team.buttons() == ["🚫 Отключить Петров Пётр Петрович"]
+    assert team.buttons() == ["🚫 Отключить: Петров Пётр Петрович"]
     assert (await worker.ask("Сделки")).text.startswith("Раздел «Сделки» скоро появится")
 
 

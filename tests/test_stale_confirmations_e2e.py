@@ -37,10 +37,10 @@ async def test_a_confirmation_taken_back_switches_nobody(
 ) -> None:
     boss, anna_id = team.boss.user, team.anna.member_id
     listing = await boss.ask("/team")
-    await boss.press("🚫 Отключить Аннова Анна", listing)
-    confirm_off = listing.button("Да, отключить Аннова Анна")["callback_data"]
+    await boss.press("🚫 Отключить: Аннова Анна", listing)
+    confirm_off = listing.button("Да, отключить: Аннова Анна")["callback_data"]
     await boss.press("Отмена", listing)
-    assert "Да, отключить Аннова Анна" not in listing.buttons()
+    assert "Да, отключить: Аннова Анна" not in listing.buttons()
 
     # The «Да, отключить» of the question taken back, pressed again: nothing changes.
     assert await boss.press_data(confirm_off, listing) == STALE
@@ -53,18 +53,18 @@ async def test_a_confirmation_taken_back_switches_nobody(
     assert not (await team.anna.user.ask("/help")).text.startswith("Ваш доступ")
 
     # Asked and confirmed, it works.
-    await boss.press("🚫 Отключить Аннова Анна", listing)
-    answer = await boss.press("Да, отключить Аннова Анна", listing)
+    await boss.press("🚫 Отключить: Аннова Анна", listing)
+    answer = await boss.press("Да, отключить: Аннова Анна", listing)
     assert answer["text"] == "Аннова Анна: доступ отключён"
     assert not await is_active(running_bot, anna_id)
 
     # The same for giving the access back.
-    await boss.press("✅ Включить Аннова Анна", listing)
-    confirm_on = listing.button("Да, включить Аннова Анна")["callback_data"]
+    await boss.press("✅ Включить: Аннова Анна", listing)
+    confirm_on = listing.button("Да, включить: Аннова Анна")["callback_data"]
     await boss.press("Отмена", listing)
     assert await boss.press_data(confirm_on, listing) == STALE
     assert not await is_active(running_bot, anna_id)
-    assert listing.buttons()[:1] == ["✅ Включить Аннова Анна"]
+    assert listing.buttons()[:1] == ["✅ Включить: Аннова Анна"]
 
 
 async def test_the_switch_stands_when_the_list_cannot_be_redrawn(
@@ -72,9 +72,9 @@ async def test_the_switch_stands_when_the_list_cannot_be_redrawn(
 ) -> None:
     boss = team.boss.user
     listing = await boss.ask("/team")
-    await boss.press("🚫 Отключить Аннова Анна", listing)
+    await boss.press("🚫 Отключить: Аннова Анна", listing)
     fake.fail(400, method="editMessageText", chat_id=boss.id, times=1, description=CANT_EDIT)
-    answer = await boss.press("Да, отключить Аннова Анна", listing)
+    answer = await boss.press("Да, отключить: Аннова Анна", listing)
     assert answer == {"text": "Аннова Анна: доступ отключён", "show_alert": False}
     assert ("editmessagetext", 400) in fake.errors_returned
     assert not await is_active(running_bot, team.anna.member_id)

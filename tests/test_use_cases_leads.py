@@ -369,7 +369,7 @@ async def test_the_answer_to_an_assignment_warns_of_a_manager_who_blocked_the_bo
         assert anna is not None
         uow.database.tables["members"][anna.id] = replace(anna, blocked_at=NOW)
         note = await leads.assigned_note(uow, lead, "Назначен")
-        assert note.startswith(f"Назначен: {w.anna.full_name}. ⚠️ Он заблокировал бота")
+        assert note.startswith(f"Назначен: {w.anna.full_name}. ⚠️ Она заблокировала бота")
         assert await leads.assigned_note(uow, replace(lead, responsible_id=None), "X") == (
             "X: никто"
         )

@@ -265,9 +265,38 @@ async def test_my_leads_are_the_open_ones_i_hold_most_urgent_first(w: World) -> 
     async with w.db() as uow:
         page = await lead_lists.my_leads(uow, w.anna, None, 0)
         only = await lead_lists.my_leads(uow, w.anna, S.IN_PROCESS, -3)
-    assert [lead.id for lead in page.leads] == [called.id, waiting.id, in_work.id]
+    # #14 §2: the nearest thing due first: the call at +30, then the processing deadlines
+    # (R2.2) of the lead that came first (+60) and of the one after it (+61).
+    assert [lead.id for lead in page.leads] == [called.id, in_work.id, waiting.id]
+    assert page.due(page.leads[0]).call == NOW + minutes(30)
+    assert page.due(page.leads[1]).processing == NOW + minutes(60)
     assert (page.total, page.page, page.pages) == (3, 0, 1)
     assert ([lead.id for lead in only.leads], only.page) == ([in_work.id], 0)
+
+
+async def test_a_list_counts_its_overdue_leads_and_todays_calls(w: World) -> None:
+    """#14 §2: past its deadline (R2.2 here) a lead is overdue and comes first; a call agreed
+    for today is counted, one for tomorrow is not; the counts are of the whole list."""
+    early = await assigned_lead(w, now=NOW)
+    late = await assigned_lead(w, now=NOW + minutes(50))
+    called = await assigned_lead(w, now=NOW + minutes(55))
+    tomorrow = await assigned_lead(w, now=NOW + minutes(56))
+    async with w.db() as uow:
+        await leads.plan_call(uow, w.anna, called.id or 0, NOW + minutes(200), NOW)
+    async with w.db() as uow:
+        await leads.plan_call(uow, w.anna, tomorrow.id or 0, NOW + minutes(60 * 24), NOW)
+    later = NOW + minutes(80)
+    async with w.db() as uow:
+        page = await lead_lists.my_leads(uow, w.anna, None, 0, later, ZONE)
+    assert [lead.id for lead in page.leads] == [early.id, late.id, called.id, tomorrow.id]
+    assert [page.due(lead).overdue(later) for lead in page.leads] == [True, False, False, False]
+    assert [page.due(lead).call_today(later, ZONE) for lead in page.leads] == [
+        False,
+        False,
+        True,
+        False,
+    ]
+    assert (page.overdue, page.calls_today) == (1, 1)
 
 
 async def test_a_page_is_eight_leads(w: World) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.checklist import Checklist
+from domain.deadlines import Deadlines
 from domain.model import Company, Deal, Lead, Member, Subject
 from domain.permissions import Action, may
 from domain.ports import UnitOfWork
@@ -22,6 +23,7 @@ class CardContext:
     deal: Deal | None = None
     deal_company: Company | None = None
     checklist: Checklist | None = None
+    deadlines: Deadlines = field(default_factory=Deadlines)
 
     @property
     def can_view(self) -> bool:
@@ -45,7 +47,18 @@ async def card_context(uow: UnitOfWork, lead: Lead, viewer: Member) -> CardConte
     company = await uow.companies.get(deal.company_id) if deal and deal.company_id else None
     duplicates = await duplicates_of(uow, lead) if not lead.status.is_final else Duplicates([], [])
     checklist = await uow.checklists.get(lead.checklist_id) if lead.checklist_id else None
-    return CardContext(lead, viewer, responsible, assigned_by, duplicates, deal, company, checklist)
+    deadlines = (await uow.leads.deadlines([lead.id])).get(lead.id) if lead.id else None
+    return CardContext(
+        lead,
+        viewer,
+        responsible,
+        assigned_by,
+        duplicates,
+        deal,
+        company,
+        checklist,
+        deadlines or Deadlines(),
+    )
 
 
 async def menu_card(

@@ -18,12 +18,32 @@ from domain.model import (
     Subject,
     escalation_card,
 )
+from domain.names import Verb
 from domain.permissions import Action, may, require
 from domain.ports import UnitOfWork
 from domain.services import leads, live_cards
 from domain.statuses import LeadStatus
 
 PENALTY_COMMENT_MAX = 1000
+
+# What a supervisor did, as every copy of the escalation card says it (#14 §4: the verb
+# agrees with his name, or the phrase has none).
+REMINDED = Verb(
+    "{name} напомнил ответственному",
+    "{name} напомнила ответственному",
+    "{name}: напоминание ответственному",
+)
+REMINDED_OFFICE = Verb(
+    "{name} напомнил офис-менеджерам",
+    "{name} напомнила офис-менеджерам",
+    "{name}: напоминание офис-менеджерам",
+)
+HANDED_OVER = Verb(
+    "{name} передал лид: {to}", "{name} передала лид: {to}", "{name}: лид передан, теперь {to}"
+)
+PENALISED = Verb(
+    "{name} записал взыскание", "{name} записала взыскание", "{name}: взыскание записано"
+)
 
 
 def lead_numbers(lead_ids: list[int], shown: int = 50) -> str:
@@ -80,7 +100,7 @@ async def remind(uow: UnitOfWork, actor: Member, escalation_id: int, now: dateti
     gone = breach_gone(escalation, lead)
     if gone is not None:
         raise StaleState(gone)
-    await _resolve(uow, actor, escalation, f"{actor.full_name} напомнил ответственному", now)
+    await _resolve(uow, actor, escalation, REMINDED.of(actor.full_name), now)
     await leads.tell(
         uow,
         lead.responsible_id,
@@ -116,7 +136,7 @@ async def _remind_pool(
     office = await uow.members.with_roles(escalation.department_id, (Role.OFFICE_MANAGER,))
     if not office:
         raise InvalidInput("escalation", "В отделе нет офис-менеджеров: назначьте лиды сами.")
-    await _resolve(uow, actor, escalation, f"{actor.full_name} напомнил офис-менеджерам", now)
+    await _resolve(uow, actor, escalation, REMINDED_OFFICE.of(actor.full_name), now)
     ids = lead_numbers(escalation.lead_ids)
     for member in office:
         assert member.id is not None
@@ -135,7 +155,7 @@ async def reassign(
     escalation = await load(uow, actor, escalation_id)
     lead = await leads.load_lead(uow, _lead_of(escalation))
     name = await leads.member_name(uow, manager_id)
-    await _resolve(uow, actor, escalation, f"{actor.full_name} передал лид: {name}", now)
+    await _resolve(uow, actor, escalation, HANDED_OVER.of(actor.full_name, to=name), now)
     # The lead's new responsible gets a new clock in the same transaction (R2.15).
     await leads.reassign_lead(uow, actor, lead.id or 0, manager_id, escalation.responsible_id, now)
 
@@ -154,7 +174,7 @@ async def penalize(
     lead = await leads.load_lead(uow, _lead_of(escalation))
     member_id = penalized_member(escalation)
     text = normalize.plain_text(comment, "penalty", "Комментарий", PENALTY_COMMENT_MAX)
-    await _resolve(uow, actor, escalation, f"{actor.full_name} записал взыскание", now)
+    await _resolve(uow, actor, escalation, PENALISED.of(actor.full_name), now)
     assert actor.id is not None
     penalty = await uow.penalties.add(
         Penalty(

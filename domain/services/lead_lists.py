@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from domain.deadlines import Deadlines, day_of
 from domain.errors import NotAllowed
 from domain.model import Lead, Member, Role
 from domain.permissions import Action, may
@@ -19,6 +22,12 @@ class Page:
     leads: list[Lead]
     total: int
     page: int
+    deadlines: dict[int, Deadlines] = field(default_factory=dict)
+    overdue: int = 0  # of all the list's leads, not only this page's
+    calls_today: int = 0
+
+    def due(self, lead: Lead) -> Deadlines:
+        return self.deadlines.get(lead.id or 0, Deadlines())
 
     @property
     def pages(self) -> int:
@@ -30,13 +39,31 @@ def _page_query(page: int, **criteria: object) -> LeadQuery:
     return LeadQuery(offset=page * PAGE_SIZE, limit=PAGE_SIZE, **criteria)  # type: ignore[arg-type]
 
 
-async def my_leads(uow: UnitOfWork, actor: Member, status: LeadStatus | None, page: int) -> Page:
+async def _page(
+    uow: UnitOfWork, query: LeadQuery, page: int, now: datetime | None, zone: ZoneInfo | None
+) -> Page:
+    """The leads most urgent first, what is due on each, and how many of the whole list are
+    overdue or have their call today (counted when `now` and the company's `zone` are given)."""
+    leads, total = await uow.leads.find(query)
+    deadlines = await uow.leads.deadlines([lead.id for lead in leads if lead.id is not None])
+    overdue = calls = 0
+    if now is not None and zone is not None and total:
+        overdue, calls = await uow.leads.count_urgent(query, now, day_of(now, zone))
+    return Page(leads, total, max(0, page), deadlines, overdue, calls)
+
+
+async def my_leads(
+    uow: UnitOfWork,
+    actor: Member,
+    status: LeadStatus | None,
+    page: int,
+    now: datetime | None = None,
+    zone: ZoneInfo | None = None,
+) -> Page:
     """R2.1: the open leads I am responsible for, most urgent first."""
     statuses = (status,) if status else WORKING_STAGES
-    leads, total = await uow.leads.find(
-        _page_query(page, responsible_id=actor.id, statuses=statuses)
-    )
-    return Page(leads, total, max(0, page))
+    query = _page_query(page, responsible_id=actor.id, statuses=statuses)
+    return await _page(uow, query, page, now, zone)
 
 
 def sees_department(actor: Member) -> bool:
@@ -51,6 +78,8 @@ async def department_leads(
     responsible_id: int | None = None,
     unassigned: bool = False,
     page: int = 0,
+    now: datetime | None = None,
+    zone: ZoneInfo | None = None,
 ) -> Page:
     """A supervisor's view: by status, by manager, or the unassigned pool."""
     if not sees_department(actor) or not may(
@@ -60,16 +89,14 @@ async def department_leads(
     statuses: tuple[LeadStatus, ...] = (status,) if status else OPEN_STAGES
     if unassigned:
         statuses = (LeadStatus.NEW,)
-    leads, total = await uow.leads.find(
-        _page_query(
-            page,
-            department_id=actor.department_id,
-            responsible_id=responsible_id,
-            unassigned=unassigned,
-            statuses=statuses,
-        )
+    query = _page_query(
+        page,
+        department_id=actor.department_id,
+        responsible_id=responsible_id,
+        unassigned=unassigned,
+        statuses=statuses,
     )
-    return Page(leads, total, max(0, page))
+    return await _page(uow, query, page, now, zone)
 
 
 async def board(uow: UnitOfWork, actor: Member) -> dict[LeadStatus, int]:

@@ -35,6 +35,7 @@ from domain.model import (
     Role,
     Subject,
 )
+from domain.names import Verb
 from domain.permissions import Action, may, require
 from domain.ports import UnitOfWork
 from domain.services import history, live_cards, recipients, timers
@@ -57,6 +58,13 @@ async def member_name(uow: UnitOfWork, member_id: int | None) -> str:
     return member.full_name if member else f"#{member_id}"
 
 
+BLOCKED_NOTE = Verb(
+    ". ⚠️ Он заблокировал бота: карточка к нему не придёт, сообщите ему сами.",
+    ". ⚠️ Она заблокировала бота: карточка к ней не придёт, сообщите ей сами.",
+    ". ⚠️ Бот у этого сотрудника заблокирован: карточка не придёт, сообщите сами.",
+)
+
+
 async def assigned_note(uow: UnitOfWork, lead: Lead, prefix: str) -> str:
     """The answer to an assignment: who got the lead, and whether the bot can reach him."""
     responsible = await uow.members.get(lead.responsible_id) if lead.responsible_id else None
@@ -64,7 +72,7 @@ async def assigned_note(uow: UnitOfWork, lead: Lead, prefix: str) -> str:
         return f"{prefix}: {await member_name(uow, lead.responsible_id)}"
     note = f"{prefix}: {responsible.full_name}"
     if responsible.blocked_at is not None:
-        note += ". ⚠️ Он заблокировал бота: карточка к нему не придёт, сообщите ему сами."
+        note += BLOCKED_NOTE.of(responsible.full_name)
     return note
 
 

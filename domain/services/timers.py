@@ -24,7 +24,7 @@ from domain.model import (
     escalation_card,
 )
 from domain.ports import UnitOfWork
-from domain.services import recipients, subjects
+from domain.services import live_cards, recipients, subjects
 from domain.sla import REMINDER_SHARE, SlaPolicy, minutes_text
 from domain.statuses import LeadStatus
 
@@ -294,6 +294,13 @@ FIRING: dict[TimerKind, FiringRule] = {
 LEAD_KINDS = tuple(kind for kind, rule in FIRING.items() if rule.subject is SubjectKind.LEAD)
 
 
+async def _redraw(uow: UnitOfWork, timer: Timer, target: Any, now: datetime) -> None:
+    """A lead's card says what is due and by when (#14 §2): the cards out are drawn again as
+    a clock of the lead fires, so none says «ещё 5 мин» past its deadline."""
+    if timer.subject.kind is SubjectKind.LEAD and not target.status.is_final:
+        await live_cards.push(uow, timer.subject, now)
+
+
 async def fire(uow: UnitOfWork, timer_id: int, now: datetime) -> bool:
     """Claim one due timer and write what it owes people, in one transaction."""
     timer = await uow.timers.claim(timer_id, now)
@@ -303,5 +310,6 @@ async def fire(uow: UnitOfWork, timer_id: int, now: datetime) -> bool:
     target = await subjects.load(uow, timer.subject)
     if target is not None:
         await rule.fire(uow, timer, target, now)
+        await _redraw(uow, timer, target, now)
     await uow.commit()
     return True

@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Update,
+    and_,
     bindparam,
     case,
     delete,
     func,
     insert,
+    literal,
     or_,
     select,
     update,
 )
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from domain import search
+from domain.deadlines import Deadlines
 from domain.errors import DuplicateExternalId
 from domain.model import (
     Lead,
     LeadDraft,
     LeadEvent,
     LeadSource,
+    SubjectKind,
+    TimerKind,
 )
 from domain.ports import LeadQuery
 from domain.statuses import OPEN_STAGES, LeadStatus
@@ -35,7 +43,9 @@ from storage.tables import (
     LeadDraftRow,
     LeadEventRow,
     LeadRow,
+    TimerRow,
 )
+from storage.types import UTCDateTime
 
 # Lead attributes written on every save (everything but the id and the creation facts).
 _MUTABLE = (
@@ -71,8 +81,8 @@ _OPEN = tuple(s.value for s in OPEN_STAGES)
 ANY = ...  # `update_if(expected_responsible=ANY)`: do not check the responsible
 
 
-# "Most urgent first": the contact clock of ASSIGNED runs, then work in progress.
-_URGENCY = case(
+# Ties of urgency: the contact clock of ASSIGNED runs, then work in progress.
+_STAGE_ORDER = case(
     {LeadStatus.ASSIGNED.value: 0, LeadStatus.IN_PROCESS.value: 1, LeadStatus.PROCESSED.value: 2},
     value=LeadRow.status,
     else_=3,
@@ -86,6 +96,69 @@ def _searched(lead: Lead) -> tuple[str | None, ...]:
 
 def lead_of(row: Any) -> Lead:
     return _lead(row)
+def _timer_due(kind: TimerKind, *where: ColumnElement[bool]) -> Any:
+    """When the lead's timer of `kind` fires or fired (not one cancelled): the latest, as a
+    new responsible's contact clock starts after the old one's ran out."""
+    return (
+        select(func.max(TimerRow.due_at))
+        .where(
+            TimerRow.subject_kind == SubjectKind.LEAD.value,
+            TimerRow.subject_id == LeadRow.id,
+            TimerRow.kind == kind.value,
+            TimerRow.cancelled_at.is_(None),
+            *where,
+        )
+        .correlate(LeadRow)
+        .scalar_subquery()
+    )
+
+
+# What is due on a lead (domain.deadlines), each while its timer would still act on firing
+# (domain.services.timers: `_awaits_contact`, `_unassigned`, `_processing_breach`).
+_CONTACT_DUE = case(
+    (
+        and_(
+            LeadRow.status == LeadStatus.ASSIGNED.value,
+            LeadRow.first_contact_at.is_(None),
+            LeadRow.notified_at.is_not(None),
+        ),
+        _timer_due(TimerKind.CONTACT_BREACH, TimerRow.member_id == LeadRow.responsible_id),
+    )
+)
+_ASSIGN_DUE = case(
+    (LeadRow.status == LeadStatus.NEW.value, _timer_due(TimerKind.UNASSIGNED)),
+)
+_PROCESSING_DUE = case(
+    (LeadRow.status.in_(_OPEN), _timer_due(TimerKind.PROCESSING_BREACH)),
+)
+_CALL_DUE = case((LeadRow.status.in_(_OPEN), LeadRow.next_contact_at))
+_NEVER = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+class _least(FunctionElement[datetime]):
+    """The earliest of the values given, each of them set."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+
+
+@compiles(_least)
+def _least_sql(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"LEAST({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_least, "sqlite")
+def _least_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"MIN({compiler.process(element.clauses, **kw)})"
+
+
+# The nearest moment anything is due (Deadlines.first), `_NEVER` when nothing is.
+_FIRST_DUE = _least(
+    *(
+        func.coalesce(due, literal(_NEVER, UTCDateTime()))
+        for due in (_CONTACT_DUE, _ASSIGN_DUE, _PROCESSING_DUE, _CALL_DUE)
+    )
+)
 
 
 def _lead(row: LeadRow) -> Lead:
@@ -285,14 +358,43 @@ class SqlLeadRepository(SqlRepository):
         rows = await self._session.scalars(
             select(LeadRow)
             .where(*where)
-            .order_by(
-                _URGENCY, LeadRow.next_contact_at.asc().nulls_last(), LeadRow.created_at, LeadRow.id
-            )
+            .order_by(_FIRST_DUE, _STAGE_ORDER, LeadRow.created_at, LeadRow.id)
             .offset(query.offset)
             .limit(query.limit)
         )
         total = await self._session.scalar(select(func.count()).select_from(LeadRow).where(*where))
         return [_lead(row) for row in rows], int(total or 0)
+
+    async def count_urgent(
+        self, query: LeadQuery, now: datetime, day: tuple[datetime, datetime]
+    ) -> tuple[int, int]:
+        at, start, end = (literal(moment, UTCDateTime()) for moment in (now, *day))
+        overdue = case((at >= _FIRST_DUE, 1), else_=0)
+        today = case((and_(start <= _CALL_DUE, end > _CALL_DUE), 1), else_=0)
+        row = (
+            await self._session.execute(
+                select(
+                    func.coalesce(func.sum(overdue), 0), func.coalesce(func.sum(today), 0)
+                ).where(*self._where(query))
+            )
+        ).one()
+        return int(row[0]), int(row[1])
+
+    async def deadlines(self, lead_ids: list[int]) -> dict[int, Deadlines]:
+        if not lead_ids:
+            return {}
+        rows = await self._session.execute(
+            select(
+                LeadRow.id,
+                _CONTACT_DUE.label("contact"),
+                _ASSIGN_DUE.label("assign"),
+                _PROCESSING_DUE.label("processing"),
+                _CALL_DUE.label("call"),
+            ).where(LeadRow.id.in_(lead_ids))
+        )
+        return {
+            row.id: Deadlines(row.contact, row.assign, row.processing, row.call) for row in rows
+        }
 
     async def count_by_status(
         self, department_id: int | None, responsible_id: int | None

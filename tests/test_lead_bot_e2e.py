@@ -188,7 +188,7 @@ async def test_card_buttons_plan_rename_edit(
     assert card.buttons()[:3] == ["Через час", "Завтра 10:00", "Ввести дату и время"]
     answer = await anna.press("Через час", card)
     assert answer["text"] == "Звонок: 01.12.2026 13:00"  # 09:00 UTC is 12:00 in Moscow
-    await fake.wait_for(lambda: "Следующий контакт: 01.12.2026 13:00" in card.text)
+    await fake.wait_for(lambda: "📞 Звонок в 13:00 (ещё 1 ч)" in card.text)
     await anna.press("Перенести звонок", card)
     await anna.press("Ввести дату и время", card)
     assert "Когда перезвонить?" in anna.last.text
@@ -197,7 +197,7 @@ async def test_card_buttons_plan_rename_edit(
     assert (await anna.ask("05.12 14:30")).text == "Записал: позвонить 05.12.2026 14:30."
     row = await lead_row(running_bot, lead_id)
     assert row.next_contact_at == datetime(2026, 12, 5, 11, 30, tzinfo=UTC)
-    await fake.wait_for(lambda: "Следующий контакт: 05.12.2026 14:30" in card.text)
+    await fake.wait_for(lambda: "📞 Звонок 05.12 в 14:30 (ещё 4 дн 2 ч)" in card.text)
 
     await anna.press("Переименовать", card)
     await anna.ask("Иван: 3 станка ЧПУ")

@@ -125,7 +125,15 @@ async def test_web_lead_to_deal(running_bot: RunningBot, team: Team, fake: Any) 
     anna_card = await card_of(team.anna.user, lead_id)
     assert "● Назначен" in anna_card.text
     assert "Ответственный: Аннова Анна (назначила Офисова Ольга)" in anna_card.text
-    assert anna_card.buttons()[:4] == ["В работу", "Чек-лист", "Перенести звонок", "Переименовать"]
+    assert anna_card.buttons()[:7] == [
+        "В работу",
+        "Чек-лист",
+        "Перенести звонок",
+        "Конвертировать",
+        "Некачественный",
+        "Изменить",
+        "Переименовать",
+    ]
     boss_card = await card_of(team.boss.user, lead_id)
     await fake.wait_for(lambda: "Аннова Анна (назначила Офисова Ольга)" in boss_card.text)
     assert "Назначить" not in boss_card.buttons()
@@ -142,7 +150,12 @@ async def test_web_lead_to_deal(running_bot: RunningBot, team: Team, fake: Any) 
     answer = await team.anna.user.press("В работу", anna_card)
     assert answer["text"] == "Статус: В работе"
     await fake.wait_for(lambda: "● В работе" in anna_card.text)
-    assert anna_card.buttons()[:2] == ["Конвертировать", "Некачественный"]
+    assert anna_card.buttons()[:4] == [
+        "Чек-лист",
+        "Перенести звонок",
+        "Конвертировать",
+        "Некачественный",
+    ]
     row = await lead_row(running_bot, lead_id)
     assert row.status == "IN_PROCESS" and row.first_contact_at is not None
 

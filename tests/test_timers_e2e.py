@@ -507,7 +507,7 @@ async def test_call_reminder_comes_at_the_chosen_time(
     clock.advance(minutes=60)
     second = await fake.wait_for(lambda: [m for m in anna.messages if m.text.startswith("📞")][1:])
     answer = await anna.press("Позвонил", second[0])
-    assert answer["text"] == "Отмечено: позвонил. Статус: В работе"
+    assert answer["text"] == "Отмечено: звонок сделан. Статус: В работе"
     assert [e[0] for e in await events(running_bot, lead_id)][-1] == "called"
 
 

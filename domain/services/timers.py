@@ -294,10 +294,15 @@ FIRING: dict[TimerKind, FiringRule] = {
 LEAD_KINDS = tuple(kind for kind, rule in FIRING.items() if rule.subject is SubjectKind.LEAD)
 
 
+# The deadlines a card shows passing: a reminder before one changes nothing it says, and a
+# redraw then could replace a menu someone has open on his card.
+REDRAWN = (TimerKind.CONTACT_BREACH, TimerKind.PROCESSING_BREACH, TimerKind.CALL_REMINDER)
+
+
 async def _redraw(uow: UnitOfWork, timer: Timer, target: Any, now: datetime) -> None:
     """A lead's card says what is due and by when (#14 §2): the cards out are drawn again as
     a clock of the lead fires, so none says «ещё 5 мин» past its deadline."""
-    if timer.subject.kind is SubjectKind.LEAD and not target.status.is_final:
+    if timer.kind in REDRAWN and not target.status.is_final:
         await live_cards.push(uow, timer.subject, now)
 
 

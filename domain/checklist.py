@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,10 +15,10 @@ import yaml
 from domain import normalize
 from domain.errors import DomainError, InvalidInput
 from domain.lead_fields import LeadField, clean_field
+from domain.numparse import number_text, parse_number
 from domain.timeparse import day_without_year, parse_local_datetime
 
 TEXT_MAX = 1000
-NUMBER_MAX = 10**12  # a trillion: past any volume or budget, and exact as a float
 MAX_QUESTIONS = 40
 MAX_CHOICES = 12
 CHOICE_MAX = 40  # a button label
@@ -248,20 +247,8 @@ def parse_answer(question: Question, raw: str, now: datetime, zone: ZoneInfo) ->
             if field is not None:  # the lead field's own rules: R2.7, its length
                 return clean_field(field, text)
             return normalize.plain_text(text, question.key, "Ответ", TEXT_MAX)
-        case Kind.NUMBER | Kind.MONEY:
-            cleaned = _thousands(question, re.sub(r"(?i)\s|руб\.?|₽|р\.", "", text))
-            cleaned = cleaned.replace(",", ".")
-            try:
-                value = float(cleaned)
-            except ValueError:
-                raise InvalidInput(question.key, "Напишите число, например 150 или 1,5.") from None
-            if not math.isfinite(value) or value > NUMBER_MAX:
-                raise InvalidInput(
-                    question.key, f"Число не больше {NUMBER_MAX:,}.".replace(",", " ")
-                )
-            if value < 0:
-                raise InvalidInput(question.key, "Число не может быть отрицательным.")
-            return int(value) if value.is_integer() else value
+        case Kind.NUMBER | Kind.MONEY:  # «200 шт.», «1,5 млн», «150 000 ₽» (#14 §3)
+            return parse_number(text, question.key, money=question.kind is Kind.MONEY)
         case Kind.PHONE:
             return normalize.phone(text)
         case Kind.EMAIL:
@@ -290,21 +277,6 @@ _NOT_TEXT = '; варианты — текст: числа и yes/no возьм�
 _DATE = re.compile(r"^(?P<day>\d{1,2})\.(?P<month>\d{1,2})(?:\.(?P<year>\d{2}|\d{4}))?$")
 
 
-def _thousands(question: Question, number: str) -> str:
-    """Dots between groups of three digits: `2.500.000` is two and a half million. One such
-    dot (`1.500`) may be that or a decimal point: asked, not guessed."""
-    if re.fullmatch(r"\d{1,3}(\.\d{3}){2,}", number):
-        return number.replace(".", "")
-    if re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", number):
-        whole, part = number.split(".")
-        raise InvalidInput(
-            question.key,
-            f"{number} — это {whole}{part} или {whole},{part}? Напишите без точки: "
-            f"{whole}{part} или {whole},{part}.",
-        )
-    return number
-
-
 def lead_field_of(question: Question) -> LeadField | None:
     """The lead field a question fills (`field:`), as typed on the card."""
     if question.field is None or question.field not in FIELDS:
@@ -323,7 +295,29 @@ def answer_text(question: Question, value: Any, zone: ZoneInfo) -> str:
         return datetime.fromisoformat(value).astimezone(zone).strftime("%d.%m.%Y %H:%M")
     if question.kind is Kind.DATE:
         return date.fromisoformat(value).strftime("%d.%m.%Y")
+    if question.kind in (Kind.NUMBER, Kind.MONEY) and isinstance(value, int | float):
+        return number_text(value, money=question.kind is Kind.MONEY)
     return str(value)
+
+
+WEEKDAYS = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
+
+
+def understood_text(question: Question, value: Any, zone: ZoneInfo) -> str:
+    """An answer as the bot read it, shown back to the one who typed it: a moment with its
+    weekday, so «в пятницу» is seen to be the Friday meant."""
+    shown = answer_text(question, value, zone)
+    if question.kind is Kind.DATETIME and value:
+        day = datetime.fromisoformat(value).astimezone(zone).weekday()
+        return f"{WEEKDAYS[day]}, {shown}"
+    return shown
+
+
+def short_text(question: Question) -> str:
+    """The question without its hint: «Когда следующий контакт?» of «… Например, 05.12»."""
+    text = question.text
+    mark = text.find("?")
+    return text[: mark + 1] if 0 < mark < len(text) - 1 else text
 
 
 def default_checklist() -> Checklist:

@@ -5,7 +5,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.checklist import ChecklistInvalid, Kind, default_checklist, load_file, parse_answer
+from domain.checklist import (
+    ChecklistInvalid,
+    Kind,
+    answer_text,
+    default_checklist,
+    load_file,
+    parse_answer,
+    short_text,
+    understood_text,
+)
 from domain.errors import InvalidInput
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -161,3 +170,59 @@ def test_a_date_answer(raw: str, stored: str) -> None:
     assert parse_answer(question.questions[0], raw, NOW, MSK) == stored
     with pytest.raises(InvalidInput):
         parse_answer(question.questions[0], "05.12.2026.1", NOW, MSK)
+
+
+# #14 §3: numbers as people type them; what was read is shown back as a person reads it.
+@pytest.mark.parametrize(
+    ("key", "raw", "stored", "shown"),
+    [
+        ("volume", "200 штук", 200, "200"),
+        ("volume", "200 шт.", 200, "200"),
+        ("volume", "2 тыс. шт", 2000, "2 000"),
+        ("volume", "1,5 тыс", 1500, "1 500"),
+        ("budget", "1,5 млн", 1500000, "1 500 000 ₽"),
+        ("budget", "1.5 млн ₽", 1500000, "1 500 000 ₽"),
+        ("budget", "150 000 ₽", 150000, "150 000 ₽"),
+        ("budget", "150\u00a0000₽", 150000, "150 000 ₽"),
+        ("budget", "150 т.р.", 150000, "150 000 ₽"),
+        ("budget", "300 тыс. рублей", 300000, "300 000 ₽"),
+        ("budget", "1 500,5 руб.", 1500.5, "1 500,50 ₽"),
+        ("volume", "1,25", 1.25, "1,25"),
+    ],
+)
+def test_numbers_as_people_type_them(key: str, raw: str, stored: object, shown: str) -> None:
+    checklist = default_checklist()
+    question = checklist.questions[checklist.index_of(key)]
+    value = parse_answer(question, raw, NOW, MSK)
+    assert value == stored
+    assert answer_text(question, value, MSK) == shown
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "message"),
+    [
+        ("volume", "двести", "Не понял число. Например: 200, 200 шт. или 1,5 тыс."),
+        ("volume", "150 ₽", "Не понял число. Например: 200, 200 шт. или 1,5 тыс."),
+        ("volume", "5 т", "Не понял число. Например: 200, 200 шт. или 1,5 тыс."),  # tonnes?
+        ("budget", "200 шт", "Не понял сумму. Например: 150 000 ₽, 150 тыс. или 1,5 млн."),
+        (
+            "budget",
+            "полтора миллиона",
+            "Не понял сумму. Например: 150 000 ₽, 150 тыс. или 1,5 млн.",
+        ),
+        ("budget", "-5", "Число не может быть отрицательным."),
+    ],
+)
+def test_a_number_not_read_is_asked_with_an_example(key: str, raw: str, message: str) -> None:
+    checklist = default_checklist()
+    with pytest.raises(InvalidInput) as error:
+        parse_answer(checklist.questions[checklist.index_of(key)], raw, NOW, MSK)
+    assert error.value.message == message
+
+
+def test_a_moment_is_shown_back_with_its_weekday() -> None:
+    checklist = default_checklist()
+    question = checklist.questions[checklist.index_of("next_contact")]
+    value = parse_answer(question, "в пятницу 15:00", NOW, MSK)
+    assert understood_text(question, value, MSK) == "пт, 04.12.2026 15:00"
+    assert short_text(question) == "Когда следующий контакт?"

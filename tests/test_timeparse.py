@@ -40,7 +40,13 @@ def test_typed_moments(now: datetime, typed: str, local: str) -> None:
 @pytest.mark.parametrize(
     ("now", "typed", "reason"),
     [
-        (DECEMBER, "завтра", "Не понял дату и время"),
+        (DECEMBER, "завтра", r"«завтра» — а во сколько\? Например: завтра в 11\."),
+        (DECEMBER, "в пятницу", r"«в пятницу» — а во сколько\? Например: в пятницу в 11\."),
+        (DECEMBER, "через 2 дня", r"«через 2 дня» — а во сколько\?"),
+        (DECEMBER, "11", "Не понял дату и время"),  # a day? an hour? a count?
+        (DECEMBER, "через 2 часа в 11", "Не понял дату и время"),
+        (DECEMBER, "в 11", "Это время уже прошло"),
+        (DECEMBER, "через 999 недель", "Это больше чем через десять лет"),
         (DECEMBER, "31.02 10:00", "Такой даты или времени нет"),
         (DECEMBER, "05.12 25:00", "Такой даты или времени нет"),
         (DECEMBER, "11:00", "Это время уже прошло"),
@@ -53,3 +59,45 @@ def test_typed_moments(now: datetime, typed: str, local: str) -> None:
 def test_refused_with_the_reason(now: datetime, typed: str, reason: str) -> None:
     with pytest.raises(InvalidInput, match=reason):
         parse_local_datetime(typed, now, MSK)
+
+
+# Tuesday 01.12.2026 12:00 in Moscow; #14 §3: what people type, not a format.
+@pytest.mark.parametrize(
+    ("typed", "local"),
+    [
+        ("завтра в 11", "2026-12-02 11:00"),
+        ("Завтра в 11.", "2026-12-02 11:00"),
+        ("завтра 11", "2026-12-02 11:00"),
+        ("в пятницу 15:00", "2026-12-04 15:00"),
+        ("в пт в 15", "2026-12-04 15:00"),
+        ("во вторник 10:00", "2026-12-08 10:00"),  # on a Tuesday: next week's
+        ("в среду в 3 дня", "2026-12-02 15:00"),
+        ("сегодня в 7 вечера", "2026-12-01 19:00"),
+        ("через 2 часа", "2026-12-01 14:00"),
+        ("через час", "2026-12-01 13:00"),
+        ("через полчаса", "2026-12-01 12:30"),
+        ("через 15 минут", "2026-12-01 12:15"),
+        ("через 3 дня в 11", "2026-12-04 11:00"),
+        ("через неделю в 10:30", "2026-12-08 10:30"),
+        ("25.12 в 10", "2026-12-25 10:00"),
+        ("25.12, 10:00", "2026-12-25 10:00"),
+        ("5 декабря 14:30", "2026-12-05 14:30"),
+        ("10 января в 9", "2027-01-10 09:00"),
+        ("в 15", "2026-12-01 15:00"),
+        ("к 17 ч", "2026-12-01 17:00"),
+    ],
+)
+def test_moments_as_people_type_them(typed: str, local: str) -> None:
+    moment = parse_local_datetime(typed, DECEMBER, MSK)
+    assert moment.tzinfo is UTC
+    assert moment.astimezone(MSK).strftime("%Y-%m-%d %H:%M") == local
+
+
+def test_the_company_zone_decides_the_day() -> None:
+    """23:30 UTC is already tomorrow in Vladivostok: «завтра» is the day after that."""
+    late = datetime(2026, 12, 1, 23, 30, tzinfo=UTC)
+    vladivostok = ZoneInfo("Asia/Vladivostok")
+    moment = parse_local_datetime("завтра в 11", late, vladivostok)
+    assert moment.astimezone(vladivostok).strftime("%Y-%m-%d %H:%M") == "2026-12-03 11:00"
+    london = ZoneInfo("Europe/London")
+    assert parse_local_datetime("завтра в 11", late, london).astimezone(london).day == 2

@@ -161,12 +161,15 @@ class ChecklistAction(StrEnum):
     RESUME = "r"  # a paused walk resumed
     EDIT = "e"  # the summary's «Изменить»: back to the question `index`
     FINISH = "f"  # the summary's «Готово»
+    KEEP = "k"  # «Оставить» the value the lead holds in the question's field as the answer
+    EDIT_LIST = "l"  # the summary's «Изменить ответ»: the questions, page `index`
+    SUMMARY = "u"  # from that list back to the summary
 
 
 class ChecklistCb(CallbackData, prefix="ck"):
     action: ChecklistAction
     id: Num  # the lead
-    index: Num = 0  # the question
+    index: Num = 0  # the question (EDIT_LIST: the page)
     choice: Num = 0  # the choice
 
 

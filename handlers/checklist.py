@@ -1,162 +1,202 @@
-"""The checklist as a conversation: one question a message, buttons where possible (R2.6).
+"""The checklist as a conversation held on one message (R2.6, #14 §3): the question, the
+progress and the answers so far, edited in place at every answer; buttons where possible.
 
 The walk's place is a row (the lead's checklist cursor) and the FSM state says which lead a
-member is walking; both survive a restart. Pause keeps the place; a press on another lead's
-card pauses the walk and offers to resume.
+member is walking and on which message; both survive a restart. Pause keeps the place; a
+press on another lead's card pauses the walk and offers to resume.
+
+Why not a card of the outbox: the message is one member's conversation (his FSM, his marks
+of a multiple choice, what the bot made of his last answer), not a subject's state every
+holder sees, and its answer must come with the press or message that made it. So the handler
+edits it with the outcome the use case returns; the lead's own card still refreshes through
+the outbox.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Awaitable, Callable
 from html import escape
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram import BaseMiddleware, Bot, F, Router
 from aiogram.dispatcher.flags import get_flag
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandObject, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import (
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-    TelegramObject,
-)
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 
 from bot.settings import Settings
-from domain.checklist import BUTTON_KINDS, Kind, answer_text
+from domain.checklist import BUTTON_KINDS, Kind, Question, answer_text, understood_text
 from domain.errors import InvalidInput, StaleState, WrittenMeanwhile
 from domain.model import Member
 from domain.ports import Clock, UnitOfWork
 from domain.services import checklist as walk
 from handlers.answers import answering
 from handlers.callbacks import ChecklistAction, ChecklistCb, LeadAction, LeadCb
+from handlers.checklist_views import (
+    closed_text,
+    edit_list_view,
+    finished_view,
+    moved_on_text,
+    paused_view,
+    question_view,
+    resume_keyboard,
+    summary_view,
+)
 from handlers.filters import HasText, IsMember
-from handlers.replies import edit_markup, message_of
+from handlers.replies import message_of
 from handlers.states import ChecklistForm
-from handlers.texts import clipped, counted, visible_length
+from handlers.texts import counted
+
+log = logging.getLogger(__name__)
 
 CHECKLIST_FILES = (".yaml", ".yml", ".json")
-SUMMARY_LIMIT = 4000
-
-
-def _b(
-    text: str, action: ChecklistAction, lead_id: int, index: int = 0, choice: int = 0
-) -> InlineKeyboardButton:
-    data = ChecklistCb(action=action, id=lead_id, index=index, choice=choice)
-    return InlineKeyboardButton(text=text[:64], callback_data=data.pack())
-
-
 C = ChecklistAction
+MOVED_ON = "Этот вопрос уже позади: вот текущий."
+SHIFTED = "Чек-лист этого лида сдвинулся: вот текущий вопрос."
+
+__all__ = ["pause_other", "resume_keyboard", "router"]
 
 
-NOW_SHOWN = 300  # UTF-16 units of the answer given before, shown under its question
+# -- the one message -------------------------------------------------------------------------
 
 
-def question_view(
-    step: walk.Step, selected: list[int], zone: ZoneInfo
-) -> tuple[str, InlineKeyboardMarkup]:
+async def place(
+    bot: Bot, chat_id: int, message_id: int | None, text: str, keyboard: InlineKeyboardMarkup | None
+) -> int:
+    """Put the text on the walk's message, edited in place; a new message only when there is
+    none or Telegram will not edit it (deleted, too old): the old one is then forgotten."""
+    if message_id is not None:
+        try:
+            await bot.edit_message_text(
+                text=text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard
+            )
+            return message_id
+        except TelegramBadRequest as error:
+            if "message is not modified" in error.message:
+                return message_id
+            log.info("the checklist message %s was not edited: %s", message_id, error.message)
+    sent = await bot.send_message(chat_id, text, reply_markup=keyboard)
+    return sent.message_id
+
+
+async def retire(bot: Bot, chat_id: int, message_id: int | None, text: str, **kw: Any) -> None:
+    """The walk's old message, once the walk goes on elsewhere: it says so, best effort."""
+    if message_id is None:
+        return
+    try:
+        await bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id, **kw)
+    except TelegramAPIError as error:
+        log.info("the old checklist message %s stays as it was: %s", message_id, error)
+
+
+def _selected_of(step: walk.Step) -> list[int]:
     question = step.question
-    assert question is not None and step.lead.id is not None
-    lead_id, i = step.lead.id, step.index
-    total = len(step.checklist.questions)
-    mark = " <i>(обязательный)</i>" if question.required else ""
-    text = (
-        f"Чек-лист лида #{lead_id} · вопрос {i + 1}/{total}\n<b>{escape(question.text)}</b>{mark}"
-    )
-    met = question.key in step.lead.checklist_answers  # answered or skipped before
-    if met:
-        given = answer_text(question, step.lead.checklist_answers[question.key], zone)
-        # A comment may be 4000 long: the question must fit.
-        text += f"\nСейчас: {escape(clipped(given, NOW_SHOWN))}"
-    rows: list[list[InlineKeyboardButton]] = []
-    labels = question.choice_labels
-    if question.kind is Kind.MULTI:
-        rows += [
-            [_b(("✅ " if n in selected else "◻️ ") + label, C.TOGGLE, lead_id, i, n)]
-            for n, label in enumerate(labels)
-        ]
-        rows.append([_b("Готово", C.MULTI_DONE, lead_id, i)])
-    elif labels:
-        rows += [[_b(label, C.CHOOSE, lead_id, i, n)] for n, label in enumerate(labels)]
-    else:
-        text += "\nНапишите ответ сообщением."
-    nav = []
-    if met:  # «Назад» or «Изменить» came here: the answer may stay as it is
-        nav.append(_b("Оставить", C.SKIP, lead_id, i))
-    elif not question.required:
-        nav.append(_b("Пропустить", C.SKIP, lead_id, i))
-    if i > 0:
-        nav.append(_b("Назад", C.BACK, lead_id, i))
-    nav += [_b("Пауза", C.PAUSE, lead_id, i), _b("Отмена", C.CANCEL, lead_id, i)]
-    rows.append(nav)
-    return text, InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def summary_view(step: walk.Step, settings: Settings) -> tuple[str, InlineKeyboardMarkup]:
-    lead_id = step.lead.id or 0
-    answers = step.lead.checklist_answers
-    lines = [f"<b>Чек-лист лида #{lead_id}: итог</b>"]
-    rows = []
-    for n, question in enumerate(step.checklist.questions):
-        value = escape(answer_text(question, answers.get(question.key), settings.zone))
-        lines.append(f"{n + 1}. {escape(question.text)} — {value}")
-        rows.append(_b(f"Изменить {n + 1}", C.EDIT, lead_id, n))
-    missing = step.checklist.missing_required(answers)
-    if missing:
-        lines.append(
-            "⚠️ Не заполнены обязательные: "
-            + ", ".join(str(step.checklist.index_of(q.key) + 1) for q in missing)
-        )
-    keyboard = [rows[k : k + 4] for k in range(0, len(rows), 4)]
-    keyboard.append([_b("✅ Готово", C.FINISH, lead_id), _b("Пауза", C.PAUSE, lead_id)])
-    while visible_length("\n".join(lines)) > SUMMARY_LIMIT and len(lines) > 2:
-        del lines[-2 if missing else -1]  # whole lines go, the warning stays
-    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=keyboard)
+    if question is None or question.kind is not Kind.MULTI:
+        return []
+    saved = step.lead.checklist_answers.get(question.key) or []
+    return [n for n, label in enumerate(question.choice_labels) if label in saved]
 
 
 async def show(
-    message: Message,
+    bot: Bot,
+    chat_id: int,
+    message_id: int | None,
     step: walk.Step,
     state: FSMContext,
     settings: Settings,
+    *,
     selected: list[int] | None = None,
+    said: str = "",
+    refusal: str = "",
 ) -> None:
-    """Ask the current question (or show the summary) and remember the walk in the FSM."""
-    question = step.question
-    if selected is None and question is not None and question.kind is Kind.MULTI:
-        saved = step.lead.checklist_answers.get(question.key) or []
-        selected = [n for n, label in enumerate(question.choice_labels) if label in saved]
-    await state.set_state(ChecklistForm.answer)
-    await state.set_data({"lead_id": step.lead.id, "index": step.index, "selected": selected or []})
-    if question is None:
-        text, keyboard = summary_view(step, settings)
+    """The current question (or the summary) on the walk's message; the walk in the FSM."""
+    if selected is None:
+        selected = _selected_of(step)
+    if step.question is None:
+        text, keyboard = summary_view(step, settings.zone, said=said)
     else:
-        text, keyboard = question_view(step, selected or [], settings.zone)
-    await message.answer(text, reply_markup=keyboard)
+        text, keyboard = question_view(step, selected, settings.zone, said=said, refusal=refusal)
+    message_id = await place(bot, chat_id, message_id, text, keyboard)
+    await state.set_state(ChecklistForm.answer)
+    await state.set_data(
+        {
+            "lead_id": step.lead.id,
+            "index": step.index,
+            "selected": selected,
+            "message_id": message_id,
+        }
+    )
 
 
-def resume_keyboard(lead_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[_b("▶️ Продолжить чек-лист", C.RESUME, lead_id)]])
+def said_of(question: Question, before: walk.Step, after: walk.Step, settings: Settings) -> str:
+    """What the bot made of an answer, and the value of the lead's field it replaced."""
+    value = after.lead.checklist_answers.get(question.key)
+    if value in (None, [], ""):
+        return "Пропущено."
+    said = f"Записал: {understood_text(question, value, settings.zone)}"
+    if before.held is not None and before.held != value:
+        said += f" (было: {answer_text(question, before.held, settings.zone)})"
+    return said
+
+
+async def _walking(state: FSMContext, raw_state: str | None) -> dict[str, Any]:
+    """The walk the member is on (its FSM data), or {} when none."""
+    if raw_state != ChecklistForm.answer.state:
+        return {}
+    return await state.get_data()
+
+
+async def _leave(bot: Bot, chat_id: int, walking: dict[str, Any], lead_id: int) -> None:
+    """A walk begun on a new message: the old one of the same lead points on, another
+    lead's walk is paused on its message with a way back."""
+    old = walking.get("message_id")
+    if not walking or old is None:
+        return
+    was = int(walking["lead_id"])
+    if was == lead_id:
+        await retire(bot, chat_id, old, moved_on_text(was))
+    else:
+        text, keyboard = paused_view(was)
+        await retire(bot, chat_id, old, text, reply_markup=keyboard)
 
 
 async def pause_other(
     state: FSMContext, raw_state: str | None, lead_id: int, message: Message
 ) -> None:
-    """A press on another lead's card while walking a checklist: the walk is paused.
-    `raw_state` is the state aiogram read for this update (a member's updates are handled
-    one at a time, so it is current)."""
-    if raw_state != ChecklistForm.answer.state:
-        return
-    walking = (await state.get_data()).get("lead_id")
-    if walking is None or walking == lead_id:
+    """A press on another lead's card while walking a checklist: the walk is paused, on its
+    own message. `raw_state` is the state aiogram read for this update (a member's updates
+    are handled one at a time, so it is current)."""
+    walking = await _walking(state, raw_state)
+    if not walking or walking.get("lead_id") in (None, lead_id):
         return
     await state.clear()
-    await message.answer(
-        f"Чек-лист лида #{walking} на паузе.", reply_markup=resume_keyboard(int(walking))
-    )
+    assert message.bot is not None
+    text, keyboard = paused_view(int(walking["lead_id"]))
+    await place(message.bot, message.chat.id, walking.get("message_id"), text, keyboard)
+
+
+# -- starting and typing -----------------------------------------------------------------------
+
+
+async def _begin(
+    bot: Bot,
+    chat_id: int,
+    lead_id: int,
+    member: Member,
+    uow: UnitOfWork,
+    state: FSMContext,
+    raw_state: str | None,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    """Start or resume from the card or /checklist: the walk on a new message at the bottom
+    of the chat, where the member is."""
+    step = await walk.start(uow, member, lead_id, clock.now())
+    await _leave(bot, chat_id, await _walking(state, raw_state), lead_id)
+    await show(bot, chat_id, None, step, state, settings)
 
 
 async def start_command(
@@ -165,14 +205,15 @@ async def start_command(
     member: Member,
     uow: UnitOfWork,
     state: FSMContext,
+    raw_state: str | None,
     clock: Clock,
     settings: Settings,
+    bot: Bot,
 ) -> None:
     args = (command.args or "").strip().lstrip("#")
     if not (args.isascii() and args.isdigit() and len(args) <= 9):
         raise InvalidInput("lead", "Напишите номер лида: /checklist 12")
-    step = await walk.start(uow, member, int(args), clock.now())
-    await show(message, step, state, settings)
+    await _begin(bot, message.chat.id, int(args), member, uow, state, raw_state, clock, settings)
 
 
 async def start_from_card(
@@ -181,11 +222,13 @@ async def start_from_card(
     member: Member,
     uow: UnitOfWork,
     state: FSMContext,
+    raw_state: str | None,
     clock: Clock,
     settings: Settings,
+    bot: Bot,
 ) -> None:
-    step = await walk.start(uow, member, callback_data.id, clock.now())
-    await show(message_of(query), step, state, settings)
+    chat_id = message_of(query).chat.id
+    await _begin(bot, chat_id, callback_data.id, member, uow, state, raw_state, clock, settings)
     await query.answer()
 
 
@@ -196,37 +239,52 @@ async def typed_answer(
     state: FSMContext,
     clock: Clock,
     settings: Settings,
+    bot: Bot,
 ) -> None:
+    """A typed answer: his message is his; the bot edits its checklist message with what it
+    understood and the next question, or with why not and an example (#14 §3)."""
     data = await state.get_data()
-    lead_id = int(data["lead_id"])
+    lead_id, message_id = int(data["lead_id"]), data.get("message_id")
+    chat_id = message.chat.id
     async with answering(state, uow):
         step = await walk.current(uow, member, lead_id)
+    await uow.rollback()
     if step.index != data.get("index", step.index):
         # The lead's place moved (someone else walks it too): ask what stands there now.
-        await message.answer("Чек-лист этого лида сдвинулся: вот текущий вопрос.")
-        await show(message, step, state, settings)
+        await show(bot, chat_id, message_id, step, state, settings, said=SHIFTED)
         return
-    if step.question is None:
-        raise InvalidInput("checklist", "Все вопросы пройдены: нажмите «Готово» или «Изменить».")
-    if step.question.kind in BUTTON_KINDS:
-        raise InvalidInput(step.question.key, "На этот вопрос ответьте кнопкой под ним.")
     question = step.question
-    async with answering(state, uow):
-        try:
-            step = await walk.answer(
-                uow, member, lead_id, step.index, message.text or "", clock.now(), settings.zone
-            )
-        except WrittenMeanwhile:
-            raise
-        except StaleState:  # the walk moved on meanwhile (someone else walks it too)
-            await uow.rollback()
-            step = await walk.current(uow, member, lead_id)  # or the lead did: closed
-            await message.answer("Этот вопрос уже позади: вот текущий.")
-            await show(message, step, state, settings)
-            return
-    shown = answer_text(question, step.lead.checklist_answers.get(question.key), settings.zone)
-    await message.answer(f"Записал: {escape(shown)}")
-    await show(message, step, state, settings)
+    if question is None:
+        refusal = "Все вопросы пройдены: нажмите «Готово» или «Изменить ответ»."
+        await show(bot, chat_id, message_id, step, state, settings, said=refusal)
+        return
+    if question.kind in BUTTON_KINDS:
+        refusal = "На этот вопрос ответьте кнопкой под ним."
+        await show(bot, chat_id, message_id, step, state, settings, refusal=refusal)
+        return
+    before = step
+    try:
+        async with answering(state, uow):
+            try:
+                step = await walk.answer(
+                    uow, member, lead_id, step.index, message.text or "", clock.now(), settings.zone
+                )
+            except (WrittenMeanwhile, InvalidInput):
+                raise
+            except StaleState:  # the walk moved on meanwhile (someone else walks it too)
+                await uow.rollback()
+                step = await walk.current(uow, member, lead_id)  # or the lead did: closed
+                await show(bot, chat_id, message_id, step, state, settings, said=MOVED_ON)
+                return
+    except InvalidInput as error:  # not read: asked again, with an example
+        await uow.rollback()
+        await show(bot, chat_id, message_id, before, state, settings, refusal=error.message)
+        return
+    said = said_of(question, before, step, settings)
+    await show(bot, chat_id, message_id, step, state, settings, said=said)
+
+
+# -- presses on the walk's message -------------------------------------------------------------
 
 
 async def resume(
@@ -238,13 +296,16 @@ async def resume(
     raw_state: str | None,
     clock: Clock,
     settings: Settings,
+    bot: Bot,
 ) -> None:
-    """«Продолжить»: a paused walk resumed where it stopped (another one paused)."""
+    """«Продолжить»: a paused walk resumed where it stopped, on the message pressed (another
+    walk is paused on its own)."""
     message = message_of(query)
-    await pause_other(state, raw_state, callback_data.id, message)
     step = await walk.start(uow, member, callback_data.id, clock.now())
-    await edit_markup(query, None)
-    await show(message, step, state, settings)
+    walking = await _walking(state, raw_state)
+    if walking.get("message_id") != message.message_id:
+        await _leave(bot, message.chat.id, walking, callback_data.id)
+    await show(bot, message.chat.id, message.message_id, step, state, settings)
     await query.answer()
 
 
@@ -268,24 +329,22 @@ class Walking(Filter):
 async def paused(
     query: CallbackQuery, callback_data: ChecklistCb, member: Member, uow: UnitOfWork
 ) -> None:
-    """A button of a walk the member is not on now: it is offered to resume."""
+    """A button of a walk the member is not on now: its message turns into the pause, with
+    the way back."""
     message = message_of(query)
     await walk.current(uow, member, callback_data.id)  # his own open lead, or he is told why not
     await uow.rollback()
     await query.answer("Этот чек-лист на паузе: нажмите «Продолжить».", show_alert=True)
-    await message.answer(
-        f"Чек-лист лида #{callback_data.id}.", reply_markup=resume_keyboard(callback_data.id)
-    )
-
-
-MOVED_ON = "Этот вопрос уже позади: вот текущий."
+    text, keyboard = paused_view(callback_data.id)
+    assert message.bot is not None
+    await place(message.bot, message.chat.id, message.message_id, text, keyboard)
 
 
 class StepPress(BaseMiddleware):
-    """Around a press on the walk's question (the handlers registered with the `walk_step`
+    """Around a press on the walk's message (the handlers registered with the `walk_step`
     flag): when the walk moved on meanwhile (someone else walks the lead too), nothing is
-    half-written and the current question is shown. The handler returns the answer to the
-    press."""
+    half-written and the current question is shown in its place. The handler returns the
+    answer to the press."""
 
     async def __call__(
         self,
@@ -305,13 +364,26 @@ class StepPress(BaseMiddleware):
             await event.answer(MOVED_ON, show_alert=True)
             lead_id = data["callback_data"].id
             step = await walk.current(uow, data["member"], lead_id)
-            await show(message, step, data["state"], data["settings"])
+            await show(
+                data["bot"],
+                message.chat.id,
+                message.message_id,
+                step,
+                data["state"],
+                data["settings"],
+                said=MOVED_ON,
+            )
             return None
         await event.answer(note)
         return None
 
 
 STEP = {"walk_step": True}
+
+
+def _on(query: CallbackQuery) -> tuple[int, int]:
+    message = message_of(query)
+    return message.chat.id, message.message_id
 
 
 async def toggle(
@@ -322,34 +394,33 @@ async def toggle(
     state: FSMContext,
     walk_data: dict[str, Any],
     settings: Settings,
+    bot: Bot,
 ) -> str:
     """A choice of a multiple-choice question marked or unmarked; MULTI_DONE saves them."""
     cb = callback_data
-    selected = set(walk_data.get("selected", [])) ^ {cb.choice}
+    selected = sorted(set(walk_data.get("selected", [])) ^ {cb.choice})
     step = await walk.current(uow, member, cb.id)
+    await uow.rollback()
     if step.index != cb.index or step.question is None:
         raise StaleState(MOVED_ON)
-    await state.update_data(selected=sorted(selected))
-    await edit_markup(query, question_view(step, sorted(selected), settings.zone)[1])
+    await show(bot, *_on(query), step, state, settings, selected=selected)
     return ""
 
 
-async def pause(query: CallbackQuery, callback_data: ChecklistCb, state: FSMContext) -> str:
+async def pause(
+    query: CallbackQuery, callback_data: ChecklistCb, state: FSMContext, bot: Bot
+) -> str:
     await state.clear()
-    await edit_markup(query, None)
-    await message_of(query).answer(
-        f"Чек-лист лида #{callback_data.id} на паузе. Ответы сохранены.",
-        reply_markup=resume_keyboard(callback_data.id),
-    )
+    text, keyboard = paused_view(callback_data.id)
+    await place(bot, *_on(query), text, keyboard)
     return "Пауза"
 
 
-async def cancel(query: CallbackQuery, callback_data: ChecklistCb, state: FSMContext) -> str:
+async def cancel(
+    query: CallbackQuery, callback_data: ChecklistCb, state: FSMContext, bot: Bot
+) -> str:
     await state.clear()
-    await edit_markup(query, None)
-    await message_of(query).answer(
-        f"Чек-лист лида #{callback_data.id} закрыт; данные ответы сохранены."
-    )
+    await place(bot, *_on(query), closed_text(callback_data.id), None)
     return "Отменено"
 
 
@@ -360,20 +431,13 @@ async def finish(
     uow: UnitOfWork,
     state: FSMContext,
     clock: Clock,
+    bot: Bot,
 ) -> str:
-    """The summary's «Готово»: the lead is processed, and conversion offered."""
+    """The summary's «Готово»: the lead is processed, and conversion offered in its place."""
     lead = await walk.finish(uow, member, callback_data.id, clock.now())
     await state.clear()
-    await edit_markup(query, None)
-    convert = LeadCb(action=LeadAction.CONVERT, id=callback_data.id, status=lead.status)
-    await message_of(query).answer(
-        f"Чек-лист пройден. Лид #{lead.id}: «{lead.status.label}». Конвертируем?",
-        reply_markup=InlineKeyboardMarkup(
-            inline_keyboard=[
-                [InlineKeyboardButton(text="Конвертировать", callback_data=convert.pack())]
-            ]
-        ),
-    )
+    text, keyboard = finished_view(lead)
+    await place(bot, *_on(query), text, keyboard)
     return "Готово"
 
 
@@ -386,18 +450,29 @@ async def answer(
     walk_data: dict[str, Any],
     clock: Clock,
     settings: Settings,
+    bot: Bot,
 ) -> str:
-    """CHOOSE, MULTI_DONE or SKIP: the question answered (or left as it is); the next one."""
+    """CHOOSE, MULTI_DONE, SKIP or KEEP: the question answered (or left as it is), the next
+    one on the same message."""
     cb = callback_data
     now, zone = clock.now(), settings.zone
+    before = await walk.current(uow, member, cb.id)
+    question = before.question
     if cb.action is ChecklistAction.CHOOSE:
         step = await walk.choose(uow, member, cb.id, cb.index, [cb.choice], now, zone)
     elif cb.action is ChecklistAction.MULTI_DONE:
         chosen = list(walk_data.get("selected", []))
         step = await walk.choose(uow, member, cb.id, cb.index, chosen, now, zone)
+    elif cb.action is ChecklistAction.KEEP:
+        step = await walk.keep(uow, member, cb.id, cb.index, now, zone)
     else:
         step = await walk.skip(uow, member, cb.id, cb.index, now, zone)
-    await _next(query, step, state, settings)
+    said = ""
+    if question is not None and cb.action is ChecklistAction.KEEP:
+        said = f"Оставил: {answer_text(question, before.held, zone)}"
+    elif question is not None and cb.action is not ChecklistAction.SKIP:
+        said = said_of(question, before, step, settings)
+    await show(bot, *_on(query), step, state, settings, said=said)
     return ""
 
 
@@ -409,20 +484,35 @@ async def go_to(
     state: FSMContext,
     clock: Clock,
     settings: Settings,
+    bot: Bot,
 ) -> str:
-    """BACK to the question before, or EDIT a question from the summary."""
+    """BACK to the question before, or EDIT a question from the summary's list."""
     cb = callback_data
     index = max(0, cb.index - 1) if cb.action is ChecklistAction.BACK else cb.index
     step = await walk.go_to(uow, member, cb.id, index, clock.now())
-    await _next(query, step, state, settings)
+    await show(bot, *_on(query), step, state, settings)
     return ""
 
 
-async def _next(
-    query: CallbackQuery, step: walk.Step, state: FSMContext, settings: Settings
-) -> None:
-    await edit_markup(query, None)
-    await show(message_of(query), step, state, settings)
+async def edit_list(
+    query: CallbackQuery,
+    callback_data: ChecklistCb,
+    member: Member,
+    uow: UnitOfWork,
+    settings: Settings,
+    bot: Bot,
+) -> str:
+    """The summary's «Изменить ответ»: a page of the questions (SUMMARY: back to the summary).
+    The walk does not move until a question is picked."""
+    cb = callback_data
+    step = await walk.current(uow, member, cb.id)
+    await uow.rollback()
+    if cb.action is ChecklistAction.SUMMARY:
+        text, keyboard = summary_view(step, settings.zone)
+    else:
+        text, keyboard = edit_list_view(step, cb.index)
+    await place(bot, *_on(query), text, keyboard)
+    return ""
 
 
 async def checklist_file(
@@ -465,9 +555,11 @@ def router() -> Router:
     on_press(pause, ChecklistCb.filter(F.action == C.PAUSE), walking, flags=STEP)
     on_press(cancel, ChecklistCb.filter(F.action == C.CANCEL), walking, flags=STEP)
     on_press(finish, ChecklistCb.filter(F.action == C.FINISH), walking, flags=STEP)
-    answers = {C.CHOOSE, C.MULTI_DONE, C.SKIP}
+    answers = {C.CHOOSE, C.MULTI_DONE, C.SKIP, C.KEEP}
     on_press(answer, ChecklistCb.filter(F.action.in_(answers)), walking, flags=STEP)
     on_press(go_to, ChecklistCb.filter(F.action.in_({C.BACK, C.EDIT})), walking, flags=STEP)
+    lists = {C.EDIT_LIST, C.SUMMARY}
+    on_press(edit_list, ChecklistCb.filter(F.action.in_(lists)), walking, flags=STEP)
     # Last only to spare the walking presses a second read of the FSM: the filters are disjoint.
     on_press(paused, ChecklistCb.filter(F.action != C.RESUME), ~walking)
     router.message.register(typed_answer, StateFilter(ChecklistForm.answer), HasText())

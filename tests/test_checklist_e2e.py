@@ -30,21 +30,17 @@ async def team(running_bot: RunningBot, fake: Any, admin: Any) -> Team:
 
 
 def question_of(user: TelegramUser) -> Any:
+    """The walk's one message (#14 §3): the latest that reads as a checklist."""
     return next(m for m in reversed(user.messages) if m.text.startswith("Чек-лист лида #"))
 
 
-async def answer(user: TelegramUser, text: str) -> Any:
-    """Type an answer; returns the next question (or the summary, or the refusal)."""
-    before = len(user.messages)
+async def answer(user: TelegramUser, text: str, message: Any = None) -> Any:
+    """Type an answer; returns the walk's message once the bot has edited it (the next
+    question, the summary, or the question again with why the answer was not taken)."""
+    message = message or question_of(user)
+    edits = message.edits
     await user.send(text)
-
-    def reply() -> Any:
-        for message in user.messages[before:]:
-            if message.text.startswith(("Чек-лист лида #", "Это не похоже")):
-                return message
-        return None
-
-    return await user.fake.wait_for(reply)
+    return await user.fake.wait_for(lambda: message if message.edits > edits else None)
 
 
 async def press(user: TelegramUser, label: str) -> Any:
@@ -61,6 +57,7 @@ async def test_the_whole_default_checklist(running_bot: RunningBot, team: Team, 
     await anna.press("E-mail", card)
     await anna.ask("ivan@romashka.ru")  # the checklist's e-mail answer replaces it below
     await fake.wait_for(lambda: "E-mail: ivan@romashka.ru" in card.text)
+    sent_before = len(anna.messages)
     await anna.press("Чек-лист", card)
     question = question_of(anna)
     assert question.text.splitlines() == [
@@ -70,37 +67,47 @@ async def test_the_whole_default_checklist(running_bot: RunningBot, team: Team, 
     ]
     assert question.buttons() == ["Пауза", "Отмена"]  # a required first question
     question = await answer(anna, "Коробки для тортов")
-    assert question.text.startswith(f"Чек-лист лида #{lead_id} · вопрос 2/12")
-    assert anna.messages[-2].text == "Записал: Коробки для тортов"
+    # One message, edited: what was understood is on it, above the next question (#14 §3).
+    assert question.text.splitlines()[:3] == [
+        f"Чек-лист лида #{lead_id} · вопрос 2/12",
+        "✓ Что нужно клиенту?: Коробки для тортов",
+        "Записал: Коробки для тортов",
+    ]
     await answer(anna, "10 000")
     question = await press(anna, "Пропустить")  # the budget is optional
     assert question.buttons()[:4] == ["Срочно", "В этом месяце", "В этом квартале", "Позже"]
     await press(anna, "В этом месяце")
     await press(anna, "Закупки")
     await press(anna, "Пропустить")
-    await answer(anna, 'ооо "сладкая жизнь"')
-    assert anna.messages[-2].text == "Записал: сладкая жизнь ООО"  # stored per R2.7
+    question = await answer(anna, 'ооо "сладкая жизнь"')
+    assert "Записал: сладкая жизнь ООО" in question.text  # stored per R2.7
     await answer(anna, "Москва, ул. Кондитерская, 1")
     question = await press(anna, "Назад")  # back to the address, then forward again
     assert "Адрес компании?" in question.text
     await answer(anna, "Москва, ул. Кондитерская, 1")
     await press(anna, "Пропустить")
     await answer(anna, "Закупщик")
+    # The e-mail the card holds is shown, and a new one replaces it in plain sight.
+    assert "Сейчас: ivan@romashka.ru" in question_of(anna).text
     refused = await answer(anna, "zakupki@")
-    assert refused.text.startswith("Это не похоже на адрес e-mail")
-    await answer(anna, "zakupki@sladko.ru")
+    assert "⚠️ Это не похоже на адрес e-mail" in refused.text
+    assert "вопрос 11/12" in refused.text
+    question = await answer(anna, "zakupki@sladko.ru")
+    assert "Записал: zakupki@sladko.ru (было: ivan@romashka.ru)" in question.text
     summary = await answer(anna, "05.12 11:00")
     assert summary.text.startswith(f"Чек-лист лида #{lead_id}: итог")
-    assert "2. Какой объём или количество? — 10000" in summary.text
+    assert "2. Какой объём или количество? — 10 000" in summary.text
     assert "3. Какой бюджет, в рублях? — —" in summary.text
     assert "12. Когда следующий контакт? Например, 05.12 14:30. — 05.12.2026 11:00" in (
         summary.text
     )
 
     await anna.press("✅ Готово", summary)
-    offer = anna.messages[-1]
+    offer = summary  # the same message, closed with what comes next
     assert offer.text == f"Чек-лист пройден. Лид #{lead_id}: «Обработан». Конвертируем?"
     assert offer.buttons() == ["Конвертировать"]
+    # The whole walk, a dozen answers typed and pressed, left one message (#14 §3).
+    assert len(anna.messages) == sent_before + 1
 
     row = await lead_row(running_bot, lead_id)
     assert row.status == "PROCESSED" and row.first_contact_at is not None
@@ -205,36 +212,42 @@ async def test_pause_one_walk_another_resume_the_first(
     b = await new_assigned_lead(running_bot, team, team.anna, "Второй")
     anna = team.anna.user
     await anna.press("Чек-лист", await card_of(anna, a))
+    walk_a = question_of(anna)
     await answer(anna, "Для A")
-    paused = await press(anna, "Пауза")
-    resume = anna.messages[-1]
+    resume = await press(anna, "Пауза")
+    assert resume is walk_a  # paused in place
     assert resume.text == f"Чек-лист лида #{a} на паузе. Ответы сохранены."
     assert resume.buttons() == ["▶️ Продолжить чек-лист"]
-    del paused
 
     await anna.send(f"/checklist {b}")
-    await fake.wait_for(lambda: anna.messages[-1].text.startswith(f"Чек-лист лида #{b}"))
-    await answer(anna, "Для B")
+    walk_b = await fake.wait_for(
+        lambda: (
+            anna.messages[-1] if anna.messages[-1].text.startswith(f"Чек-лист лида #{b}") else None
+        )
+    )
+    await answer(anna, "Для B", walk_b)
     # A press on lead A's card while walking B: done, and B is paused with a way back.
     # The card's refresh after A's answer comes through the outbox; wait for it so it
     # cannot land after the press and replace the planning buttons.
     card_a = await card_of(anna, a)
     await fake.wait_for(lambda: "📋 Чек-лист 1/12" in card_a.text)
     await anna.press("Перенести звонок", card_a)
-    paused_b = next(m for m in reversed(anna.messages) if m.text == f"Чек-лист лида #{b} на паузе.")
+    paused_b = walk_b  # paused on its own message, nothing new sent
+    assert paused_b.text == f"Чек-лист лида #{b} на паузе. Ответы сохранены."
     assert paused_b.buttons() == ["▶️ Продолжить чек-лист"]
     assert card_a.buttons()[0] == "Через час"
     # A command typed mid-walk is a command.
     await anna.press("▶️ Продолжить чек-лист", resume)
-    assert "вопрос 2/12" in question_of(anna).text and f"#{a}" in question_of(anna).text
+    assert "вопрос 2/12" in walk_a.text and f"#{a}" in walk_a.text
     help_text = await anna.ask("/help")
     assert help_text.text.startswith("Что умеет бот")
-    await answer(anna, "12")
+    await answer(anna, "12", walk_a)
     row_a, row_b = await lead_row(running_bot, a), await lead_row(running_bot, b)
     assert row_a.checklist_answers == {"needs": "Для A", "volume": 12}
     assert row_b.checklist_answers == {"needs": "Для B"}
     await anna.press("▶️ Продолжить чек-лист", paused_b)
-    assert "вопрос 2/12" in question_of(anna).text and f"#{b}" in question_of(anna).text
+    assert "вопрос 2/12" in walk_b.text and f"#{b}" in walk_b.text
+    assert walk_a.text == f"Чек-лист лида #{a} на паузе. Ответы сохранены."
 
 
 GOOD = """
@@ -285,8 +298,8 @@ async def test_a_supervisor_replaces_the_checklist(
         lambda: anna.messages[-1] if "вопрос 1/2" in anna.messages[-1].text else None
     )
     assert question.buttons()[:2] == ["Да", "Нет"]
-    refused = await anna.ask("да")
-    assert refused.text == "На этот вопрос ответьте кнопкой под ним."
+    refused = await answer(anna, "да", question)
+    assert refused.text.splitlines()[-1] == "⚠️ На этот вопрос ответьте кнопкой под ним."
     await anna.press("Да", question)
     multi = question_of(anna)
     await anna.press("◻️ Коробки", multi)
@@ -312,8 +325,9 @@ async def test_quick_successive_answers_do_not_race(
     await fake.wait_for(lambda: "вопрос 4/12" in anna.messages[-1].text)
     row = await lead_row(running_bot, lead_id)
     assert row.checklist_answers == {"needs": "Пакеты", "volume": 500, "budget": 90000}
+    # One message, edited at each answer (#14 §3).
     assert [m.text.split("\n")[0] for m in anna.messages if m.text.startswith("Чек-лист")] == [
-        f"Чек-лист лида #{lead_id} · вопрос {n}/12" for n in (1, 2, 3, 4)
+        f"Чек-лист лида #{lead_id} · вопрос 4/12"
     ]
 
 
@@ -347,7 +361,7 @@ async def test_required_answers_block_done_and_survive_conversion(
     assert str(refused.value).startswith(
         "Не заполнены обязательные вопросы: Когда нужно?; Кто принимает решение?"
     )
-    assert (await lead_row(running_bot, lead_id)).status == "ASSIGNED"
+    assert (await lead_row(running_bot, lead_id)).status == "IN_PROCESS"  # #14 §2
 
     await answer_field_company(running_bot, anna_member, lead_id)
     async with running_bot.app.uow_factory() as uow:
@@ -379,6 +393,9 @@ async def test_a_card_menu_is_not_replaced_by_a_refresh_that_was_waiting(
     anna = team.anna.user
     card = await card_of(anna, lead_id)  # the outbox's last message to Anna: 3 s to the next
     await anna.press("Чек-лист", card)
+    # The checklist took the lead into work (#14 §2): the card drawn at «Назначен» is stale
+    # until that refresh lands, 3 s on.
+    await fake.wait_for(lambda: "В работе" in card.text and "В работу" not in card.buttons())
     await answer(anna, "Коробки")  # the card's refresh (1/12) now waits for Anna's chat
     await anna.press("Перенести звонок", card)
     assert card.buttons()[0] == "Через час"
@@ -407,7 +424,8 @@ async def test_going_back_keeps_the_answers_and_leads_on_to_what_is_left(
     running_bot: RunningBot, team: Team, fake: Any
 ) -> None:
     """«Назад» shows the answer given and «Оставить» keeps it, a required one too;
-    «Изменить 1» on the summary asks that question alone and comes back to the summary."""
+    «Изменить ответ» → «1.» on the summary asks that question alone and comes back to the
+    summary."""
     await team.boss.user.send_file("checklist.yaml", THREE)
     assert (await team.boss.user.reply()).text.startswith("Чек-лист «Три вопроса» принят")
     lead_id = await new_assigned_lead(running_bot, team, team.anna)
@@ -427,7 +445,8 @@ async def test_going_back_keeps_the_answers_and_leads_on_to_what_is_left(
     }
     summary = await answer(anna, "в пятницу")
     assert summary.text.startswith(f"Чек-лист лида #{lead_id}: итог")
-    await anna.press("Изменить 1", summary)
+    await anna.press("Изменить ответ", summary)
+    await anna.press("1. Что нужно?", summary)
     assert "вопрос 1/3" in question_of(anna).text
     summary = await answer(anna, "Коробки и ленты")
     assert summary.text.startswith(f"Чек-лист лида #{lead_id}: итог")

@@ -43,6 +43,23 @@ class Step:
         questions = self.checklist.questions
         return questions[self.index] if self.index < len(questions) else None
 
+    @property
+    def held(self) -> Any:
+        """The value the lead already holds in the current question's field, as an answer."""
+        return None if self.question is None else held(self.question, self.lead)
+
+
+def held(question: Question, lead: Lead) -> Any:
+    """What the lead holds in the field `question` fills (its company, e-mail, phone, next
+    contact), as that question's answer is stored; None when the field is empty or the
+    question fills none."""
+    if question.field is None:
+        return None
+    value = getattr(lead, FIELDS[question.field][0])
+    if value in (None, ""):
+        return None
+    return value.isoformat() if isinstance(value, datetime) else value
+
 
 async def ensure_default(uow: UnitOfWork, now: datetime) -> None:
     """At the first start the shipped checklist goes into the database."""
@@ -80,10 +97,15 @@ async def _save(uow: UnitOfWork, lead: Lead, now: datetime, events: list[Event])
 
 
 async def start(uow: UnitOfWork, actor: Member, lead_id: int, now: datetime) -> Step:
-    """Begin or resume: a lead keeps the checklist version it was started with."""
+    """Begin or resume: a lead keeps the checklist version it was started with. An assigned
+    lead goes into work first, as «В работу» would take it: the manager is talking to the
+    client, and R2.15's first contact is stamped (#14 §2)."""
     lead = await _lead(uow, actor, lead_id)
     checklist = await _checklist_of(uow, lead)
+    was = lead.status
     events = []
+    if was is LeadStatus.ASSIGNED:
+        events += lead.move_to(LeadStatus.IN_PROCESS, actor, now)
     if lead.checklist_id != checklist.id:
         lead.checklist_id = checklist.id
         events.append(Event.of(actor, now, "checklist_started", None, None, checklist.name))
@@ -91,7 +113,10 @@ async def start(uow: UnitOfWork, actor: Member, lead_id: int, now: datetime) -> 
     if index == 0 and lead.checklist_answers:
         index = checklist.next_open(lead.checklist_answers)
     lead.checklist_cursor = min(index, len(checklist.questions))
-    await _save(uow, lead, now, events)
+    await write_lead(uow, lead, events, was=was, stale=STALE)
+    if was is LeadStatus.ASSIGNED:
+        await timers.contacted(uow, lead, now)
+    await publish(uow, lead, now)
     return Step(lead, checklist, lead.checklist_cursor)
 
 
@@ -139,8 +164,10 @@ async def _store(
     old = lead.checklist_answers.get(question.key)
     lead.checklist_answers = {**lead.checklist_answers, question.key: value}
     events = []
+    field_changed = False
     if question.field is not None and value not in (None, []):
         events += _fill_field(actor, lead, question, value, now)
+        field_changed = bool(events)
     # On to the next question not met yet: after «Назад» or «Изменить» the walk does not
     # lead again through the answers given after this one.
     lead.checklist_cursor = step.checklist.next_open(lead.checklist_answers, step.index)
@@ -148,7 +175,7 @@ async def _store(
     answer = answer_text(question, value, zone)
     events.append(Event.of(actor, now, "checklist", question.key, was, answer))
     await write_lead(uow, lead, events, stale=STALE)
-    if question.field == "next_contact" and value is not None:
+    if question.field == "next_contact" and field_changed:
         await timers.plan_call(uow, lead, now)  # R2.5: the reminder comes from this row
     await publish(uow, lead, now)
     return Step(lead, step.checklist, lead.checklist_cursor)
@@ -195,20 +222,39 @@ async def choose(
     return await _store(uow, actor, step, question, value, now, zone)
 
 
+async def _pass(uow: UnitOfWork, step: Step, now: datetime) -> Step:
+    """On past a question whose answer stays as it is."""
+    lead = step.lead
+    lead.checklist_cursor = step.checklist.next_open(lead.checklist_answers, step.index)
+    await _save(uow, lead, now, [])
+    return Step(lead, step.checklist, lead.checklist_cursor)
+
+
 async def skip(
     uow: UnitOfWork, actor: Member, lead_id: int, index: int, now: datetime, zone: ZoneInfo
 ) -> Step:
     step = await current(uow, actor, lead_id)
     question = _expect(step, index)
     if question.key in step.lead.checklist_answers:  # met before: «Пропустить» keeps it
-        step.lead.checklist_cursor = step.checklist.next_open(
-            step.lead.checklist_answers, step.index
-        )
-        await _save(uow, step.lead, now, [])
-        return Step(step.lead, step.checklist, step.lead.checklist_cursor)
+        return await _pass(uow, step, now)
     if question.required:
         raise InvalidInput(question.key, "Это обязательный вопрос: его не пропустить.")
     return await _store(uow, actor, step, question, None, now, zone)
+
+
+async def keep(
+    uow: UnitOfWork, actor: Member, lead_id: int, index: int, now: datetime, zone: ZoneInfo
+) -> Step:
+    """«Оставить» on a question whose field the lead holds: that value is the answer (#14 §3),
+    the field stays as it is."""
+    step = await current(uow, actor, lead_id)
+    question = _expect(step, index)
+    value = step.held
+    if value is None:
+        raise StaleState("В карточке этого уже нет: ответьте на вопрос.")
+    if step.lead.checklist_answers.get(question.key) == value:
+        return await _pass(uow, step, now)
+    return await _store(uow, actor, step, question, value, now, zone)
 
 
 async def go_to(uow: UnitOfWork, actor: Member, lead_id: int, index: int, now: datetime) -> Step:

@@ -455,3 +455,170 @@ async def test_going_back_keeps_the_answers_and_leads_on_to_what_is_left(
         "volume": 500,
         "when": "в пятницу",
     }
+
+
+SPOKEN = """
+name: Как говорят
+questions:
+  - key: email
+    text: E-mail собеседника?
+    kind: email
+    field: email
+  - key: budget
+    text: Бюджет?
+    kind: money
+  - key: next_contact
+    text: Когда перезвонить?
+    kind: datetime
+    field: next_contact
+    required: true
+  - key: volume
+    text: Сколько штук?
+    kind: number
+""".encode()
+
+
+async def test_a_quiet_walk_keeps_what_is_known_and_reads_what_people_type(
+    running_bot: RunningBot, team: Team, fake: Any, clock: Any
+) -> None:
+    """#14 §3: one message for the walk; the e-mail the card holds offered with «Оставить»;
+    «1,5 млн» and «завтра в 11» (by the company's clock) read and shown back; what is not
+    read asked again with an example; a button answer sends nothing."""
+    await team.boss.user.send_file("checklist.yaml", SPOKEN)
+    assert (await team.boss.user.reply()).text.startswith("Чек-лист «Как говорят» принят")
+    clock.advance(days=3)  # Friday 04.12.2026, 12:00 in Moscow
+    lead_id = await new_assigned_lead(running_bot, team, team.anna)
+    anna = team.anna.user
+    async with running_bot.app.uow_factory() as uow:
+        anna_member = await uow.members.get(team.anna.member_id)
+    await edit_field(running_bot, anna_member, lead_id, "email", "ivan@romashka.ru")
+    card = await card_of(anna, lead_id)
+    sent = len(anna.messages)
+
+    await anna.press("Чек-лист", card)
+    walk = question_of(anna)
+    assert len(anna.messages) == sent + 1
+    assert walk.text.splitlines() == [
+        f"Чек-лист лида #{lead_id} · вопрос 1/4",
+        "E-mail собеседника?",
+        "Сейчас: ivan@romashka.ru",
+        "Напишите ответ сообщением.",
+    ]
+    assert walk.buttons() == ["Оставить", "Пауза", "Отмена"]
+    await anna.press("Оставить", walk)  # a button answer: the same message, nothing new
+    assert "вопрос 2/4" in walk.text and "Оставил: ivan@romashka.ru" in walk.text
+
+    await answer(anna, "1,5 млн", walk)
+    assert "Записал: 1 500 000 ₽" in walk.text and "вопрос 3/4" in walk.text
+
+    await answer(anna, "когда-нибудь", walk)
+    assert "вопрос 3/4" in walk.text
+    assert walk.text.splitlines()[-1] == (
+        "⚠️ Не понял дату и время. Например: 05.12 14:30, завтра 11:00 или 16:00."
+    )
+    await answer(anna, "завтра в 11", walk)
+    assert "Записал: сб, 05.12.2026 11:00" in walk.text and "вопрос 4/4" in walk.text
+
+    await answer(anna, "200 шт.", walk)
+    assert walk.text.startswith(f"Чек-лист лида #{lead_id}: итог")
+    assert "Записал: 200" in walk.text
+    assert len(anna.messages) == sent + 1  # the whole walk: one message
+
+    row = await lead_row(running_bot, lead_id)
+    assert row.checklist_answers == {
+        "email": "ivan@romashka.ru",
+        "budget": 1500000,
+        "next_contact": "2026-12-05T08:00:00+00:00",
+        "volume": 200,
+    }
+    assert row.email == "ivan@romashka.ru"
+    assert row.next_contact_at == datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
+    changed = [e for e in await events(running_bot, lead_id) if e[0] == "field"]
+    assert len(changed) == 1  # the card's own edit; «Оставить» changed nothing
+
+
+async def edit_field(bot: RunningBot, member: Any, lead_id: int, field: str, value: str) -> None:
+    from domain.lead_fields import LeadField
+    from domain.services import leads
+
+    async with bot.app.uow_factory() as uow:
+        await leads.edit_field(uow, member, lead_id, LeadField(field), value, bot.app.clock.now())
+
+
+EIGHT = (
+    "name: Восемь\nquestions:\n"
+    + "".join(f'  - {{key: q{n}, text: "Вопрос {n}?", kind: text}}\n' for n in range(1, 9))
+).encode()
+
+
+async def test_the_summary_offers_a_paged_list_of_answers_to_change(
+    running_bot: RunningBot, team: Team, fake: Any
+) -> None:
+    """#14 §3: the summary keeps a few buttons; «Изменить ответ» lists the questions a page
+    at a time, one is asked again, and the walk comes back to the summary, on one message."""
+    await team.boss.user.send_file("checklist.yaml", EIGHT)
+    assert (await team.boss.user.reply()).text.startswith("Чек-лист «Восемь» принят")
+    lead_id = await new_assigned_lead(running_bot, team, team.anna)
+    anna = team.anna.user
+    await anna.press("Чек-лист", await card_of(anna, lead_id))
+    walk = question_of(anna)
+    sent = len(anna.messages)
+    for _ in range(8):
+        await anna.press("Пропустить", walk)
+    assert walk.text.startswith(f"Чек-лист лида #{lead_id}: итог")
+    assert walk.buttons() == ["✅ Готово", "Изменить ответ", "Пауза"]
+
+    await anna.press("Изменить ответ", walk)
+    assert walk.text.splitlines() == [
+        f"Чек-лист лида #{lead_id}: какой ответ изменить?",
+        "Вопросы 1–6 из 8",
+    ]
+    assert walk.buttons() == [*(f"{n}. Вопрос {n}?" for n in range(1, 7)), "Дальше ▶", "« К итогу"]
+    await anna.press("Дальше ▶", walk)
+    assert walk.text.splitlines()[1] == "Вопросы 7–8 из 8"
+    assert walk.buttons() == ["7. Вопрос 7?", "8. Вопрос 8?", "◀ Назад", "« К итогу"]
+    await anna.press("◀ Назад", walk)
+    assert walk.buttons()[0] == "1. Вопрос 1?"
+    await anna.press("« К итогу", walk)
+    assert walk.text.startswith(f"Чек-лист лида #{lead_id}: итог")
+
+    await anna.press("Изменить ответ", walk)
+    await anna.press("Дальше ▶", walk)
+    await anna.press("8. Вопрос 8?", walk)
+    assert "вопрос 8/8" in walk.text
+    await answer(anna, "Восьмой ответ", walk)
+    assert walk.text.startswith(f"Чек-лист лида #{lead_id}: итог")
+    assert "8. Вопрос 8? — Восьмой ответ" in walk.text
+    assert len(anna.messages) == sent  # every press and answer edited the one message
+    assert (await lead_row(running_bot, lead_id)).checklist_answers["q8"] == "Восьмой ответ"
+
+
+async def test_starting_the_checklist_takes_an_assigned_lead_into_work(
+    running_bot: RunningBot, team: Team, fake: Any, clock: Any
+) -> None:
+    """#14 §2: the manager who opens the checklist is talking to the client: the lead goes
+    to «В работе» as «В работу» would take it, R2.15's first contact stamped and its contact
+    clocks stopped."""
+    lead_id = await new_assigned_lead(running_bot, team, team.anna)
+    anna = team.anna.user
+    card = await card_of(anna, lead_id)
+    clock.advance(minutes=4)
+    await anna.press("Чек-лист", card)
+    row = await lead_row(running_bot, lead_id)
+    assert row.status == "IN_PROCESS"
+    assert row.first_contact_at is not None
+    assert row.first_contact_at.replace(tzinfo=UTC) == clock.now()
+    async with running_bot.app.uow_factory() as uow:
+        pending = list(
+            await uow.session.scalars(
+                select(TimerRow.kind).where(
+                    TimerRow.subject_kind == "lead",
+                    TimerRow.subject_id == lead_id,
+                    TimerRow.fired_at.is_(None),
+                    TimerRow.cancelled_at.is_(None),
+                )
+            )
+        )
+    assert not {TimerKind.CONTACT_REMINDER.value, TimerKind.CONTACT_BREACH.value} & set(pending)
+    assert ("status", "Назначен ответственный", "В работе") in await events(running_bot, lead_id)
+    await fake.wait_for(lambda: "В работе" in card.text and "В работу" not in card.buttons())

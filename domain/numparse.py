@@ -47,7 +47,7 @@ def parse_number(raw: str, field: str, *, money: bool) -> int | float:
     multipliers = MONEY_MULTIPLIERS if money else MULTIPLIERS
     if words and words[0] in multipliers:
         multiplier = multipliers[words.pop(0)]
-    units = MONEY_UNITS if money else COUNT_UNITS
+    units = MONEY_UNITS if money else COUNT_UNITS | MONEY_UNITS  # «1 500 руб.» counts too
     if words and words[0] in units:
         words.pop(0)
     if words:

@@ -890,7 +890,7 @@ CASES = [
     ('parse_answer(Q(Kind.NUMBER), "0", NOW, ZONE)', ("ok", 0)),
     (
         'parse_answer(Q(Kind.NUMBER), "много", NOW, ZONE)',
-        ("InvalidInput", "q", "Напишите число, например 150 или 1,5."),
+        ("InvalidInput", "q", "Не понял число. Например: 200, 200 шт. или 1,5 тыс."),
     ),
     ('parse_answer(Q(Kind.NUMBER), "1000000000000", NOW, ZONE)', ("ok", 1000000000000)),
     (
@@ -899,7 +899,7 @@ CASES = [
     ),
     (
         'parse_answer(Q(Kind.NUMBER), "inf", NOW, ZONE)',
-        ("InvalidInput", "q", "Число не больше 1 000 000 000 000."),
+        ("InvalidInput", "q", "Не понял число. Например: 200, 200 шт. или 1,5 тыс."),
     ),
     ('parse_answer(Q(Kind.MONEY), "100 000₽", NOW, ZONE)', ("ok", 100000)),
     ('parse_answer(Q(Kind.MONEY), "99,90 р.", NOW, ZONE)', ("ok", 99.9)),
@@ -942,7 +942,7 @@ CASES = [
         ("ok", "02.12.2026 10:00"),
     ),
     ('answer_text(Q(Kind.DATE), "2027-01-05", ZONE)', ("ok", "05.01.2027")),
-    ("answer_text(Q(Kind.NUMBER), 1.5, ZONE)", ("ok", "1.5")),
+    ("answer_text(Q(Kind.NUMBER), 1.5, ZONE)", ("ok", "1,5")),  # #14 §3: as a person reads it
     ('lead_field_of(Q(Kind.TEXT, field="contact_name"))', ("ok", "LeadField.NAME")),
     ('lead_field_of(Q(Kind.TEXT, field="next_contact"))', ("ok", None)),
     ("lead_field_of(Q(Kind.TEXT))", ("ok", None)),

@@ -423,6 +423,7 @@ async def test_each_answer_is_saved_at_once_and_fills_its_field(w: World) -> Non
     assert (step.index, step.question) == (5, None)
     assert ("call_reminder", call, w.anna.id) in w.timers(lead_id)
     assert [line[:2] for line in w.history(lead_id, events)] == [
+        ("status", "status"),  # #14 §2: the checklist takes the assigned lead into work
         ("checklist_started", None),
         ("checklist", "needs"),
         ("checklist", "timing"),
@@ -432,12 +433,13 @@ async def test_each_answer_is_saved_at_once_and_fills_its_field(w: World) -> Non
         ("checklist", "call"),
         ("checklist", "extras"),
     ]
-    # «Готово»: the lead moves to «Обработан» and the contact clock stops (R2.9, R2.15).
+    # Started, the lead went into work and the contact clock stopped (R2.15, #14 §2);
+    # «Готово» moves it to «Обработан» (R2.9).
     async with w.db() as uow:
         done = await checklist.finish(uow, w.anna, lead_id, NOW + minutes(3))
-    assert (done.status, done.first_contact_at) == (S.PROCESSED, NOW + minutes(3))
+    assert (done.status, done.first_contact_at) == (S.PROCESSED, NOW)
     assert w.history(lead_id)[-2:] == [
-        ("status", "status", S.ASSIGNED.label, S.PROCESSED.label, w.anna.id),
+        ("status", "status", S.IN_PROCESS.label, S.PROCESSED.label, w.anna.id),
         ("checklist_done", None, None, "Короткий", w.anna.id),
     ]
     assert [t[0] for t in w.timers(lead_id)] == ["processing_breach", "call_reminder"]
@@ -634,6 +636,7 @@ async def test_every_step_of_the_walk_is_in_the_history_with_its_time(w: World) 
     assert steps[-1].lead.checklist_answers["needs"] == "двери"
     anna = w.anna.id
     assert w.lines(lead_id, events) == [
+        (at[0], "status", "status", S.ASSIGNED.label, S.IN_PROCESS.label, anna),  # #14 §2
         (at[0], "checklist_started", None, None, "Короткий", anna),
         (at[2], "checklist", "needs", None, "окна", anna),
         (at[3], "checklist", "timing", None, "—", anna),
@@ -654,7 +657,7 @@ async def test_every_step_of_the_walk_is_in_the_history_with_its_time(w: World) 
     async with w.db() as uow:
         done = await checklist.finish(uow, w.boss, lead_id, at[9])
     assert w.lines(lead_id)[-2:] == [
-        (at[9], "status", "status", S.ASSIGNED.label, S.PROCESSED.label, w.boss.id),
+        (at[9], "status", "status", S.IN_PROCESS.label, S.PROCESSED.label, w.boss.id),
         (at[9], "checklist_done", None, None, "Короткий", w.boss.id),
     ]
     assert (done.status, done.status_changed_at) == (S.PROCESSED, at[9])
@@ -756,4 +759,4 @@ async def test_the_history_page_names_the_checklists_questions(w: World) -> None
     async with w.db() as uow:
         page = await lead_history.history(uow, w.anna, lead.id or 0, page=-2)
     assert page.questions == {q.key: q.text for q in QUESTIONS}
-    assert (page.lead.id, page.page, page.pages, page.total) == (lead.id, 0, 1, 4)
+    assert (page.lead.id, page.page, page.pages, page.total) == (lead.id, 0, 1, 5)

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain import normalize
+from domain.assignment import AssignMode
 from domain.errors import InvalidInput
 from domain.statuses import FORWARD, LeadStatus, TransitionRefused, check_move
 
@@ -168,6 +169,7 @@ class Lead:
     creator_id: int | None = None
     assigned_by_id: int | None = None
     assigned_at: datetime | None = None
+    assigned_how: AssignMode | None = None  # the bot chose him, so (#14 §6); None: a person
     notified_at: datetime | None = None  # R2.15: his card reached him (or failed for good)
     first_contact_at: datetime | None = None
     next_contact_at: datetime | None = None
@@ -205,12 +207,18 @@ class Lead:
         return events
 
     def assign(
-        self, manager: Member, by: Member, now: datetime, *, previous: Member | None = None
+        self,
+        manager: Member,
+        by: Member | None,
+        now: datetime,
+        *,
+        previous: Member | None = None,
+        how: AssignMode | None = None,
     ) -> list[Event]:
-        """R2.11: `manager` becomes the responsible, named by `by`. A lead in «Не обработан»
-        moves to «Назначен ответственный»; an open lead further on changes hands (`previous`
-        held it) and keeps its stage. Either way R2.15's clock starts again: his card has not
-        reached him yet."""
+        """R2.11: `manager` becomes the responsible, named by `by`, or by the bot (`by` None)
+        in the department's mode `how` (#14 §6). A lead in «Не обработан» moves to «Назначен
+        ответственный»; an open lead further on changes hands (`previous` held it) and keeps
+        its stage. Either way R2.15's clock starts again: his card has not reached him yet."""
         first = self.status is LeadStatus.NEW
         if self.status.is_final:
             raise TransitionRefused(
@@ -233,7 +241,8 @@ class Lead:
             was = previous.full_name if previous is not None else "никто"
             events = [Event.of(by, now, "reassigned", "responsible", was, manager.full_name)]
         self.responsible_id = manager.id
-        self.assigned_by_id = by.id
+        self.assigned_by_id = by.id if by is not None else None
+        self.assigned_how = how if by is None else None
         self.assigned_at = now
         self.notified_at = None
         return events

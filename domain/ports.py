@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, Self
 
+from domain.assignment import AssignMode, Routing
 from domain.checklist import Checklist
 from domain.deadlines import Deadlines
 from domain.model import (
@@ -66,6 +67,19 @@ class DepartmentRepository(Protocol):
     async def lock(self, department_id: int) -> None:
         """Hold the department's row against other holders to the end of the transaction
         (PostgreSQL: FOR NO KEY UPDATE)."""
+        ...
+
+    # How its new leads find a manager (#14 §6).
+    async def routing(self, department_id: int) -> Routing: ...
+    async def set_mode(self, department_id: int, mode: AssignMode) -> None: ...
+
+    async def take_turn(self, department_id: int) -> Routing:
+        """The routing as it is now, held against every other taker until this unit of work
+        ends: two intakes at once take their turns one after the other."""
+        ...
+
+    async def turn_taken(self, department_id: int, member_id: int) -> None:
+        """`member_id` got the department's lead: the next turn is after him."""
         ...
 
 

@@ -116,6 +116,7 @@ class LeadRow(Base):
     responsible_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     creator_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    assigned_how: Mapped[str | None] = mapped_column(String(16))  # the bot chose him (#14 §6)
     created_at: Mapped[datetime]
     assigned_at: Mapped[datetime | None]
     notified_at: Mapped[datetime | None]
@@ -322,6 +323,18 @@ class DepartmentSettingsRow(Base):
     contact_sla_minutes: Mapped[float | None]
     processing_deadline_minutes: Mapped[float | None]
     unassigned_limit_minutes: Mapped[float | None]
+
+
+class LeadAssignmentRow(Base):
+    """How a department's new leads find a manager (#14 §6); no row: by hand. The turn of
+    round robin is here so that it survives a restart and two processes take turns in it:
+    the intake holds this row from reading the turn to the commit of the assignment."""
+
+    __tablename__ = "lead_assignment"
+
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16))
+    last_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
 
 
 class ChecklistRow(Base):

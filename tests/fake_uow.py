@@ -31,6 +31,7 @@ from enum import Enum
 from typing import Any, Self
 
 from domain import normalize, search
+from domain.assignment import AssignMode, Routing
 from domain.checklist import Checklist
 from domain.deadlines import Deadlines
 from domain.errors import DuplicateExternalId, InvalidInput
@@ -81,6 +82,7 @@ _MUTABLE = (
     "comment",
     "responsible_id",
     "assigned_by_id",
+    "assigned_how",
     "assigned_at",
     "first_contact_at",
     "next_contact_at",
@@ -111,6 +113,7 @@ NOT_NULL: dict[str, tuple[str, ...]] = {
     "timers": ("kind", "subject", "department_id", "due_at", "created_at"),
     "escalations": ("rule", "department_id", "due_at", "detected_at"),
     "penalties": ("member_id", "department_id", "rule", "comment", "created_by", "created_at"),
+    "lead_assignment": ("mode",),
 }
 REFERENCES: dict[str, dict[str, str]] = {
     "members": {"department_id": "departments"},
@@ -127,6 +130,7 @@ REFERENCES: dict[str, dict[str, str]] = {
     "timers": {"department_id": "departments", "member_id": "members"},
     "escalations": {"department_id": "departments", "responsible_id": "members"},
     "penalties": {"member_id": "members", "created_by": "members", "escalation_id": "escalations"},
+    "lead_assignment": {"last_member_id": "members"},
 }
 
 
@@ -407,6 +411,23 @@ class FakeDepartments(_Repository):
 
     async def lock(self, department_id: int) -> None:
         """One unit of work at a time: nothing to wait for."""
+
+    async def routing(self, department_id: int) -> Routing:
+        return self._uow.row("lead_assignment", department_id) or Routing()
+
+    async def set_mode(self, department_id: int, mode: AssignMode) -> None:
+        routing = await self.routing(department_id)
+        self._uow.put("lead_assignment", department_id, replace(routing, mode=mode))
+
+    async def take_turn(self, department_id: int) -> Routing:
+        return await self.routing(department_id)  # one unit of work at a time
+
+    async def turn_taken(self, department_id: int, member_id: int) -> None:
+        routing = self._uow.row("lead_assignment", department_id)
+        if routing is not None:
+            self._uow.put(
+                "lead_assignment", department_id, replace(routing, last_member_id=member_id)
+            )
 
 
 class FakeInvitations(_Repository):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
+from domain.assignment import AssignMode
 from domain.errors import (
     DuplicateExternalId,
     InvalidInput,
@@ -38,7 +39,7 @@ from domain.model import (
 from domain.names import Verb
 from domain.permissions import Action, may, require
 from domain.ports import UnitOfWork
-from domain.services import history, live_cards, recipients, timers
+from domain.services import auto_assign, history, live_cards, recipients, timers
 from domain.statuses import LeadStatus
 
 STALE = "Лид только что изменился: откройте карточку заново."
@@ -191,15 +192,47 @@ async def create_lead(
         return Intake(existing, created=False)
     await record(uow, lead, creator, now, "created", new=lead.title)
     await timers.plan_new_lead(uow, lead, now)
+    handed_to = await _auto_assign(uow, lead, now) if creator is None else None
     if takes_it:
         recipients = {lead.responsible_id}
     else:
         recipients = {m.id for m in await pool_of(uow, department_id)}
         if creator is not None:
             recipients.add(creator.id)
+        if handed_to is not None:
+            recipients.add(handed_to)
     await push_cards(uow, lead, now, fresh_for={r for r in recipients if r is not None})
     await uow.commit()
     return Intake(lead, created=True)
+
+
+async def _auto_assign(uow: UnitOfWork, lead: Lead, now: datetime) -> int | None:
+    """#14 §6: a lead from outside goes straight to the manager the department's mode picks,
+    as an assignment by hand would give it (his R2.15 clock, his card); the pool's copies of
+    the card say who got it and why. None: nobody was picked, it waits in the pool (R2.11)."""
+    picked = await auto_assign.pick(uow, lead.department_id, now)
+    if picked is None:
+        return None
+    await _hand_to(uow, lead, picked.manager, None, now, how=picked.mode)
+    return picked.manager.id
+
+
+async def _hand_to(
+    uow: UnitOfWork,
+    lead: Lead,
+    manager: Member,
+    by: Member | None,
+    now: datetime,
+    *,
+    how: AssignMode | None = None,
+) -> None:
+    """The lead in «Не обработан» goes to `manager` (R2.11), named by `by` or by the bot
+    (`how`); his R2.15 clock is planned. WrittenMeanwhile if another got there first."""
+    assert lead.id is not None
+    events = lead.assign(manager, by, now, how=how)
+    await write_lead(uow, lead, events, was=LeadStatus.NEW, responsible=None)
+    await uow.leads.set_notified(lead.id, manager.id or 0, None)
+    await timers.plan_contact(uow, lead, now)
 
 
 async def assignable(uow: UnitOfWork, department_id: int) -> list[Member]:
@@ -220,16 +253,13 @@ async def assign_lead(
     if lead.status is not LeadStatus.NEW or lead.responsible_id is not None:
         raise StaleState(f"Уже назначен: {await member_name(uow, lead.responsible_id)}.")
     manager = await _assignee(uow, manager_id)
-    events = lead.assign(manager, actor, now)
     try:
-        await write_lead(uow, lead, events, was=LeadStatus.NEW, responsible=None)
+        await _hand_to(uow, lead, manager, actor, now)
     except WrittenMeanwhile:
         current = await load_lead(uow, lead_id)
         raise StaleState(
             f"Уже назначен: {await member_name(uow, current.responsible_id)}."
         ) from None
-    await uow.leads.set_notified(lead_id, manager.id or 0, None)
-    await timers.plan_contact(uow, lead, now)
     await push_cards(uow, lead, now, fresh_for={manager.id} if manager.id else set(), press=press)
     await uow.commit()
     return lead

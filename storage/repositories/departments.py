@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
+from domain.assignment import AssignMode, Routing
 from domain.model import Department
 from storage.base import SqlRepository
-from storage.tables import DepartmentRow
+from storage.tables import DepartmentRow, LeadAssignmentRow
+from storage.upsert import upsert_insert
+
+# The intake's hold on the department's turn: an UPDATE that changes nothing takes the row's
+# lock on PostgreSQL (a second intake waits here, then reads the turn the first one left) and
+# the write lock on SQLite, where a SELECT FOR UPDATE would take none.
+_TAKE_TURN = (
+    update(LeadAssignmentRow)
+    .where(LeadAssignmentRow.department_id == bindparam("w_department"))
+    .values(last_member_id=LeadAssignmentRow.last_member_id)
+    .returning(LeadAssignmentRow.mode, LeadAssignmentRow.last_member_id)
+)
 
 
 class SqlDepartmentRepository(SqlRepository):
@@ -38,3 +50,32 @@ class SqlDepartmentRepository(SqlRepository):
     async def all(self) -> list[Department]:
         rows = await self._session.scalars(select(DepartmentRow).order_by(DepartmentRow.name))
         return [Department(id=row.id, name=row.name) for row in rows]
+
+    async def routing(self, department_id: int) -> Routing:
+        row = (
+            await self._session.execute(
+                select(LeadAssignmentRow.mode, LeadAssignmentRow.last_member_id).where(
+                    LeadAssignmentRow.department_id == department_id
+                )
+            )
+        ).first()
+        return Routing(AssignMode(row.mode), row.last_member_id) if row else Routing()
+
+    async def set_mode(self, department_id: int, mode: AssignMode) -> None:
+        insert = upsert_insert(self._session.get_bind().dialect.name)
+        await self._session.execute(
+            insert(LeadAssignmentRow)
+            .values(department_id=department_id, mode=mode.value)
+            .on_conflict_do_update(index_elements=["department_id"], set_={"mode": mode.value})
+        )
+
+    async def take_turn(self, department_id: int) -> Routing:
+        row = (await self._session.execute(_TAKE_TURN, {"w_department": department_id})).first()
+        return Routing(AssignMode(row.mode), row.last_member_id) if row else Routing()
+
+    async def turn_taken(self, department_id: int, member_id: int) -> None:
+        await self._session.execute(
+            update(LeadAssignmentRow)
+            .where(LeadAssignmentRow.department_id == department_id)
+            .values(last_member_id=member_id)
+        )

@@ -24,6 +24,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from domain import search
+from domain.assignment import AssignMode
 from domain.deadlines import Deadlines
 from domain.errors import DuplicateExternalId
 from domain.model import (
@@ -64,6 +65,7 @@ _MUTABLE = (
     "comment",
     "responsible_id",
     "assigned_by_id",
+    "assigned_how",
     "assigned_at",
     "first_contact_at",
     "next_contact_at",
@@ -183,6 +185,7 @@ def _lead(row: LeadRow) -> Lead:
         responsible_id=row.responsible_id,
         creator_id=row.creator_id,
         assigned_by_id=row.assigned_by_id,
+        assigned_how=AssignMode(row.assigned_how) if row.assigned_how else None,
         created_at=row.created_at,
         assigned_at=row.assigned_at,
         notified_at=row.notified_at,
@@ -240,6 +243,7 @@ _LOCK = (
 def _values(lead: Lead) -> dict[str, Any]:
     values = {name: getattr(lead, name) for name in _MUTABLE}
     values["status"] = lead.status.value
+    values["assigned_how"] = lead.assigned_how.value if lead.assigned_how else None
     values["company_key"] = company_key(lead.company_name)
     return values
 

@@ -1,0 +1,43 @@
+"""lead_assignment: how a department's new leads find a manager, and whose turn it is;
+leads.assigned_how: the bot chose the responsible, in that mode (#14 §6)
+
+Revision ID: 0008
+Revises: 0005
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0008"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "lead_assignment",
+        sa.Column("department_id", sa.Integer(), nullable=False),
+        sa.Column("mode", sa.String(length=16), nullable=False),
+        sa.Column("last_member_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["departments.id"],
+            name=op.f("fk_lead_assignment_department_id_departments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["last_member_id"],
+            ["members.id"],
+            name=op.f("fk_lead_assignment_last_member_id_members"),
+        ),
+        sa.PrimaryKeyConstraint("department_id", name=op.f("pk_lead_assignment")),
+    )
+    op.add_column("leads", sa.Column("assigned_how", sa.String(length=16), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("leads") as batch_op:
+        batch_op.drop_column("assigned_how")
+    op.drop_table("lead_assignment")

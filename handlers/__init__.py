@@ -15,6 +15,7 @@ def routers() -> list[Router]:
         menu,
         onboarding,
         search,
+        settings,
         team,
     )
 
@@ -28,6 +29,7 @@ def routers() -> list[Router]:
         lead_card.router(),
         lead_new.router(),
         escalations.router(),
+        settings.router(),
         menu.router(),
         search.router(),
         menu.fallback_router(),

@@ -25,6 +25,7 @@ from typing import Annotated, TypeVar
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
+from domain.assignment import AssignMode
 from domain.lead_fields import LeadField
 from domain.model import JunkReason, Role
 from domain.statuses import LeadStatus
@@ -202,6 +203,18 @@ class SettingCb(CallbackData, prefix="st"):
     key: SettingKey  # the one action: ask for the setting's new value
 
 
+class AssignModeAction(StrEnum):
+    SET = "set"  # the department `department_id`'s new leads find a manager so: `mode`
+
+
+class AssignModeCb(CallbackData, prefix="am"):
+    """/settings: how a department's new leads find a manager (#14 §6)."""
+
+    action: AssignModeAction
+    department_id: Num
+    mode: AssignMode
+
+
 class CallAction(StrEnum):
     CALLED = "done"
 
@@ -263,6 +276,7 @@ CALLBACKS: tuple[type[CallbackData], ...] = (
     ChecklistCb,
     EscalationCb,
     SettingCb,
+    AssignModeCb,
     CallCb,
     InviteRoleCb,
     InviteDepartmentCb,

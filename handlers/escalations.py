@@ -1,4 +1,5 @@
-"""The supervisor's side of the timers: escalation buttons, /penalties, /settings (R2.2)."""
+"""The supervisor's side of the timers: escalation buttons, /penalties (R2.2); /settings is
+handlers/settings.py."""
 
 from __future__ import annotations
 
@@ -10,22 +11,19 @@ from html import escape
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.settings import Settings
 from domain.errors import InvalidInput, NotAllowed, StaleState
 from domain.model import Escalation, Member, Role, Rule
 from domain.ports import Clock, UnitOfWork
-from domain.services import department_settings, escalations, leads
-from domain.sla import minutes_text
+from domain.services import escalations, leads
 from handlers.answers import answering
 from handlers.callbacks import (
     CallAction,
     CallCb,
     EscalationAction,
     EscalationCb,
-    SettingCb,
-    SettingKey,
 )
 from handlers.escalation_views import managers_picker
 from handlers.filters import HasText, IsMember
@@ -169,62 +167,6 @@ async def penalties(
     await message.answer("\n".join(text)[:4000])
 
 
-def _settings_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=label, callback_data=SettingCb(key=SettingKey(key)).pack())]
-            for key, (_, label) in department_settings.SETTINGS.items()
-        ]
-    )
-
-
-async def show_settings(message: Message, member: Member, uow: UnitOfWork) -> None:
-    policy = await department_settings.current(uow, member)
-    await message.answer(
-        "<b>Сроки отдела</b> (по приказу; новое значение пересчитывает идущие отсчёты)\n"
-        f"Связаться с клиентом: {minutes_text(policy.contact)}\n"
-        f"Обработать лид: {minutes_text(policy.processing)}\n"
-        f"Лид без ответственного: {minutes_text(policy.unassigned)}\n"
-        "Что изменить?",
-        reply_markup=_settings_keyboard(),
-    )
-
-
-async def settings_button(
-    query: CallbackQuery,
-    callback_data: SettingCb,
-    member: Member,
-    uow: UnitOfWork,
-    state: FSMContext,
-) -> None:
-    """A setting to change: its new value is asked for."""
-    key = callback_data.key.value
-    await department_settings.current(uow, member)  # the rights, before asking anything
-    await state.set_state(EscalationInput.setting)
-    await state.set_data({"key": key})
-    await message_of(query).answer(
-        f"{department_settings.SETTINGS[key][1]}: сколько минут? Например 15 или 0,5."
-    )
-    await query.answer()
-
-
-async def setting_value(
-    message: Message, member: Member, uow: UnitOfWork, state: FSMContext, clock: Clock
-) -> None:
-    key = (await state.get_data())["key"]
-    async with answering(state, uow):
-        policy = await department_settings.change(uow, member, key, message.text or "", clock.now())
-    await state.clear()
-    value = {
-        "contact": policy.contact,
-        "processing": policy.processing,
-        "unassigned": policy.unassigned,
-    }[key]
-    await message.answer(
-        f"Сохранено: {department_settings.SETTINGS[key][1]} — {minutes_text(value)}."
-    )
-
-
 def router() -> Router:
     router = Router(name="escalations")
     router.message.filter(IsMember())
@@ -235,9 +177,6 @@ def router() -> Router:
     on_press(hand_over, EscalationCb.filter(F.action == EscalationAction.HAND_OVER))
     on_press(ask_penalty, EscalationCb.filter(F.action == EscalationAction.PENALTY))
     on_press(call_button, CallCb.filter(F.action == CallAction.CALLED))
-    on_press(settings_button, SettingCb.filter())
     router.message.register(penalty_comment, StateFilter(EscalationInput.penalty), HasText())
-    router.message.register(setting_value, StateFilter(EscalationInput.setting), HasText())
     router.message.register(penalties, Command("penalties"))
-    router.message.register(show_settings, Command("settings"))
     return router

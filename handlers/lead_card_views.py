@@ -103,6 +103,7 @@ def card_text(ctx: CardContext, now: datetime, zone: ZoneInfo) -> str:
         f"({age(lead.created_at, now)})"
     )
     lines.append(_responsible_line(ctx))
+    lines += auto_assigned(lead)
     lines += clock_lines(lead, ctx.deadlines, now, zone)
     if lead.status is LeadStatus.CONVERTED and ctx.deal:
         company = f", {escape(ctx.deal_company.name)}" if ctx.deal_company else ""
@@ -177,6 +178,13 @@ def offers_rename(ctx: CardContext) -> bool:
     to whoever may rename it."""
     lead = ctx.lead
     return lead.title_is_auto and not lead.status.is_final and ctx.can(Action.WORK_LEAD)
+
+
+def auto_assigned(lead: Lead) -> list[str]:
+    """Who chose the responsible when the bot did (#14 §6), in a line of its own."""
+    if lead.assigned_how is None:
+        return []
+    return [f"Назначен автоматически: {lead.assigned_how.reason}"]
 
 
 CUT_NOTE = "… (карточка сокращена)"

@@ -53,7 +53,7 @@ BOT_COMMANDS = (
     ("find", "Найти клиента: телефон, e-mail, название"),
     ("checklist", "Чек-лист лида: /checklist 12"),
     ("penalties", "Взыскания за месяц (руководителю)"),
-    ("settings", "Сроки отдела (руководителю)"),
+    ("settings", "Сроки отдела и назначение лидов (руководителю)"),
     ("cancel", "Отменить текущее действие"),
 )
 
@@ -134,7 +134,7 @@ def help_text(member: Member) -> str:
     if manages_team(member):
         lines.append("/team — сотрудники отдела, отключение доступа")
         lines.append("/penalties — взыскания за месяц; /penalties 1 — за прошлый")
-        lines.append("/settings — сроки отдела: связаться, обработать, назначить")
+        lines.append("/settings — сроки отдела; как новые лиды находят менеджера")
     lines += [
         "/profile — изменить ФИО, телефон, e-mail, должность",
         "/cancel — прервать текущее действие",

@@ -14,6 +14,7 @@ from enum import StrEnum
 import pytest
 from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
 
+from domain.assignment import AssignMode
 from domain.lead_fields import LeadField
 from domain.model import JunkReason, Role
 from domain.services.department_settings import SETTINGS
@@ -22,6 +23,8 @@ from handlers import routers
 from handlers.callbacks import (
     CALLBACKS,
     INT_MAX,
+    AssignModeAction,
+    AssignModeCb,
     CallAction,
     CallCb,
     ChecklistAction,
@@ -50,6 +53,7 @@ from handlers.errors import StaleButton
 L, S = LeadAction, LeadStatus
 LAST_SECOND = int(datetime.max.replace(tzinfo=UTC).timestamp())
 K = ChecklistAction
+AM = AssignModeAction
 
 # Every code of every class, as main packed it.
 OLD_WIRE: dict[str, CallbackData] = {
@@ -125,6 +129,13 @@ OLD_WIRE: dict[str, CallbackData] = {
     "st:contact": SettingCb(key=SettingKey.CONTACT),
     "st:processing": SettingCb(key=SettingKey.PROCESSING),
     "st:unassigned": SettingCb(key=SettingKey.UNASSIGNED),
+    "am:set:6:manual": AssignModeCb(action=AM.SET, department_id=6, mode=AssignMode.MANUAL),
+    "am:set:6:round_robin": AssignModeCb(
+        action=AM.SET, department_id=6, mode=AssignMode.ROUND_ROBIN
+    ),
+    "am:set:6:least_loaded": AssignModeCb(
+        action=AM.SET, department_id=6, mode=AssignMode.LEAST_LOADED
+    ),
     "cl:done:5:1796112000": CallCb(action=CallAction.CALLED, id=5, at=1796112000),
     "cl:done:5:0": CallCb(action=CallAction.CALLED, id=5),
     "ir:manager": InviteRoleCb(role=Role.MANAGER),
@@ -197,6 +208,9 @@ def test_each_class_at_its_longest_fits_telegrams_64_bytes() -> None:
         ChecklistCb(action=_longest(ChecklistAction), id=INT_MAX, index=INT_MAX, choice=INT_MAX),
         EscalationCb(action=_longest(EscalationAction), id=INT_MAX, value=INT_MAX),
         SettingCb(key=_longest(SettingKey)),
+        AssignModeCb(
+            action=_longest(AssignModeAction), department_id=INT_MAX, mode=_longest(AssignMode)
+        ),
         CallCb(action=_longest(CallAction), id=INT_MAX, at=LAST_SECOND),
         InviteRoleCb(role=_longest(Role)),
         InviteDepartmentCb(role=_longest(Role), department_id=INT_MAX),
@@ -227,6 +241,9 @@ def test_each_class_at_its_longest_fits_telegrams_64_bytes() -> None:
         "ck:c:5:x:0",
         "es:zzz:2:0",
         "st:zzz",
+        "am:zzz:6:manual",
+        "am:set:6:by_luck",
+        "am:set:-6:manual",
         "cl:zzz:5:0",
         "ir:king",
         "id:manager:-2",

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from domain.assignment import AssignMode, Routing
 from domain.checklist import Checklist, Kind, Question
 from domain.model import (
     Company,
@@ -407,3 +408,38 @@ async def test_members_invitations_settings_and_checklists(factory: Callable[[],
         assert await uow.checklists.get(own.id) == own
         assert (await uow.departments.by_name("Продажи")).id == department
         await uow.departments.lock(department)
+
+
+async def test_a_department_keeps_its_mode_and_its_turn(factory: Callable[[], Any]) -> None:
+    """#14 §6: by hand until set; the turn moves only in a department with a mode."""
+    department, _, anna, boris = await people(factory)
+    async with factory() as uow:
+        assert await uow.departments.routing(department) == Routing()
+        assert await uow.departments.take_turn(department) == Routing()
+        await uow.departments.turn_taken(department, anna)  # no mode: nothing to move
+        await uow.commit()
+    async with factory() as uow:
+        assert await uow.departments.routing(department) == Routing()
+        await uow.departments.set_mode(department, AssignMode.ROUND_ROBIN)
+        await uow.commit()
+    async with factory() as uow:
+        assert await uow.departments.take_turn(department) == Routing(AssignMode.ROUND_ROBIN)
+        await uow.departments.turn_taken(department, boris)
+        await uow.commit()
+    async with factory() as uow:
+        await uow.departments.set_mode(department, AssignMode.LEAST_LOADED)  # the turn stays
+        await uow.commit()
+    async with factory() as uow:
+        assert await uow.departments.take_turn(department) == Routing(
+            AssignMode.LEAST_LOADED, boris
+        )
+        lead = await uow.leads.add(a_lead(department, assigned_how=AssignMode.LEAST_LOADED))
+        await uow.commit()
+    async with factory() as uow:
+        lead = await uow.leads.get(lead.id)
+        assert lead.assigned_how is AssignMode.LEAST_LOADED
+        lead.assigned_how = AssignMode.ROUND_ROBIN
+        assert await uow.leads.update_if(lead, expected_status=S.NEW)
+        await uow.commit()
+    async with factory() as uow:
+        assert (await uow.leads.get(lead.id)).assigned_how is AssignMode.ROUND_ROBIN

@@ -527,7 +527,7 @@ async def test_settings_change_the_department_clock(
     saved = "Сохранено: Связаться с клиентом — 1 мин 30 с."
     await fake.wait_for(lambda: saved in [m.text for m in boss.messages])
     refused = await team.anna.user.ask("/settings")
-    assert refused.text == "Это действие вам недоступно."
+    assert refused.text == "Настройки отдела меняют руководитель отдела и администратор."
     # The early lead's 1.5 minutes are long over: it escalates now, and is not reminded again.
     await fake.wait_for(lambda: len(texts(boss, "🚨")) == 1)
     fresh = await new_assigned_lead(running_bot, team, team.anna, "Новый")

@@ -61,6 +61,7 @@ async def search(user: TelegramUser, text: str) -> ChatMessage:
 
 def found(answer: ChatMessage) -> list[int]:
     """The lead ids of the answer's buttons."""
+    assert answer.buttons(), f"no buttons on the answer: {answer.text!r}"
     return [int(label.split()[0][1:]) for label in answer.buttons()]
 
 
@@ -138,10 +139,12 @@ async def test_find_command_and_text_in_a_conversation(running_bot: RunningBot, 
     boss = team.boss.user
     assert found(await search(boss, "/find ромашка")) == [lead_id]
     assert (await search(boss, "/find")).text.startswith("Что найти?")
-    await boss.ask("/profile")  # a conversation: its answers are no search
+    await boss.send("/profile")  # a conversation: its answers are no search
+    await boss.fake.wait_for(lambda: boss.messages[-1].text.startswith("Обновим профиль"))
     answer = await search(boss, "ромашка")
-    assert not answer.text.startswith(("Нашёл", NOTHING)) and not answer.buttons()
-    await boss.ask("/cancel")
+    assert answer.text.startswith("Ваш рабочий телефон?") and not answer.buttons()
+    await boss.send("/cancel")
+    await boss.fake.wait_for(lambda: boss.messages[-1].text == "Действие отменено.")
     assert found(await search(boss, "ромашка")) == [lead_id]
 
 

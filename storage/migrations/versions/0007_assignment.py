@@ -38,6 +38,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("leads") as batch_op:
-        batch_op.drop_column("assigned_how")
+    # Not a batch: SQLite would copy `leads` and drop the original, which its foreign keys
+    # refuse once other tables hold rows that refer to leads. SQLite >= 3.35 drops a plain
+    # column in place.
+    op.drop_column("leads", "assigned_how")
     op.drop_table("lead_assignment")

@@ -93,6 +93,9 @@ class LeadRow(Base):
     __table_args__ = (
         Index("ix_leads_responsible_status", "responsible_id", "status"),
         Index("ix_leads_department_status", "department_id", "status"),
+        # The search walks the leads in scope newest first (#14 §1).
+        Index("ix_leads_department_newest", "department_id", "id"),
+        Index("ix_leads_responsible_newest", "responsible_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,10 +1,33 @@
-"""The search (#14 §1): subjects looked up by the prefixes of their terms."""
+"""The search (#14 §1): subjects looked up by the prefixes of their terms.
+
+A page of leads is open ones first, then closed ones, the newest on top in each. How it is
+read depends on how many subjects the rarest prefix of the query finds (counted first, at
+most `FEW` + 1, from the term index alone):
+
+- few (a phone, an e-mail, a rare name): the matches are looked up by id and sorted, a few
+  hundred at most;
+- many (a common word: a tenth of all leads): the leads in scope are walked newest first,
+  open ones and then closed ones, each tested for the prefixes by its own terms, until the
+  page is full. A match is then at least one lead in `LEADS / FEW`, so the walk is short,
+  where sorting all matches of a common word would read thousands of leads.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, case, intersect, or_, select, union
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    union,
+)
+from sqlalchemy.orm import aliased
 
 from domain.model import Lead
 from domain.search import SearchQuery, SearchScope, prefix_end
@@ -14,45 +37,117 @@ from storage.repositories.leads import lead_of
 from storage.tables import DealRow, LeadRow, SearchTermRow
 
 _OPEN = tuple(s.value for s in OPEN_STAGES)
+FEW = 1000  # more subjects than this for the rarest prefix: walk the leads instead
+
+
+def _has_term(kind: str, subject_id: Any, prefix: str) -> ColumnElement[bool]:
+    """The subject has a term beginning with `prefix`: one seek in the primary key."""
+    term = aliased(SearchTermRow)
+    return exists().where(
+        term.subject_kind == kind,
+        term.subject_id == subject_id,
+        term.term >= prefix,
+        term.term < prefix_end(prefix),
+    )
 
 
 def _matching(kind: str, prefixes: tuple[str, ...]) -> Select[Any]:
-    """The ids of the subjects of `kind` with a term beginning with each of the prefixes."""
-    selects = [
-        select(SearchTermRow.subject_id).where(
-            SearchTermRow.term >= prefix,
-            SearchTermRow.term < prefix_end(prefix),
-            SearchTermRow.subject_kind == kind,
+    """The ids of the subjects of `kind` with a term beginning with each of the prefixes,
+    read from the range of the first (the rarest) and tested for the others."""
+    term = aliased(SearchTermRow)
+    first, *others = prefixes
+    # `|| ''`: the kind is tested on each term of the range, so that SQLite without
+    # statistics reads the range of the term index, not every term of the kind.
+    return (
+        select(term.subject_id)
+        .where(term.term >= first, term.term < prefix_end(first))
+        .where(term.subject_kind + "" == kind)
+        .where(*(_has_term(kind, term.subject_id, p) for p in others))
+    )
+
+
+def _clients(prefixes: tuple[str, ...]) -> Select[Any]:
+    """The deals of the companies and contacts found: their leads are found too."""
+    return select(DealRow.id).where(
+        or_(
+            DealRow.company_id.in_(_matching("company", prefixes)),
+            DealRow.contact_id.in_(_matching("contact", prefixes)),
         )
-        for prefix in prefixes
-    ]
-    if len(selects) == 1:
-        return selects[0]
-    both = intersect(*selects).subquery()  # SQLite takes no bracketed compound in a compound
-    return select(both.c.subject_id)
+    )
+
+
+def _in_scope(statement: Select[Any], scope: SearchScope, *, by_index: bool) -> Select[Any]:
+    """`by_index` False: the scope is tested on each lead found, never looked up in an index
+    (`+ 0`): without statistics SQLite would rather walk the department's index than take
+    the few ids found."""
+    department, responsible = LeadRow.department_id, LeadRow.responsible_id
+    if not by_index:
+        department, responsible = department + 0, responsible + 0
+    if scope.department_id is not None:
+        statement = statement.where(department == scope.department_id)
+    if scope.responsible_id is not None:
+        statement = statement.where(responsible == scope.responsible_id)
+    return statement
 
 
 class SqlSearchRepository(SqlRepository):
     async def leads(self, query: SearchQuery, scope: SearchScope, limit: int) -> list[Lead]:
-        clients = select(DealRow.id).where(
-            or_(
-                DealRow.company_id.in_(_matching("company", query.prefixes)),
-                DealRow.contact_id.in_(_matching("contact", query.prefixes)),
-            )
+        counted = {p: await self._count(p) for p in query.prefixes}
+        prefixes = tuple(sorted(query.prefixes, key=counted.__getitem__))
+        if counted[prefixes[0]] == 0:
+            return []  # no subject of any kind has a term beginning with the rarest prefix
+        if counted[prefixes[0]] <= FEW:
+            return await self._few(prefixes, scope, limit)
+        return await self._walk(prefixes, scope, limit)
+
+    async def _count(self, prefix: str) -> int:
+        """How many terms begin with `prefix`, counted up to `FEW` + 1."""
+        some = (
+            select(SearchTermRow.subject_id)
+            .where(SearchTermRow.term >= prefix, SearchTermRow.term < prefix_end(prefix))
+            .limit(FEW + 1)
+            .subquery()
         )
-        # One set of ids, looked up by the primary key: an OR of the two would have the
-        # database walk the department's leads and test each.
+        return int(await self._session.scalar(select(func.count()).select_from(some)) or 0)
+
+    async def _few(self, prefixes: tuple[str, ...], scope: SearchScope, limit: int) -> list[Lead]:
+        # The ids first, then the leads by their primary key: handed the statement whole, the
+        # planners misjudge how many ids the union gives (PostgreSQL hashed every lead of the
+        # department for one phone number).
         found = union(
-            _matching("lead", query.prefixes),
-            select(LeadRow.id).where(LeadRow.deal_id.in_(clients)),
+            _matching("lead", prefixes),
+            select(LeadRow.id).where(LeadRow.deal_id.in_(_clients(prefixes))),
         )
-        statement = select(LeadRow).where(LeadRow.id.in_(found))
-        if scope.department_id is not None:
-            statement = statement.where(LeadRow.department_id == scope.department_id)
-        if scope.responsible_id is not None:
-            statement = statement.where(LeadRow.responsible_id == scope.responsible_id)
+        ids = list(await self._session.scalars(found))
+        if not ids:
+            return []
+        statement = _in_scope(select(LeadRow).where(LeadRow.id.in_(ids)), scope, by_index=False)
         open_first = case((LeadRow.status.in_(_OPEN), 0), else_=1)
         rows = await self._session.scalars(
             statement.order_by(open_first, LeadRow.id.desc()).limit(limit)
         )
         return [lead_of(row) for row in rows]
+
+    async def _walk(self, prefixes: tuple[str, ...], scope: SearchScope, limit: int) -> list[Lead]:
+        # Both tests on the lead's id alone, which the index walked holds: the lead's row is
+        # read only for a match.
+        clients_leads = select(LeadRow.id).where(LeadRow.deal_id.in_(_clients(prefixes)))
+        matches = or_(
+            and_(*(_has_term("lead", LeadRow.id, p) for p in prefixes)),
+            LeadRow.id.in_(clients_leads),
+        )
+        # Open leads are few (a firm closes most of its leads): all of them in scope are
+        # tested, by the (scope, status) index, and the matches sorted; `id + 0` keeps the
+        # database from walking every lead in scope by id to spare that small sort.
+        newest = (LeadRow.id + 0).desc()
+        found: list[Lead] = []
+        for status, order in (
+            (LeadRow.status.in_(_OPEN), newest),
+            (LeadRow.status.not_in(_OPEN), LeadRow.id.desc()),
+        ):
+            statement = _in_scope(select(LeadRow).where(status, matches), scope, by_index=True)
+            rows = await self._session.scalars(statement.order_by(order).limit(limit - len(found)))
+            found += [lead_of(row) for row in rows]
+            if len(found) == limit:
+                break
+        return found

@@ -47,6 +47,8 @@ def upgrade() -> None:
     op.create_index("ix_search_terms_term", "search_terms", ["term", "subject_kind", "subject_id"])
     with op.batch_alter_table("leads") as batch_op:
         batch_op.create_index(batch_op.f("ix_leads_deal_id"), ["deal_id"], unique=False)
+        batch_op.create_index("ix_leads_department_newest", ["department_id", "id"])
+        batch_op.create_index("ix_leads_responsible_newest", ["responsible_id", "id"])
     _fill(
         "lead",
         "SELECT id, company_name, contact_name, contact_last_name, phone, email FROM leads",
@@ -66,6 +68,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("leads") as batch_op:
+        batch_op.drop_index("ix_leads_responsible_newest")
+        batch_op.drop_index("ix_leads_department_newest")
         batch_op.drop_index(batch_op.f("ix_leads_deal_id"))
     op.drop_index("ix_search_terms_term", table_name="search_terms")
     op.drop_table("search_terms")

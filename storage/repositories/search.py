@@ -37,6 +37,7 @@ from storage.repositories.leads import lead_of
 from storage.tables import DealRow, LeadRow, SearchTermRow
 
 _OPEN = tuple(s.value for s in OPEN_STAGES)
+_PAGE_ORDER = (case((LeadRow.status.in_(_OPEN), 0), else_=1), LeadRow.id.desc())
 FEW = 1000  # more subjects than this for the rarest prefix: walk the leads instead
 
 
@@ -122,20 +123,15 @@ class SqlSearchRepository(SqlRepository):
         if not ids:
             return []
         statement = _in_scope(select(LeadRow).where(LeadRow.id.in_(ids)), scope, by_index=False)
-        open_first = case((LeadRow.status.in_(_OPEN), 0), else_=1)
-        rows = await self._session.scalars(
-            statement.order_by(open_first, LeadRow.id.desc()).limit(limit)
-        )
+        rows = await self._session.scalars(statement.order_by(*_PAGE_ORDER).limit(limit))
         return [lead_of(row) for row in rows]
 
     async def _walk(self, prefixes: tuple[str, ...], scope: SearchScope, limit: int) -> list[Lead]:
-        # Both tests on the lead's id alone, which the index walked holds: the lead's row is
-        # read only for a match.
-        clients_leads = select(LeadRow.id).where(LeadRow.deal_id.in_(_clients(prefixes)))
-        matches = or_(
-            and_(*(_has_term("lead", LeadRow.id, p) for p in prefixes)),
-            LeadRow.id.in_(clients_leads),
-        )
+        """The page of the leads found by their own terms, walked, merged with the page of
+        those found by their deal's company or contact. Apart, so that each lead walked is
+        tested with one seek per prefix: under an OR with the deals, PostgreSQL hashes every
+        term of each prefix instead."""
+        matches = and_(*(_has_term("lead", LeadRow.id, p) for p in prefixes))
         # Open leads are few (a firm closes most of its leads): all of them in scope are
         # tested, by the (scope, status) index, and the matches sorted; `id + 0` keeps the
         # database from walking every lead in scope by id to spare that small sort.
@@ -150,4 +146,10 @@ class SqlSearchRepository(SqlRepository):
             found += [lead_of(row) for row in rows]
             if len(found) == limit:
                 break
-        return found
+        by_client = _in_scope(
+            select(LeadRow).where(LeadRow.deal_id.in_(_clients(prefixes))), scope, by_index=True
+        )
+        rows = await self._session.scalars(by_client.order_by(*_PAGE_ORDER).limit(limit))
+        merged = {lead.id: lead for lead in found} | {row.id: lead_of(row) for row in rows}
+        page = sorted(merged.values(), key=lambda lead: (lead.status.is_final, -(lead.id or 0)))
+        return page[:limit]

@@ -146,10 +146,12 @@ class SqlSearchRepository(SqlRepository):
             found += [lead_of(row) for row in rows]
             if len(found) == limit:
                 break
-        by_client = _in_scope(
-            select(LeadRow).where(LeadRow.deal_id.in_(_clients(prefixes))), scope, by_index=True
-        )
-        rows = await self._session.scalars(by_client.order_by(*_PAGE_ORDER).limit(limit))
-        merged = {lead.id: lead for lead in found} | {row.id: lead_of(row) for row in rows}
+        merged = {lead.id: lead for lead in found}
+        deals = list(await self._session.scalars(_clients(prefixes)))
+        if deals:  # their leads by the deal index, never a walk of the department
+            by_client = select(LeadRow).where(LeadRow.deal_id.in_(deals))
+            statement = _in_scope(by_client, scope, by_index=False).order_by(*_PAGE_ORDER)
+            rows = await self._session.scalars(statement.limit(limit))
+            merged |= {row.id: lead_of(row) for row in rows}
         page = sorted(merged.values(), key=lambda lead: (lead.status.is_final, -(lead.id or 0)))
         return page[:limit]

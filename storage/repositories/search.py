@@ -4,12 +4,12 @@ A page of leads is open ones first, then closed ones, the newest on top in each.
 read depends on how many subjects the rarest prefix of the query finds (counted first, at
 most `FEW` + 1, from the term index alone):
 
-- few (a phone, an e-mail, a rare name): the matches are looked up by id and sorted, a few
-  hundred at most;
-- many (a common word: a tenth of all leads): the leads in scope are walked newest first,
-  open ones and then closed ones, each tested for the prefixes by its own terms, until the
-  page is full. A match is then at least one lead in `LEADS / FEW`, so the walk is short,
-  where sorting all matches of a common word would read thousands of leads.
+- few (a phone, an e-mail, a rare name): their ids are read, then those leads by primary
+  key, and sorted: `FEW` at most;
+- many (a common word: a tenth of all leads): the open leads in scope (few: a firm closes
+  most of its leads) are each tested by their own terms and sorted, then, if the page is not
+  full, the closed ones are walked newest first until it is. More than `FEW` matches make
+  the walk short, where sorting every match of a common word read thousands of leads.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +74,108 @@ _NO_BEGIN = frozenset(
 )
 
 
+class _WriterQueue:
+    """The writers of one engine in this process queue here, in turn, before their BEGIN
+    IMMEDIATE, instead of in SQLite's busy handler: a writer the handler turns away sleeps
+    in its thread and tries again (1 ms, then longer, up to 100 ms a try), and may miss the
+    lock's release many times over while others take it (a press answered in 3 s behind
+    the outbox sender under load, issue #13). Here the next writer goes as soon as the last
+    one's transaction ends.
+
+    Only an order, never the guard: SQLite's lock stays that, with its busy timeout, for
+    another process or another engine on the file. A writer that waits here longer than
+    the busy timeout (its own task holding a transaction open while it writes through
+    another, say) goes on to SQLite, which turns it away as it would have without the
+    queue."""
+
+    KEY = "crm_writer_queue"  # in the pooled connection's info while it holds its turn
+
+    def __init__(self, timeout: float) -> None:
+        self._timeout = timeout
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
+
+    async def _take(self, lock: asyncio.Lock) -> bool:
+        try:
+            async with asyncio.timeout(self._timeout):
+                await lock.acquire()
+        except TimeoutError:
+            return False
+        return True
+
+    def enter(self, pooled: Any) -> None:
+        """Called in the greenlet of a statement, right before its BEGIN IMMEDIATE."""
+        if self.KEY in pooled.info:
+            return
+        lock = self._lock()
+        if pooled.dbapi_connection.run_async(lambda _driver: self._take(lock)):
+            pooled.info[self.KEY] = (asyncio.get_running_loop(), lock)
+
+    @classmethod
+    def leave(cls, info: dict[Any, Any]) -> None:
+        """The transaction ended (or its connection did): the next writer's turn."""
+        held = info.pop(cls.KEY, None)
+        if held is None:
+            return
+        loop, lock = held
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if here is loop:
+            _release(lock)
+        elif not loop.is_closed():  # a connection the garbage collector hands back
+            loop.call_soon_threadsafe(_release, lock)
+
+
+def _release(lock: asyncio.Lock) -> None:
+    if lock.locked():
+        lock.release()
+
+
+def _in_transaction(pooled: Any) -> bool:
+    """Whether the SQLite connection is inside a transaction; True when unknown."""
+    try:
+        return bool(pooled.driver_connection.in_transaction)
+    except Exception:
+        return True
+
+
+def _ending(end: Callable[[Any], None]) -> Callable[[Any], None]:
+    """COMMIT or ROLLBACK only where a transaction is open, then the next writer's turn.
+
+    With sqlite3 beginning nothing by itself (`_sqlite_pragmas`), a session that only read
+    has no transaction to end, yet SQLAlchemy ends it, and the pool "resets" every
+    connection handed back with a ROLLBACK too: each a round trip to aiosqlite's thread,
+    about a fifth of a press's (issue #13). sqlite3 knows exactly whether a transaction is
+    open (`in_transaction`): where none is, there is nothing to end."""
+
+    def end_if_open(pooled: Any) -> None:
+        try:
+            if _in_transaction(pooled):
+                end(pooled)
+        finally:
+            _WriterQueue.leave(_info(pooled))
+
+    return end_if_open
+
+
+def _info(pooled: Any) -> dict[Any, Any]:
+    """The pooled connection's info; none for the bare connection of the first connect."""
+    try:
+        return pooled.info  # type: ignore[no-any-return]
+    except NotImplementedError:
+        return {}
+
+
 def _begin_before_writing(connection: Any, cursor: Any, statement: str, *_args: Any) -> None:
     """BEGIN IMMEDIATE right before a transaction's first write (or SAVEPOINT, or DDL).
 
@@ -95,8 +200,14 @@ def _begin_before_writing(connection: Any, cursor: Any, statement: str, *_args: 
     words = statement.lstrip().split(None, 1)
     if not words or words[0].upper() in _NO_BEGIN:
         return
-    if not connection.connection.driver_connection.in_transaction:
-        cursor.execute("BEGIN IMMEDIATE")
+    pooled = connection.connection
+    if not pooled.driver_connection.in_transaction:
+        connection.engine.dialect.crm_writers.enter(pooled)
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            _WriterQueue.leave(pooled.info)
+            raise
 
 
 def create_engine(
@@ -106,9 +217,23 @@ def create_engine(
     ensure_sqlite_folder(url)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(int(busy_timeout * 1000)))
-        event.listen(engine.sync_engine, "before_cursor_execute", _begin_before_writing)
+        sync = engine.sync_engine
+        event.listen(sync, "connect", _sqlite_pragmas(int(busy_timeout * 1000)))
+        event.listen(sync, "before_cursor_execute", _begin_before_writing)
+        dialect: Any = sync.dialect
+        dialect.crm_writers = _WriterQueue(busy_timeout)
+        # The pool's reset of a returned connection goes through do_rollback too.
+        dialect.do_commit = _ending(dialect.do_commit)
+        dialect.do_rollback = _ending(dialect.do_rollback)
+        for name in ("checkin", "invalidate", "soft_invalidate", "close"):
+            event.listen(sync.pool, name, _leave_on_pool_event)
     return engine
+
+
+def _leave_on_pool_event(_dbapi_connection: Any, record: Any, *_args: Any) -> None:
+    """Whatever became of a connection that held a writer's turn, the turn is over."""
+    if record is not None and hasattr(record, "info"):
+        _WriterQueue.leave(record.info)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

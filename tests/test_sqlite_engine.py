@@ -207,3 +207,28 @@ async def test_a_url_with_options_is_set_up_alike(tmp_path: Path) -> None:
         "busy_timeout": 10_000,
         "synchronous": 1,
     }
+
+
+async def test_a_writer_of_this_process_that_waits_for_itself_fails_instead_of_hanging(
+    tmp_path: Path,
+) -> None:
+    """Writers of one process queue for their turn before SQLite's lock (storage/engine.py);
+    one that waits for its own task's open transaction must still end as it would without
+    the queue, with "database is locked" after the busy timeout, not wait forever."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'self.sqlite3'}", busy_timeout=0.2)
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE t (x INTEGER)"))
+    try:
+        async with engine.connect() as first, first.begin():
+            await first.execute(text("INSERT INTO t VALUES (1)"))
+            with pytest.raises(OperationalError, match="database is locked"):
+                async with engine.begin() as second:
+                    await asyncio.wait_for(second.execute(text("INSERT INTO t VALUES (2)")), 10)
+        # Both turns are over: the next writer goes at once.
+        async with engine.begin() as third:
+            await asyncio.wait_for(third.execute(text("INSERT INTO t VALUES (3)")), 1)
+        async with engine.connect() as connection:
+            rows = (await connection.execute(text("SELECT x FROM t ORDER BY x"))).scalars().all()
+        assert rows == [1, 3]
+    finally:
+        await engine.dispose()

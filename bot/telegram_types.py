@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 # uses a type happens to call its locals.
 _BUILTINS = {name: getattr(builtins, name) for name in ("list", "dict", "str", "int", "float")}
 _namespace: dict[str, Any] = {}
+# The answers' models `warm_up` built. pydantic caches a parametrized generic (`Response[bool]`)
+# by a weak reference only: nothing else holds these, so each was dropped at the next garbage
+# collection and built anew for a later call, a quarter of the bot's CPU under presses (#13).
+_kept: list[type[BaseModel]] = []
 
 
 def defer_builds() -> None:
@@ -88,7 +92,9 @@ def warm_up() -> None:
         methods.AnswerCallbackQuery,
     ):
         method.model_rebuild()
-        Response[method.__returning__].model_rebuild()  # what the session parses the answer with
+        answer = Response[method.__returning__]  # what the session parses the answer with
+        answer.model_rebuild()
+        _kept.append(answer)
 
 
 @contextmanager

@@ -61,6 +61,10 @@ BLOCKED = Verb(
 )
 
 
+def _edits_a_card(pending: Pending) -> bool:
+    return pending.kind is NotificationKind.CARD and not pending.fresh and bool(pending.subject)
+
+
 class MemberBlocked(Exception):
     """The member blocked the bot earlier: his messages are dropped until he writes again."""
 
@@ -251,6 +255,11 @@ class OutboxSender:
         async with self._uow_factory() as uow:
             store = OutboxStore(uow.session)
             pending = await store.claim(row_id, self._clock.now(), CLAIM_HOLD)
+            if pending is not None and _edits_a_card(pending):
+                # The later edits of this card are done by this one, which reads the subject
+                # after this commit: what they changed is drawn here. In the claim's
+                # transaction, one round trip to the database fewer for every card.
+                await store.coalesce_cards(pending, self._clock.now())
             await uow.commit()
             if pending is None:
                 return False  # another sender has it
@@ -355,7 +364,7 @@ class OutboxSender:
                     chat_id, pending.text or "", reply_markup=cards.opener(pending.subject)
                 )
             case NotificationKind.CARD:
-                await self._card(uow, store, pending, member, chat_id)
+                await self._card(uow, pending, member, chat_id)
             case NotificationKind.CALL:
                 assert pending.subject is not None
                 lead = await uow.leads.get(pending.subject.id)
@@ -388,16 +397,12 @@ class OutboxSender:
         return sent.message_id
 
     async def _card(
-        self, uow: SqlUnitOfWork, store: OutboxStore, pending: Pending, member: Member, chat_id: int
+        self, uow: SqlUnitOfWork, pending: Pending, member: Member, chat_id: int
     ) -> None:
         """Any subject's card, drawn as the subject is now: a new message for a fresh card
         (the copy above loses its buttons), else the member's live card edited in place."""
         subject = pending.subject
         assert subject is not None
-        if not pending.fresh:
-            # First drop the later edits, then read the subject: what they changed is read here.
-            await store.coalesce_cards(pending, self._clock.now())
-            await uow.commit()  # no write lock may be held across a call to Telegram
         drawn = await cards.draw(uow, subject, member, self._rules_clock.now(), self._zone)
         if drawn is None:
             return

@@ -231,8 +231,11 @@ class CardRepository(Protocol):
         """The members who have a card of this subject in their chat, each with its message."""
         ...
 
-    async def is_live(self, subject: Subject, member_id: int, message_id: int) -> bool:
-        """Whether that message is the member's live card of the subject."""
+    async def is_live(
+        self, subject: Subject, member_id: int, message_id: int, *, unless_owed: bool = False
+    ) -> bool:
+        """Whether that message is the member's live card of the subject; with
+        `unless_owed`, and no card of the subject is still to go to him (`owes_card`)."""
         ...
 
 

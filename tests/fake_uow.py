@@ -752,10 +752,13 @@ class FakeCards(_Repository):
             if (kind, subject_id) == (subject.kind.value, subject.id)
         }
 
-    async def is_live(self, subject: Subject, member_id: int, message_id: int) -> bool:
-        return self._uow.view("cards").get((subject.kind.value, subject.id, member_id)) == (
-            message_id
-        )
+    async def is_live(
+        self, subject: Subject, member_id: int, message_id: int, *, unless_owed: bool = False
+    ) -> bool:
+        live = self._uow.view("cards").get((subject.kind.value, subject.id, member_id))
+        if live != message_id:
+            return False
+        return not (unless_owed and await self._uow.outbox.owes_card(member_id, subject))
 
 
 class FakeDrafts(_Repository):

@@ -40,6 +40,4 @@ async def left_to_press(uow: UnitOfWork, subject: Subject, press: Press) -> bool
     """After a press's change is committed: whether its answer must redraw the card pressed,
     because `push` left it to the answer (it is his live card, nothing of the subject is on
     its way to him). A card owed meanwhile by another change is the outbox's to draw."""
-    return await uow.cards.is_live(
-        subject, press.member_id, press.message_id
-    ) and not await uow.outbox.owes_card(press.member_id, subject)
+    return await uow.cards.is_live(subject, press.member_id, press.message_id, unless_owed=True)

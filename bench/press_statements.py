@@ -42,30 +42,28 @@ def _who() -> str:
 
 
 class StatementLog:
-    """Every statement (and every BEGIN, COMMIT, ROLLBACK) the engines run, by who ran it."""
+    """Every statement the engines run, and every call handed to aiosqlite's threads, by who
+    ran it."""
 
     def __init__(self, engines: list[AsyncEngine]) -> None:
         self.statements: list[tuple[str, str]] = []
         self.recording = False
-        self.functions: Counter[tuple[str, str]] = Counter()
+        self.functions: Counter[tuple[str, str]] = Counter()  # (who, call) -> hand-offs
         for engine in engines:
-            sync = engine.sync_engine
-            event.listen(sync, "before_cursor_execute", self._statement)
-            event.listen(sync, "commit", lambda _c: self._note("COMMIT"))
-            event.listen(sync, "rollback", lambda _c: self._note("ROLLBACK"))
+            event.listen(engine.sync_engine, "before_cursor_execute", self._statement)
 
     def _statement(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        self._note(" ".join(statement.split())[:110])
-
-    def _note(self, text: str) -> None:
         if self.recording:
-            self.statements.append((_who(), text))
+            self.statements.append((_who(), " ".join(statement.split())[:110]))
 
-    def count(self) -> Counter[str]:
-        return Counter(who for who, _ in self.statements if who != "hand-off")
-
-    def handoffs(self) -> Counter[str]:
-        return Counter(text for who, text in self.statements if who == "hand-off")
+    def line(self, who: str) -> str:
+        statements = sum(1 for w, _ in self.statements if w == who)
+        calls = {call: n for (w, call), n in self.functions.items() if w == who}
+        return (
+            f"{statements} statements, {calls.get('commit', 0)} commits, "
+            f"{calls.get('rollback', 0)} rollbacks: {sum(calls.values())} hand-offs to "
+            "aiosqlite's threads"
+        )
 
 
 def _count_handoffs(log: StatementLog) -> None:
@@ -77,7 +75,6 @@ def _count_handoffs(log: StatementLog) -> None:
 
     async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
         if log.recording:
-            log.statements.append(("hand-off", _who()))
             log.functions[(_who(), getattr(fn, "__name__", str(fn)))] += 1
         return await original(self, fn, *args, **kwargs)
 
@@ -151,24 +148,14 @@ async def main(verbose: bool) -> None:
                 await bot.stop()
     finally:
         await fake.stop()
-    counts = log.count()
-    print(
-        f"one press («В работу», 3 other holders): {counts['press']} statements in its update, "
-        f"{counts['outbox']} by the outbox for the 3 other cards, {counts['other']} else; "
-        f"{sum(counts.values())} in all"
-    )
-    handoffs = log.handoffs()
-    print(
-        f"  hand-offs to aiosqlite's threads: {handoffs['press']} in the update, "
-        f"{handoffs['outbox']} by the outbox, {handoffs['other']} else"
-    )
-    kinds = Counter(text.split()[0] for who, text in log.statements if who != "hand-off")
-    print("  by kind:", ", ".join(f"{k} {n}" for k, n in kinds.most_common()))
+    print("one press («В работу» on a lead 3 others hold a card of), as SQLite saw it:")
+    print(f"  its update: {log.line('press')}")
+    print(f"  the outbox, for the 3 other cards: {log.line('outbox')}")
+    print(f"  anything else meanwhile: {log.line('other')}")
     if verbose:
         print("  hand-offs by call:", dict(log.functions.most_common()))
         for who, text in log.statements:
-            if who != "hand-off":
-                print(f"  {who:7} {text}")
+            print(f"  {who:7} {text}")
 
 
 if __name__ == "__main__":

@@ -60,10 +60,14 @@ class StatementLog:
         statements = sum(1 for w, _ in self.statements if w == who)
         calls = {call: n for (w, call), n in self.functions.items() if w == who}
         return (
-            f"{statements} statements, {calls.get('commit', 0)} commits, "
-            f"{calls.get('rollback', 0)} rollbacks: {sum(calls.values())} hand-offs to "
-            "aiosqlite's threads"
+            f"{_count(statements, 'statement')}, {_count(calls.get('commit', 0), 'commit')}, "
+            f"{_count(calls.get('rollback', 0), 'rollback')}: "
+            f"{_count(sum(calls.values()), 'hand-off')} to aiosqlite's threads"
         )
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _count_handoffs(log: StatementLog) -> None:

@@ -218,9 +218,9 @@ class OutboxRepository(Protocol):
         it are done by that (one already on its way is not stopped)."""
         ...
 
-    async def owes_card(self, member_id: int, subject: Subject) -> bool:
-        """Whether a card of the subject is still to go to the member (an edit or a new card,
-        written or owed in this unit of work, on its way or not)."""
+    async def cards_coming(self, subject: Subject) -> set[int]:
+        """The members a card of the subject is still to go to (an edit or a new card, written
+        or owed in this unit of work, on its way or not)."""
         ...
 
 
@@ -235,7 +235,7 @@ class CardRepository(Protocol):
         self, subject: Subject, member_id: int, message_id: int, *, unless_owed: bool = False
     ) -> bool:
         """Whether that message is the member's live card of the subject; with
-        `unless_owed`, and no card of the subject is still to go to him (`owes_card`)."""
+        `unless_owed`, and no card of the subject is still to go to him (`cards_coming`)."""
         ...
 
 

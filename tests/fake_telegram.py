@@ -159,11 +159,13 @@ class FailureRule:
 @dataclass
 class Hold:
     """A slow Telegram: matching calls wait until `release()`; `drop()` lets them end with
-    nothing done, as if their connection had gone."""
+    nothing done, as if their connection had gone. With `answer_late` the call is done at
+    once (the user sees the message) and only its answer to the bot waits."""
 
     method: str
     chat_id: str
     remaining: int
+    answer_late: bool = False
     waiting: int = 0
     dropped: bool = False
     _open: asyncio.Event = field(default_factory=asyncio.Event)
@@ -259,9 +261,9 @@ class FakeTelegram:
             )
         )
 
-    def hold(self, method: str, chat_id: int, times: int = 1) -> Hold:
+    def hold(self, method: str, chat_id: int, times: int = 1, *, answer_late: bool = False) -> Hold:
         """Keep the next `times` calls of `method` to `chat_id` waiting (see Hold)."""
-        hold = Hold(method.lower(), str(chat_id), times)
+        hold = Hold(method.lower(), str(chat_id), times, answer_late)
         self._holds.append(hold)
         return hold
 
@@ -468,11 +470,7 @@ class FakeTelegram:
                 status=429,
             )
         hold = self._hold_for(method, params)
-        if hold is not None:
-            hold.waiting += 1
-            async with self._changed:
-                self._changed.notify_all()
-        if hold is not None and not await hold.wait():
+        if hold is not None and not hold.answer_late and not await self._held(hold):
             return web.json_response({"ok": False, "error_code": 502, "description": "dropped"})
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
@@ -498,7 +496,15 @@ class FakeTelegram:
             )
         async with self._changed:
             self._changed.notify_all()
+        if hold is not None and hold.answer_late and not await self._held(hold):
+            return web.json_response({"ok": False, "error_code": 502, "description": "dropped"})
         return web.json_response({"ok": True, "result": result})
+
+    async def _held(self, hold: Hold) -> bool:
+        hold.waiting += 1
+        async with self._changed:
+            self._changed.notify_all()
+        return await hold.wait()
 
     def _over_limit(self) -> bool:
         now = time.monotonic()

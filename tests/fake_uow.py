@@ -731,17 +731,17 @@ class FakeOutbox(_Repository):
         ):
             self._uow.put("outbox", row.id, replace(row, sent_at=now, last_error="coalesced"))
 
-    async def owes_card(self, member_id: int, subject: Subject) -> bool:
-        if any(
-            (n.member_id, n.subject, n.kind) == (member_id, subject, NotificationKind.CARD)
+    async def cards_coming(self, subject: Subject) -> set[int]:
+        owed = {
+            n.member_id
             for n in self._uow._owed
-        ):
-            return True
-        return bool(
-            self._uow.select(
-                "outbox", lambda r: _is_card(r, member_id, subject) and r.sent_at is None
-            )
+            if (n.subject, n.kind) == (subject, NotificationKind.CARD)
+        }
+        written = self._uow.select(
+            "outbox",
+            lambda r: _is_card(r, r.notification.member_id, subject) and r.sent_at is None,
         )
+        return owed | {r.notification.member_id for r in written}
 
 
 class FakeCards(_Repository):
@@ -758,7 +758,7 @@ class FakeCards(_Repository):
         live = self._uow.view("cards").get((subject.kind.value, subject.id, member_id))
         if live != message_id:
             return False
-        return not (unless_owed and await self._uow.outbox.owes_card(member_id, subject))
+        return not (unless_owed and member_id in await self._uow.outbox.cards_coming(subject))
 
 
 class FakeDrafts(_Repository):

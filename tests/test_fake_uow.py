@@ -90,7 +90,7 @@ async def test_writes_are_seen_by_others_once_committed(factory: Callable[[], An
             raise RuntimeError("use case failed")
     async with factory() as uow:
         assert [d.name for d in await uow.departments.all()] == ["Сохранённый"]
-        assert not await uow.outbox.owes_card(1, Subject.lead(1))
+        assert 1 not in await uow.outbox.cards_coming(Subject.lead(1))
 
 
 async def test_a_lead_is_written_only_as_it_was_read(factory: Callable[[], Any]) -> None:
@@ -289,20 +289,20 @@ async def test_cards_owed_and_their_waiting_edits(factory: Callable[[], Any]) ->
     async with factory() as uow:
         await uow.outbox.add(Notification(anna, NotificationKind.CARD, NOW, lead, fresh=True))
         await uow.outbox.add(Notification(boss, NotificationKind.CARD, NOW, lead))
-        assert await uow.outbox.owes_card(anna, lead) and await uow.outbox.owes_card(boss, lead)
-        assert not await uow.outbox.owes_card(anna, other)
+        assert await uow.outbox.cards_coming(lead) == {anna, boss}
+        assert anna not in await uow.outbox.cards_coming(other)
         await uow.outbox.drop_card_edits(boss, lead, NOW)
         await uow.outbox.drop_card_edits(anna, lead, NOW)  # a new card is no edit
-        assert not await uow.outbox.owes_card(boss, lead)
-        assert await uow.outbox.owes_card(anna, lead)
+        assert boss not in await uow.outbox.cards_coming(lead)
+        assert anna in await uow.outbox.cards_coming(lead)
         await uow.outbox.add(Notification(boss, NotificationKind.TEXT, NOW, lead, "x"))
         await uow.outbox.add(Notification(boss, NotificationKind.CARD, NOW, other))
         await uow.commit()
     async with factory() as uow:
-        assert await uow.outbox.owes_card(anna, lead) and not await uow.outbox.owes_card(boss, lead)
-        assert await uow.outbox.owes_card(boss, other)
+        assert await uow.outbox.cards_coming(lead) == {anna}
+        assert boss in await uow.outbox.cards_coming(other)
         await uow.outbox.drop_card_edits(boss, other, NOW)
-        assert not await uow.outbox.owes_card(boss, other)
+        assert boss not in await uow.outbox.cards_coming(other)
         assert await uow.cards.holders(lead) == {}
         assert not await uow.cards.is_live(lead, anna, 1)
 

@@ -410,6 +410,24 @@ async def annas_card(running_bot: RunningBot, team: Team) -> tuple[int, Any]:
     return body["id"], await card_of(team.anna.user, body["id"])
 
 
+async def test_a_press_on_a_card_whose_sending_is_not_yet_confirmed_still_shows(
+    team: Team, running_bot: RunningBot, fake: Any
+) -> None:
+    """Telegram took the card and he pressed it before Telegram's answer reached the bot: the
+    card was drawn before his change and is not yet his live card, yet it ends showing it."""
+    anna = team.anna.user
+    _, body = await post_lead(running_bot, {"source": "WEB", "name": "Иван"})
+    held = fake.hold("sendMessage", anna.id, answer_late=True)
+    await assign(team, body["id"], team.office, team.anna)
+    await fake.wait_for(lambda: held.waiting == 1)
+    card = await card_of(anna, body["id"])
+    answer = await anna.press("В работу", card)
+    assert answer["text"] == "Статус: В работе"
+    held.release()
+    await fake.wait_for(lambda: "● В работе" in card.text)
+    assert [m for m in anna.messages if m.text.startswith(f"#{body['id']} · ")] == [card]
+
+
 async def test_the_pressers_card_is_redrawn_by_the_press_not_behind_his_outbox(
     team: Team, running_bot: RunningBot, fake: Any
 ) -> None:

@@ -596,7 +596,7 @@ async def test_a_menu_on_the_live_card_drops_its_waiting_edits(w: World) -> None
     async with w.db() as uow:
         await leads.edit_field(uow, w.anna, lead.id or 0, LeadField.COMMENT, "срочно", NOW)
     async with w.db() as uow:
-        assert await uow.outbox.owes_card(w.anna.id or 0, subject)
+        assert (w.anna.id or 0) in await uow.outbox.cards_coming(subject)
     async with w.db() as uow:
         stored = await uow.leads.get(lead.id or 0)
         assert stored is not None
@@ -604,7 +604,7 @@ async def test_a_menu_on_the_live_card_drops_its_waiting_edits(w: World) -> None
         context = await cards.menu_card(uow, stored, w.anna, 80, NOW)
     assert context is not None and context.lead.comment == "срочно"
     async with w.db() as uow:
-        assert not await uow.outbox.owes_card(w.anna.id or 0, subject)
+        assert (w.anna.id or 0) not in await uow.outbox.cards_coming(subject)
 
 
 async def test_every_step_of_the_walk_is_in_the_history_with_its_time(w: World) -> None:

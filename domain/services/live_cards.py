@@ -18,19 +18,26 @@ async def push(
 ) -> None:
     """Refresh the subject's card for every holder; send a new card to `fresh_for`. The card
     `press` was made on is left to the press's answer, unless a card of the subject is still
-    on its way to him: two writers of one message could then land in the wrong order."""
+    on its way to him: two writers of one message could then land in the wrong order.
+
+    A member whose first card of the subject is still on its way holds none yet, but that
+    card may have been drawn before this change: he is owed a refresh too."""
     fresh = set(fresh_for)
     for member_id in fresh:
         await uow.outbox.add(
             Notification(member_id, NotificationKind.CARD, now, subject, fresh=True)
         )
-    for member_id, message_id in (await uow.cards.holders(subject)).items():
+    holders = await uow.cards.holders(subject)
+    coming = await uow.outbox.cards_coming(subject) - fresh
+    for member_id in sorted(coming - holders.keys()):
+        await uow.outbox.add(Notification(member_id, NotificationKind.CARD, now, subject))
+    for member_id, message_id in holders.items():
         if member_id in fresh:
             continue
         if (
             press is not None
             and (press.member_id, press.message_id) == (member_id, message_id)
-            and not await uow.outbox.owes_card(member_id, subject)
+            and member_id not in coming
         ):
             continue
         await uow.outbox.add(Notification(member_id, NotificationKind.CARD, now, subject))

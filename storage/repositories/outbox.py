@@ -37,17 +37,16 @@ def _is_card_edit(notification: Notification, member_id: int, subject: Subject) 
     return _is_card(notification, member_id, subject) and not notification.fresh
 
 
-# Asked on every press that changes a lead: built once.
-_OWED_CARD = (
-    select(OutboxRow.id)
+# Asked on every change of a subject with cards: built once.
+_CARDS_COMING = (
+    select(OutboxRow.member_id)
     .where(
-        OutboxRow.member_id == bindparam("member_id"),
         OutboxRow.subject_kind == bindparam("subject_kind"),
         OutboxRow.subject_id == bindparam("subject_id"),
         OutboxRow.kind == NotificationKind.CARD.value,
         OutboxRow.sent_at.is_(None),
     )
-    .limit(1)
+    .distinct()
 )
 
 
@@ -65,14 +64,16 @@ class SqlOutboxRepository:
         self._owed = [n for n in self._owed if not _is_card_edit(n, member_id, subject)]
         await self._session.execute(coalesce_card_edits(member_id, subject, now))
 
-    async def owes_card(self, member_id: int, subject: Subject) -> bool:
-        if any(_is_card(n, member_id, subject) for n in self._owed):
-            return True
-        found = await self._session.scalar(
-            _OWED_CARD,
-            {"member_id": member_id, "subject_kind": subject.kind.value, "subject_id": subject.id},
+    async def cards_coming(self, subject: Subject) -> set[int]:
+        owed = {
+            n.member_id
+            for n in self._owed
+            if n.subject == subject and n.kind is NotificationKind.CARD
+        }
+        written = await self._session.scalars(
+            _CARDS_COMING, {"subject_kind": subject.kind.value, "subject_id": subject.id}
         )
-        return found is not None
+        return owed | set(written)
 
     def discard(self) -> None:
         """The transaction rolled back: nothing is owed."""

@@ -61,7 +61,6 @@ async def search(user: TelegramUser, text: str) -> ChatMessage:
 
 def found(answer: ChatMessage) -> list[int]:
     """The lead ids of the answer's buttons."""
-    assert answer.buttons(), f"no buttons on the answer: {answer.text!r}"
     return [int(label.split()[0][1:]) for label in answer.buttons()]
 
 

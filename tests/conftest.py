@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,8 @@ from tests.fake_telegram import FakeTelegram, TelegramUser
 from tests.support import (
     FakeClock,
     RunningBot,
+    drop_templates,
+    migrated_sqlite_url,
     postgres_database,
     settings_for,
     sqlite_url,
@@ -27,18 +30,37 @@ async def fake() -> AsyncIterator[FakeTelegram]:
     assert not server.rule_ids_shown, f"users read rule ids: {server.rule_ids_shown[:3]}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _migrated_templates() -> Iterator[None]:
+    """The databases migrated once a session (tests/support.py) go at its end."""
+    yield
+    asyncio.run(drop_templates())
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A database of the test's own at the head of the migrations, on each engine."""
     if request.param == "sqlite":
-        yield sqlite_url(tmp_path)
+        yield await migrated_sqlite_url(tmp_path)
         return
     async with postgres_database() as url:
         yield url
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A database with nothing in it, for the tests of the migrations themselves."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    async with postgres_database(migrated=False) as url:
+        yield url
+
+
 @pytest.fixture
-def sqlite_db(tmp_path: Path) -> str:
-    return sqlite_url(tmp_path)
+async def sqlite_db(tmp_path: Path) -> str:
+    """The bots' default database: a SQLite file at the head of the migrations."""
+    return await migrated_sqlite_url(tmp_path)
 
 
 @pytest.fixture

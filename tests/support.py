@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
+import shutil
 import socket
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from bot.app import App, build_app
 from bot.settings import Settings
+from storage.engine import create_engine
 from storage.migrate import upgrade_engine
 from tests.fake_telegram import FakeTelegram
 
@@ -31,10 +35,26 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 INTAKE_TOKEN = "intake-secret-0123456789"
 
 
+# Ports for the bots' HTTP endpoints: below the kernel's ephemeral range (32768-60999 on
+# Linux), where no outgoing connection and no `bind(0)` (the fake Telegram's) lands between the
+# probe and the bot's own bind; a slice of its own for each pytest-xdist worker, from a random
+# start, so that parallel workers and another developer's run do not walk in step.
+_PORTS_FROM, _SLICE, _SLICES = 20_000, 1_000, 12
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) % _SLICES
+_next_port = [random.randrange(_SLICE)]
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    for _ in range(_SLICE):
+        port = _PORTS_FROM + _WORKER * _SLICE + _next_port[0] % _SLICE
+        _next_port[0] += 1
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # a bot of this worker still holds it, or someone else does
+            return port
+    raise RuntimeError(f"no free port in worker {_WORKER}'s slice from {_PORTS_FROM}")
 
 
 class FakeClock:
@@ -60,9 +80,43 @@ def _asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+# Migrated once a session (in each xdist worker), copied for every test that wants a database
+# at the head: a copy takes a fraction of the migrations' second. The migrations themselves
+# still run: here, in tests/test_storage.py on empty databases, in tests/test_schema_version.py
+# and tests/test_upgrade_subjects.py.
+_templates: dict[str, str] = {}
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await upgrade_engine(engine)
+    finally:
+        await engine.dispose()
+
+
+def _postgres_url(name: str) -> str:
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def _postgres_template(admin: Any) -> str:
+    """A PostgreSQL database migrated to the head, for CREATE DATABASE ... TEMPLATE. Nothing
+    stays connected to it (PostgreSQL copies only a database nobody is connected to)."""
+    if "postgresql" not in _templates:
+        name = f"crm_template_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        _templates["postgresql"] = name  # dropped at the end of the session, even half-made
+        await _migrate(_postgres_url(name))
+        _templates["postgresql ready"] = name
+    if "postgresql ready" not in _templates:
+        raise RuntimeError("the migrated PostgreSQL template failed earlier in this session")
+    return _templates["postgresql"]
+
+
 @asynccontextmanager
-async def postgres_database() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
+async def postgres_database(migrated: bool = True) -> AsyncIterator[str]:
+    """A PostgreSQL database of its own for one test, dropped afterwards: at the head of the
+    migrations (a copy of one migrated once a session), or empty with `migrated=False`."""
     import asyncpg
 
     admin_dsn = _asyncpg_dsn(POSTGRES_URL)
@@ -72,15 +126,47 @@ async def postgres_database() -> AsyncIterator[str]:
         unavailable("PostgreSQL", error)
     name = f"crm_test_{uuid.uuid4().hex[:12]}"
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        template = f' TEMPLATE "{await _postgres_template(admin)}"' if migrated else ""
+        await admin.execute(f'CREATE DATABASE "{name}"{template}')
+        yield _postgres_url(name)
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
 
 
 def sqlite_url(folder: Path, name: str = "crm.sqlite3") -> str:
+    """Where a new SQLite database will be: no file yet, nothing migrated."""
     return f"sqlite+aiosqlite:///{folder / name}"
+
+
+async def migrated_sqlite_url(folder: Path, name: str = "crm.sqlite3") -> str:
+    """A SQLite database at the head of the migrations: a copy of a file migrated once."""
+    if "sqlite" not in _templates:
+        template = Path(tempfile.mkdtemp(prefix="crm-template-")) / "crm.sqlite3"
+        await _migrate(sqlite_url(template.parent))
+        _templates["sqlite"] = str(template)
+    template = Path(_templates["sqlite"])
+    shutil.copyfile(template, folder / name)
+    wal = template.with_name(template.name + "-wal")  # none once the last connection closed
+    if wal.exists():
+        shutil.copyfile(wal, folder / (name + "-wal"))
+    return sqlite_url(folder, name)
+
+
+async def drop_templates() -> None:
+    """At the end of the session: the templates of migrated databases go."""
+    if "sqlite" in _templates:
+        shutil.rmtree(Path(_templates.pop("sqlite")).parent, ignore_errors=True)
+    if "postgresql" in _templates:
+        import asyncpg
+
+        name = _templates.pop("postgresql")
+        _templates.pop("postgresql ready", None)
+        admin = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL))
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
 
 
 def settings_for(fake: FakeTelegram, database_url: str, **overrides: Any) -> Settings:

@@ -36,10 +36,9 @@ from domain.model import (
 from domain.ports import LeadQuery
 from domain.statuses import LeadStatus
 from storage.engine import create_engine, create_session_factory
-from storage.migrate import upgrade_engine
 from storage.uow import SqlUnitOfWorkFactory
 from tests.fake_uow import FakeDatabase
-from tests.support import sqlite_url
+from tests.support import migrated_sqlite_url
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 S = LeadStatus
@@ -52,8 +51,7 @@ async def factory(
     if request.param == "fake":
         yield FakeDatabase()
         return
-    engine = create_engine(sqlite_url(tmp_path))
-    await upgrade_engine(engine)
+    engine = create_engine(await migrated_sqlite_url(tmp_path))
     yield SqlUnitOfWorkFactory(create_session_factory(engine))
     await engine.dispose()
 

@@ -49,6 +49,13 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
+async def empty_engine(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(empty_database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
 async def uow_factory(engine: AsyncEngine) -> SqlUnitOfWorkFactory:
     await upgrade_engine(engine)
     return SqlUnitOfWorkFactory(create_session_factory(engine))
@@ -60,8 +67,9 @@ async def tables(engine: AsyncEngine) -> set[str]:
 
 
 async def test_migrations_upgrade_to_head_match_the_models_and_downgrade_to_base(
-    engine: AsyncEngine,
+    empty_engine: AsyncEngine,
 ) -> None:
+    engine = empty_engine
     assert await tables(engine) == set()
     await upgrade_engine(engine)
     assert set(Base.metadata.tables) | {"alembic_version"} == await tables(engine)
@@ -77,8 +85,9 @@ async def test_migrations_upgrade_to_head_match_the_models_and_downgrade_to_base
     assert await tables(engine) <= {"alembic_version"}
 
 
-async def test_every_revision_upgrades_and_downgrades_alone(engine: AsyncEngine) -> None:
+async def test_every_revision_upgrades_and_downgrades_alone(empty_engine: AsyncEngine) -> None:
     """The stairway: up one, down one, up again, for every revision in order."""
+    engine = empty_engine
     script = ScriptDirectory.from_config(alembic_config())
     revisions = list(reversed(list(script.walk_revisions())))
     for revision in revisions:

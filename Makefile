@@ -26,6 +26,12 @@ run: $(VENV)/.installed
 migrate: $(VENV)/.installed
 	$(BIN)/crmbot migrate
 
+# Most tests wait on the fake Telegram, timers and databases rather than on the CPU: four
+# workers on two cores (pytest-xdist). The tests marked `alone` time real processes they kill
+# (a deadline within seconds), so they run afterwards, one at a time, with nothing beside them.
+TEST_WORKERS ?= 4
+
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal -m "not alone"
+	$(BIN)/python -m pytest -m alone

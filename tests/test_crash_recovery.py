@@ -15,10 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from tests.crash_harness import BotProcess, Firm, Report, audit
 from tests.fake_telegram import FakeTelegram
 from tests.support import INTAKE_TOKEN, postgres_database, sqlite_url
+
+# Times real processes it kills or races: run with nothing beside it (the Makefile).
+pytestmark = pytest.mark.alone
 
 LATENESS_LIMIT = 5.0
 

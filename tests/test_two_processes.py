@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from domain.services.timers import CONTACT_KINDS
@@ -16,6 +18,9 @@ from tests.crash_harness import CONTACT_SECONDS, Firm
 from tests.fake_telegram import FakeTelegram, TelegramUser
 from tests.support import free_port, postgres_database
 from tests.test_cli import CRMBOT, clean_env
+
+# Times real processes it kills or races: run with nothing beside it (the Makefile).
+pytestmark = pytest.mark.alone
 
 LEADS = 60
 
@@ -28,6 +33,17 @@ async def seed(url: str, fake: FakeTelegram) -> tuple[TelegramUser, TelegramUser
     finally:
         await firm.close()
     return firm.boss, firm.manager, lead_ids
+
+
+async def started(
+    processes: list[asyncio.subprocess.Process], logs: list[Path], timeout: float = 60
+) -> None:
+    """Until each process runs its timers (or one of them has died: the test then says why)."""
+    deadline = time.monotonic() + timeout
+    while not all("timers: sweeping every" in log.read_text() for log in logs):
+        if any(p.returncode is not None for p in processes) or time.monotonic() > deadline:
+            return
+        await asyncio.sleep(0.1)
 
 
 async def test_two_processes_one_escalation_each(tmp_path: Path, fake: FakeTelegram) -> None:
@@ -62,6 +78,8 @@ async def test_two_processes_one_escalation_each(tmp_path: Path, fake: FakeTeleg
                     )
                 )
         try:
+            # A start takes seconds on a busy machine: the 30 s are for the escalations.
+            await started(processes, logs)
             await fake.wait_for(
                 lambda: len([m for m in boss.messages if m.text.startswith("🚨")]) >= LEADS,
                 timeout=30,

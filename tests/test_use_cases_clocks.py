@@ -154,6 +154,7 @@ async def test_a_breach_of_the_contact_time_tells_every_supervisor(w: World) -> 
         await uow.commit()
     lead = await assigned_lead(w)
     assert await hand_card(w, lead.id or 0, w.anna, NOW)
+    w.db.send_all(NOW)  # the cards so far reached their chats
     _, sent = w.marks(lead.id or 0)
     late = NOW + minutes(16)
     await fire_due(w, late)
@@ -333,6 +334,7 @@ async def test_the_agreed_call_reminds_whoever_holds_the_lead(w: World) -> None:
         await leads.plan_call(uow, w.anna, lead.id or 0, call, NOW)
     async with w.db() as uow:
         await leads.move_lead(uow, w.anna, lead.id or 0, S.IN_PROCESS, S.ASSIGNED, NOW)
+    w.db.send_all(NOW)  # the cards so far reached their chats
     _, sent = w.marks(lead.id or 0)
     await fire_due(w, call)
     assert w.sent(sent) == [(w.anna.id, CALL, Subject.lead(lead.id or 0), False, None)]
@@ -509,6 +511,7 @@ async def test_the_pool_reminder_goes_to_the_office_managers(w: World) -> None:
     first, second = await web_lead(w), await web_lead(w)
     await fire_due(w, NOW + minutes(10))
     [escalation] = [e for e in escalations_of(w) if e.rule is Rule.POOL]
+    w.db.send_all(NOW)  # the cards so far reached their chats
     _, sent = w.marks(first.id or 0)
     async with w.db() as uow:
         await escalations.remind(uow, w.boss, escalation.id or 0, NOW)

@@ -305,6 +305,23 @@ async def test_the_pressed_card_is_left_to_the_outbox_while_a_card_is_on_its_way
     assert (w.office.id, CARD, subject, False, None) in w.sent(sent)
 
 
+async def test_a_first_card_still_on_its_way_is_refreshed_after_a_change(w: World) -> None:
+    """The card may have been drawn before the change (Telegram has it, its answer has not
+    come back): its member holds no card yet, but is owed a refresh; a holder is refreshed
+    as ever, and nobody else gets one."""
+    lead = await assigned_lead(w)  # Anna's first card: owed, not yet sent
+    subject = Subject.lead(lead.id or 0)
+    w.db.hold_card(subject, w.boss.id or 0, 70)
+    sent = len(w.db.outbox())
+    coming = {m for m, kind, subj, _, _ in w.sent() if (kind, subj) == (CARD, subject)}
+    assert w.anna.id in coming and w.boss.id in coming  # Anna's card, the pool's
+    async with w.db() as uow:
+        await leads.move_lead(uow, w.anna, lead.id or 0, S.IN_PROCESS, S.ASSIGNED, NOW)
+    refreshed = [m for m, kind, subj, fresh, _ in w.sent(sent) if kind == CARD]
+    assert sorted(refreshed) == sorted(coming | {w.boss.id or 0})
+    assert all(not fresh for _, kind, _, fresh, _ in w.sent(sent) if kind == CARD)
+
+
 @pytest.mark.parametrize("who", ["boris_twice", "office_manager", "gone", "stranger", "unknown"])
 async def test_only_an_active_manager_of_the_department_is_assigned(w: World, who: str) -> None:
     lead = await web_lead(w)
@@ -386,6 +403,7 @@ async def test_a_supervisor_hands_a_lead_over_and_the_new_manager_gets_a_new_clo
     call = NOW + minutes(120)
     async with w.db() as uow:
         await leads.plan_call(uow, w.anna, lead_id, call, NOW)
+    w.db.send_all(NOW)  # the cards so far reached their chats
     events, sent = w.marks(lead_id)
     later = NOW + minutes(5)
     async with w.db() as uow:
@@ -900,6 +918,7 @@ async def test_another_field_leaves_the_auto_title_to_be_renamed(w: World) -> No
 
 async def test_opening_a_card_sends_a_new_copy_to_whoever_may_see_it(w: World) -> None:
     lead = await assigned_lead(w)
+    w.db.send_all(NOW)  # the cards so far reached their chats
     _, sent = w.marks(lead.id or 0)
     subject = Subject.lead(lead.id or 0)
     async with w.db() as uow:

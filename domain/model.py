@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from domain import normalize
 from domain.assignment import AssignMode
-from domain.errors import InvalidInput
-from domain.statuses import FORWARD, LeadStatus, TransitionRefused, check_move
+from domain.errors import InvalidInput, StaleState
+from domain.statuses import FORWARD, STATUS_LABELS, LeadStatus, TransitionRefused, check_move
 
 
 class Role(StrEnum):
@@ -84,6 +85,37 @@ JUNK_LABELS = {
     JunkReason.DUPLICATE: "дубль",
     JunkReason.OTHER: "другое",
 }
+
+
+class SkipReason(StrEnum):
+    """#14 §5: why a lead went from «Назначен» straight to «Обработан», its checklist
+    (R2.6) skipped."""
+
+    CLEAR = "clear"
+    REPEAT = "repeat"
+    NO_TALK = "no_talk"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return SKIP_LABELS[self]
+
+    def text(self, detail: str | None = None) -> str:
+        """The reason as the history keeps it: its label, or for OTHER the member's words."""
+        if self is not SkipReason.OTHER:
+            return self.label
+        if not detail or not detail.strip():
+            raise InvalidInput("skip_reason", "Напишите, почему лид обработан без чек-листа.")
+        return normalize.plain_text(detail, "skip_reason", "Причина", 500)
+
+
+SKIP_LABELS = {
+    SkipReason.CLEAR: "всё ясно из заявки",
+    SkipReason.REPEAT: "повторный клиент",
+    SkipReason.NO_TALK: "клиент не стал отвечать",
+    SkipReason.OTHER: "другое",
+}
+CHECKLIST_REQUIRED = "В отделе лид обрабатывают только по чек-листу: нажмите «Чек-лист»."
 
 
 @dataclass
@@ -275,6 +307,27 @@ class Lead:
         contact and company are made."""
         check_move(self.status, LeadStatus.CONVERTED, may_move_back=False)
 
+    def process_without_checklist(
+        self,
+        reason: SkipReason,
+        actor: Member,
+        now: datetime,
+        *,
+        detail: str | None = None,
+        required: bool = False,
+    ) -> list[Event]:
+        """#14 §5: straight from «Назначен» to «Обработан», the checklist skipped (R2.6):
+        with the reason why in the history; refused where the department `required` the
+        checklist. The client was contacted (R2.15)."""
+        if self.status is not LeadStatus.ASSIGNED:
+            raise TransitionRefused(f"Лид уже в статусе «{self.status.label}».")
+        if required:
+            raise TransitionRefused(CHECKLIST_REQUIRED)
+        text = reason.text(detail)
+        events = self.move_to(LeadStatus.PROCESSED, actor, now)
+        events.append(Event.of(actor, now, "skipped", "checklist", None, text))
+        return events
+
     def mark_called(self, actor: Member, now: datetime) -> list[Event]:
         """R2.5: the agreed call was made; no call is agreed any more. A first call starts
         the work (R2.15)."""
@@ -286,11 +339,64 @@ class Lead:
             events += self.move_to(LeadStatus.IN_PROCESS, actor, now)
         return events
 
+    def undo(self, move: StatusMove | None, actor: Member, now: datetime) -> list[Event]:
+        """#14 §5: the member who moved the lead takes his move back within UNDO_WINDOW:
+        the lead is again as it was in the status it left (no junk reason; not contacted,
+        if this move was the first contact, R2.15). Later only a supervisor moves a lead
+        back (R2.10), and junk stays junk."""
+        if move is None or move.to is not self.status or not move.undoable_by(actor, now):
+            raise StaleState(UNDO_LATE)
+        if move.to is LeadStatus.JUNK:
+            self.junk_reason = None
+        made_contact = self.first_contact_at == move.at and self.created_at != move.at
+        if move.was is LeadStatus.ASSIGNED and made_contact:
+            self.first_contact_at = None
+        self.status = move.was
+        self.status_changed_at = now
+        return [Event.of(actor, now, "undone", "status", move.to.label, move.was.label)]
+
     def _enter(self, status: LeadStatus, actor: Member | None, now: datetime) -> Event:
         old = self.status
         self.status = status
         self.status_changed_at = now
         return Event.of(actor, now, "status", "status", old.label, status.label)
+
+
+# #14 §5: how long the member who moved a lead may take the move back himself.
+UNDO_WINDOW = timedelta(seconds=30)
+UNDO_LATE = "Отменить уже нельзя: прошло больше 30 секунд."
+_STATUS_BY_LABEL = {label: status for status, label in STATUS_LABELS.items()}
+
+
+@dataclass(frozen=True)
+class StatusMove:
+    """A lead's last status move as its history (R2.8) holds it: who, when, from, to."""
+
+    actor_id: int | None
+    at: datetime
+    was: LeadStatus
+    to: LeadStatus
+
+    @classmethod
+    def last(cls, newest_first: Iterable[LeadEvent]) -> StatusMove | None:
+        """The newest status move of a history, if it may ever be taken back: not an
+        assignment (it leaves «Не обработан»), not a conversion (its deal is made), not
+        an undo itself."""
+        for event in newest_first:
+            if event.field_name != "status":
+                continue
+            if event.kind != "status" or event.actor_id is None:
+                return None
+            was = _STATUS_BY_LABEL.get(event.old_value or "")
+            to = _STATUS_BY_LABEL.get(event.new_value or "")
+            if was in (None, LeadStatus.NEW) or to in (None, LeadStatus.CONVERTED):
+                return None
+            assert was is not None and to is not None
+            return cls(event.actor_id, event.at, was, to)
+        return None
+
+    def undoable_by(self, member: Member, now: datetime) -> bool:
+        return member.id == self.actor_id and self.at <= now < self.at + UNDO_WINDOW
 
 
 # Who may hold a lead (R2.11): an active manager of its department.

@@ -27,7 +27,7 @@ from pydantic import Field
 
 from domain.assignment import AssignMode
 from domain.lead_fields import LeadField
-from domain.model import JunkReason, Role
+from domain.model import JunkReason, Role, SkipReason
 from domain.statuses import LeadStatus
 from handlers.errors import StaleButton
 
@@ -70,7 +70,11 @@ class LeadAction(StrEnum):
     EDIT = "edt"  # the fields to edit
     EDIT_FIELD = "ef"  # a value to type for the field in `target`
     JUNK = "jnk"  # the junk reasons
-    JUNK_REASON = "jr"  # junk for the reason in `target` (OTHER: a reason to type)
+    JUNK_REASON = "jr"  # the reason in `target` picked: confirm (OTHER: a reason to type)
+    JUNK_CONFIRM = "jok"  # junk for the reason in `target`, confirmed
+    UNDO = "und"  # take back the member's last move of the lead (#14 §5)
+    SKIP_MENU = "skp"  # «→ Обработан» from «Назначен»: why without the checklist
+    SKIP_REASON = "skr"  # to «Обработан» for the reason in `target` (OTHER: one to type)
     CONVERT = "cnv"  # the ways to convert
     CONVERT_NEW = "cnn"  # deal, contact and a new company: confirm
     CONVERT_ONTO = "cne"  # deal and contact onto the company `value`: confirm
@@ -94,6 +98,10 @@ class LeadCb(CallbackData, prefix="ld"):
     @property
     def junk_reason(self) -> JunkReason:
         return carried(JunkReason, self.target)
+
+    @property
+    def skip_reason(self) -> SkipReason:
+        return carried(SkipReason, self.target)
 
     @property
     def field(self) -> LeadField:
@@ -215,6 +223,17 @@ class AssignModeCb(CallbackData, prefix="am"):
     mode: AssignMode
 
 
+class RuleAction(StrEnum):
+    """A department's rules switched on and off in /settings (#14 §5)."""
+
+    CHECKLIST_ON = "con"  # a lead reaches «Обработан» only by the checklist
+    CHECKLIST_OFF = "cof"
+
+
+class RuleCb(CallbackData, prefix="rl"):
+    action: RuleAction
+
+
 class CallAction(StrEnum):
     CALLED = "done"
 
@@ -277,6 +296,7 @@ CALLBACKS: tuple[type[CallbackData], ...] = (
     EscalationCb,
     SettingCb,
     AssignModeCb,
+    RuleCb,
     CallCb,
     InviteRoleCb,
     InviteDepartmentCb,

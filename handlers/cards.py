@@ -35,7 +35,7 @@ async def _lead(
     lead = await uow.leads.get(lead_id)
     if lead is None:
         return None
-    context = await card_context(uow, lead, viewer)
+    context = await card_context(uow, lead, viewer, now)
     return Drawn(
         lead_card_views.card_text(context, now, zone), lead_card_views.card_keyboard(context)
     )

@@ -24,10 +24,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Telegram
 from bot.settings import Settings
 from domain.errors import InvalidInput, NotAllowed, StaleState
 from domain.lead_fields import LeadField
-from domain.model import JunkReason, Lead, Member, Press, Subject
+from domain.model import JunkReason, Lead, Member, Press, SkipReason, Subject
 from domain.permissions import Action, require
 from domain.ports import Clock, UnitOfWork
-from domain.services import cards, conversion, lead_history, leads, live_cards
+from domain.services import cards, conversion, lead_history, lead_moves, leads, live_cards
 from domain.statuses import LeadStatus
 from domain.timeparse import EXAMPLE, parse_local_datetime, tomorrow_at
 from handlers import cards as card_views
@@ -63,14 +63,19 @@ async def _show(
     note: str,
     clock: Clock,
     settings: Settings,
+    question: str | None = None,
 ) -> None:
-    """A menu of the card, drawn on the live card with the lead as it is now."""
+    """A menu of the card, drawn on the live card with the lead as it is now; a `question`
+    the menu asks is shown under the card too."""
     now = clock.now()
     context = await cards.menu_card(uow, lead, member, message_of(query).message_id, now)
     if context is None:
         await edit_markup(query, markup)
     else:
-        await edit_text(query, lead_card_views.card_text(context, now, settings.zone), markup)
+        text = lead_card_views.card_text(context, now, settings.zone)
+        if question:
+            text += f"\n\n<b>{escape(question)}</b>"
+        await edit_text(query, text, markup)
     await query.answer(note[:200])
 
 
@@ -280,7 +285,78 @@ edit_menu = _menu(lead_card_views.edit_keyboard, "Что изменить?")
 junk_menu = _menu(lead_card_views.junk_keyboard, "Почему некачественный?")
 
 
+async def junk_reason(
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    member: Member,
+    uow: UnitOfWork,
+    state: FSMContext,
+    clock: Clock,
+    settings: Settings,
+) -> str | None:
+    """A junk reason picked: asked to confirm, with the reason shown (#14 §5); «Другое»
+    asks for the reason in words."""
+    cb = callback_data
+    reason = cb.junk_reason
+    if reason is JunkReason.OTHER:
+        return await ask_value(query, cb, member, uow, state)
+    lead = await _fresh_lead(uow, member, cb, Action.WORK_LEAD)
+    question = lead_card_views.junk_question(reason)
+    menu = lead_card_views.junk_confirm_keyboard(lead, reason)
+    await _show(query, uow, member, lead, menu, question, clock, settings, question)
+    return None
+
+
 async def junk(
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    member: Member,
+    uow: UnitOfWork,
+    clock: Clock,
+    press: Press | None = None,
+) -> str:
+    """«Да» to the junk reason asked about (R2.16)."""
+    cb = callback_data
+    reason = cb.junk_reason
+    if reason is JunkReason.OTHER:
+        raise StaleButton()  # its reason is typed, never confirmed by a button
+    await leads.mark_junk(uow, member, cb.id, reason, None, cb.status, clock.now(), press)
+    return f"Некачественный лид: {reason.label}"
+
+
+async def undo(
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    member: Member,
+    uow: UnitOfWork,
+    clock: Clock,
+    press: Press | None = None,
+) -> str:
+    """«Отменить»: the member's last move of the lead taken back (#14 §5)."""
+    cb = callback_data
+    if cb.status is None:
+        raise StaleButton()
+    lead = await lead_moves.undo_move(uow, member, cb.id, cb.status, clock.now(), press)
+    return f"Отменено. Статус: {lead.status.label}"
+
+
+async def skip_menu(
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    member: Member,
+    uow: UnitOfWork,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    """«→ Обработан» from «Назначен»: why without the checklist (#14 §5); refused at once
+    where the department requires it."""
+    lead = await lead_moves.may_skip_checklist(uow, member, callback_data.id)
+    question = lead_card_views.SKIP_QUESTION
+    menu = lead_card_views.skip_keyboard(lead)
+    await _show(query, uow, member, lead, menu, question, clock, settings, question)
+
+
+async def skip(
     query: CallbackQuery,
     callback_data: LeadCb,
     member: Member,
@@ -289,13 +365,18 @@ async def junk(
     clock: Clock,
     press: Press | None = None,
 ) -> str:
-    """A junk reason picked; «Другое» asks for the reason in words."""
+    """The reason the checklist was skipped picked: the lead is «Обработан»; «Другое» asks
+    for the reason in words."""
     cb = callback_data
-    reason = cb.junk_reason
-    if reason is JunkReason.OTHER:
-        return await ask_value(query, cb, member, uow, state)
-    await leads.mark_junk(uow, member, cb.id, reason, None, cb.status, clock.now(), press)
-    return f"Некачественный лид: {reason.label}"
+    reason = cb.skip_reason
+    if reason is SkipReason.OTHER:
+        lead = await lead_moves.may_skip_checklist(uow, member, cb.id)
+        await _ask(query, state, lead, cb)
+        return ""
+    lead = await lead_moves.process_without_checklist(
+        uow, member, cb.id, reason, None, clock.now(), press
+    )
+    return f"Статус: {lead.status.label}. Без чек-листа: {reason.label}"
 
 
 async def convert_menu(
@@ -380,6 +461,7 @@ QUESTIONS = {
     LeadAction.CALL_AT: f"Когда перезвонить? {EXAMPLE}",
     LeadAction.RENAME: "Новое название лида? О чём он: компания, заказ, количество.",
     LeadAction.JUNK_REASON: "Напишите причину, по которой лид некачественный.",
+    LeadAction.SKIP_REASON: "Напишите, почему лид обработан без чек-листа.",
 }
 
 
@@ -434,6 +516,11 @@ async def _use_value(
         expected = LeadStatus(data["status"]) if data.get("status") else None
         await leads.mark_junk(uow, member, lead_id, JunkReason.OTHER, text, expected, now)
         return "Лид закрыт как некачественный."
+    if action == LeadAction.SKIP_REASON:
+        await lead_moves.process_without_checklist(
+            uow, member, lead_id, SkipReason.OTHER, text, now
+        )
+        return "Лид обработан без чек-листа."
     field = LeadField(data["field"])
     lead = await leads.edit_field(uow, member, lead_id, field, text, now)
     return f"Сохранено. {field.label}: {escape(str(getattr(lead, field.attribute)))}"
@@ -461,7 +548,11 @@ def router() -> Router:
     on({A.CALL_AT, A.RENAME, A.EDIT_FIELD}, ask_value, {})
     on(A.EDIT, edit_menu, {})
     on(A.JUNK, junk_menu, {})
-    on(A.JUNK_REASON, junk, CHANGES)
+    on(A.JUNK_REASON, junk_reason, {})
+    on(A.JUNK_CONFIRM, junk, CHANGES)
+    on(A.UNDO, undo, CHANGES)
+    on(A.SKIP_MENU, skip_menu, {})
+    on(A.SKIP_REASON, skip, CHANGES)
     on(A.CONVERT, convert_menu, {})
     on({A.CONVERT_NEW, A.CONVERT_ONTO}, convert_ask, {})
     on(A.CONVERT_CONFIRM, convert, CHANGES)

@@ -12,7 +12,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from domain.checklist import answer_text
 from domain.deadlines import Deadlines
 from domain.lead_fields import LeadField
-from domain.model import DEFAULT_DEAL_STAGES, JunkReason, Lead, Member
+from domain.model import DEFAULT_DEAL_STAGES, JunkReason, Lead, Member, SkipReason
 from domain.names import Verb
 from domain.permissions import Action
 from domain.services.cards import CardContext
@@ -61,13 +61,16 @@ EDITABLE_FIELDS = (
 )
 
 
-def stage_strip(status: LeadStatus) -> str:
+def stage_strip(status: LeadStatus, skipped: frozenset[LeadStatus] = frozenset()) -> str:
+    """The open stages: passed ✓, `skipped` struck through (#14 §5), current, to come."""
     if status.is_final:
         return f"🏁 <b>{status.label}</b>"
     current = OPEN_STAGES.index(status)
     marks = []
     for index, stage in enumerate(OPEN_STAGES):
-        if index < current:
+        if index < current and stage in skipped:
+            marks.append(f"<s>{SHORT_LABELS[stage]}</s>")
+        elif index < current:
             marks.append(f"✓ {SHORT_LABELS[stage]}")
         elif index == current:
             marks.append(f"● <b>{SHORT_LABELS[stage]}</b>")
@@ -88,7 +91,7 @@ def card_text(ctx: CardContext, now: datetime, zone: ZoneInfo) -> str:
     if not ctx.can_view:
         who = ctx.responsible.full_name if ctx.responsible else "другой сотрудник"
         return f"{head}\nЛид передан: {escape(who)}. Карточка вам больше недоступна."
-    lines = [head, stage_strip(lead.status)]
+    lines = [head, stage_strip(lead.status, ctx.skipped)]
     fields = (
         ("Компания", lead.company_name),
         ("Контакт", _contact_line(lead)),
@@ -232,6 +235,7 @@ def card_keyboard(ctx: CardContext) -> InlineKeyboardMarkup:
         _strip_buttons(ctx, cb) if _works(ctx) and lead.status is not LeadStatus.NEW else [],
         _reassign_row(ctx, cb),
         [button("История", cb(LeadAction.HISTORY))],
+        *undo_rows(ctx),  # last: the other buttons keep their places
     ]
     return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
 
@@ -294,7 +298,7 @@ def _strip_buttons(ctx: CardContext, cb: Callable[..., LeadCb]) -> list[InlineKe
     status = ctx.lead.status
     dedicated = {LeadStatus.IN_PROCESS} if status is LeadStatus.ASSIGNED else set()
     targets = [s for s in OPEN_STAGES if s in FORWARD[status] and s not in dedicated]
-    buttons = [button(f"→ {SHORT_LABELS[s]}", cb(LeadAction.MOVE, s)) for s in targets]
+    buttons = [button(f"→ {SHORT_LABELS[s]}", _forward(status, s, cb)) for s in targets]
     if ctx.can(Action.MOVE_LEAD_BACK):
         buttons += [
             button(f"← {SHORT_LABELS[s]}", cb(LeadAction.MOVE, s))
@@ -302,6 +306,50 @@ def _strip_buttons(ctx: CardContext, cb: Callable[..., LeadCb]) -> list[InlineKe
             if s in BACKWARD[status]
         ]
     return buttons
+
+
+def undo_rows(ctx: CardContext) -> list[list[InlineKeyboardButton]]:
+    """#14 §5: «Отменить» for the member who just moved the lead, while he may."""
+    lead = ctx.lead
+    if ctx.undo is None:
+        return []
+    data = LeadCb(action=LeadAction.UNDO, id=lead.id or 0, status=lead.status)
+    return [[button(f"↩️ Отменить: {SHORT_LABELS[lead.status]}", data)]]
+
+
+def junk_confirm_keyboard(lead: Lead, reason: JunkReason) -> InlineKeyboardMarkup:
+    """#14 §5: junk only on a second press, with the reason shown."""
+    yes = LeadCb(action=LeadAction.JUNK_CONFIRM, id=lead.id or 0, status=lead.status, target=reason)
+    no = LeadCb(action=LeadAction.CARD, id=lead.id or 0, status=lead.status)
+    return InlineKeyboardMarkup(inline_keyboard=[[button("Да", yes), button("Нет", no)]])
+
+
+def junk_question(reason: JunkReason) -> str:
+    return f"Отметить некачественным: {reason.label}?"
+
+
+def _forward(status: LeadStatus, target: LeadStatus, cb: Callable[..., LeadCb]) -> LeadCb:
+    """A strip button's press: «Обработан» straight from «Назначен» asks why the
+    checklist was skipped first (#14 §5)."""
+    if status is LeadStatus.ASSIGNED and target is LeadStatus.PROCESSED:
+        return cb(LeadAction.SKIP_MENU)
+    return cb(LeadAction.MOVE, target)
+
+
+def skip_keyboard(lead: Lead) -> InlineKeyboardMarkup:
+    """#14 §5: why «Обработан» without the checklist."""
+    s = lead.status
+    lid = lead.id or 0
+    reasons = [
+        button(
+            r.label.capitalize(), LeadCb(action=LeadAction.SKIP_REASON, id=lid, status=s, target=r)
+        )
+        for r in SkipReason
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[*([r] for r in reasons), back_row(lead)])
+
+
+SKIP_QUESTION = "Почему без чек-листа?"
 
 
 def back_row(lead: Lead) -> list[InlineKeyboardButton]:

@@ -1,5 +1,6 @@
-"""/settings: a department's rule durations (R2.2, R2.14, R2.15) and how its new leads find
-a manager (#14 §6), for its supervisor and the admins."""
+"""/settings: a department's rule durations (R2.2, R2.14, R2.15), whether its checklist is
+required (R2.6, #14 §5) and how its new leads find a manager (#14 §6), for its supervisor
+and the admins."""
 
 from __future__ import annotations
 
@@ -18,7 +19,14 @@ from domain.services import auto_assign, department_settings
 from domain.services.auto_assign import DepartmentRouting
 from domain.sla import WorkSchedule, minutes_text
 from handlers.answers import answering
-from handlers.callbacks import AssignModeAction, AssignModeCb, SettingCb, SettingKey
+from handlers.callbacks import (
+    AssignModeAction,
+    AssignModeCb,
+    RuleAction,
+    RuleCb,
+    SettingCb,
+    SettingKey,
+)
 from handlers.filters import HasText, IsMember
 from handlers.replies import edit_text, message_of
 from handlers.states import EscalationInput
@@ -32,13 +40,43 @@ MODE_HINTS = {
 }
 
 
-def _durations_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=label, callback_data=SettingCb(key=SettingKey(key)).pack())]
-            for key, (_, label) in department_settings.SETTINGS.items()
-        ]
+def _durations_keyboard(checklist_required: bool) -> InlineKeyboardMarkup:
+    rows = [
+        [InlineKeyboardButton(text=label, callback_data=SettingCb(key=SettingKey(key)).pack())]
+        for key, (_, label) in department_settings.SETTINGS.items()
+    ]
+    rows.append([checklist_rule_button(checklist_required)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def checklist_rule_button(required: bool) -> InlineKeyboardButton:
+    """#14 §5: the department's checklist rule switched the other way."""
+    if required:
+        text, action = "Чек-лист: сделать необязательным", RuleAction.CHECKLIST_OFF
+    else:
+        text, action = "Чек-лист: сделать обязательным", RuleAction.CHECKLIST_ON
+    return InlineKeyboardButton(text=text, callback_data=RuleCb(action=action).pack())
+
+
+def checklist_rule_line(required: bool) -> str:
+    if required:
+        return "Чек-лист: обязателен, «Обработан» только после него"
+    return "Чек-лист: не обязателен, без него менеджер указывает причину"
+
+
+async def _durations_text(uow: UnitOfWork, member: Member) -> tuple[str, bool]:
+    """The department's durations and checklist rule; NotAllowed for an admin of none."""
+    policy = await department_settings.current(uow, member)
+    required = await department_settings.checklist_required(uow, member)
+    text = (
+        "<b>Сроки отдела</b> (по приказу; новое значение пересчитывает идущие отсчёты)\n"
+        f"Связаться с клиентом: {minutes_text(policy.contact)}\n"
+        f"Обработать лид: {minutes_text(policy.processing)}\n"
+        f"Лид без ответственного: {minutes_text(policy.unassigned)}\n"
+        f"{checklist_rule_line(required)}\n"
+        "Что изменить?"
     )
+    return text, required
 
 
 def days_text(days: frozenset[int]) -> str:
@@ -85,18 +123,11 @@ def routing_keyboard(view: DepartmentRouting) -> InlineKeyboardMarkup:
 async def show_settings(message: Message, member: Member, uow: UnitOfWork) -> None:
     routings = await auto_assign.routings(uow, member)  # the rights first: a manager is refused
     try:
-        policy = await department_settings.current(uow, member)
+        text, required = await _durations_text(uow, member)
     except NotAllowed as refused:  # an admin of no department: the durations are a department's
         await message.answer(str(refused))
     else:
-        await message.answer(
-            "<b>Сроки отдела</b> (по приказу; новое значение пересчитывает идущие отсчёты)\n"
-            f"Связаться с клиентом: {minutes_text(policy.contact)}\n"
-            f"Обработать лид: {minutes_text(policy.processing)}\n"
-            f"Лид без ответственного: {minutes_text(policy.unassigned)}\n"
-            "Что изменить?",
-            reply_markup=_durations_keyboard(),
-        )
+        await message.answer(text, reply_markup=_durations_keyboard(required))
     for view in routings:
         await message.answer(routing_text(view), reply_markup=routing_keyboard(view))
 
@@ -108,6 +139,17 @@ async def mode_button(
     view = await auto_assign.set_mode(uow, member, cb.department_id, cb.mode)
     await edit_text(query, routing_text(view), routing_keyboard(view))
     await query.answer(f"Новые лиды: {view.routing.mode.label.lower()}")
+
+
+async def rule_button(
+    query: CallbackQuery, callback_data: RuleCb, member: Member, uow: UnitOfWork
+) -> None:
+    """The checklist made required or not (#14 §5); the settings message shows the change."""
+    required = callback_data.action is RuleAction.CHECKLIST_ON
+    await department_settings.require_checklist(uow, member, required)
+    text, required = await _durations_text(uow, member)
+    await edit_text(query, text, _durations_keyboard(required))
+    await query.answer("Сохранено.")
 
 
 async def settings_button(
@@ -150,6 +192,7 @@ def router() -> Router:
     router.message.filter(IsMember())
     router.callback_query.filter(IsMember())
     router.callback_query.register(settings_button, SettingCb.filter())
+    router.callback_query.register(rule_button, RuleCb.filter())
     router.callback_query.register(
         mode_button, AssignModeCb.filter(F.action == AssignModeAction.SET)
     )

@@ -326,6 +326,8 @@ class DepartmentSettingsRow(Base):
     contact_sla_minutes: Mapped[float | None]
     processing_deadline_minutes: Mapped[float | None]
     unassigned_limit_minutes: Mapped[float | None]
+    # #14 §5: a lead reaches «Обработан» only by the checklist (R2.6); NULL: not required.
+    checklist_required: Mapped[bool | None]
 
 
 class LeadAssignmentRow(Base):

@@ -924,6 +924,12 @@ class FakeSla(_Repository):
         values = self._uow.row("settings", department_id) or {}
         self._uow.put("settings", department_id, {**values, name: minutes})
 
+    async def checklist_required(self, department_id: int) -> bool:
+        return bool(self._uow.row("checklist_required", department_id))
+
+    async def set_checklist_required(self, department_id: int, required: bool) -> None:
+        self._uow.put("checklist_required", department_id, required)
+
 
 class FakeChecklists(_Repository):
     async def add(self, checklist: Checklist, now: datetime, by: int | None) -> Checklist:

@@ -16,7 +16,7 @@ from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
 
 from domain.assignment import AssignMode
 from domain.lead_fields import LeadField
-from domain.model import JunkReason, Role
+from domain.model import JunkReason, Role, SkipReason
 from domain.services.department_settings import SETTINGS
 from domain.statuses import LeadStatus
 from handlers import routers
@@ -43,6 +43,8 @@ from handlers.callbacks import (
     LeadListCb,
     ProfileAction,
     ProfileCb,
+    RuleAction,
+    RuleCb,
     SettingCb,
     SettingKey,
     TeamAction,
@@ -80,6 +82,14 @@ OLD_WIRE: dict[str, CallbackData] = {
     "ld:jnk:5:ASSIGNED::0": LeadCb(action=L.JUNK, id=5, status=S.ASSIGNED),
     "ld:jr:5:IN_PROCESS:other:0": LeadCb(
         action=L.JUNK_REASON, id=5, status=S.IN_PROCESS, target="other"
+    ),
+    "ld:jok:5:IN_PROCESS:spam:0": LeadCb(
+        action=L.JUNK_CONFIRM, id=5, status=S.IN_PROCESS, target="spam"
+    ),
+    "ld:und:5:JUNK::0": LeadCb(action=L.UNDO, id=5, status=S.JUNK),
+    "ld:skp:5:ASSIGNED::0": LeadCb(action=L.SKIP_MENU, id=5, status=S.ASSIGNED),
+    "ld:skr:5:ASSIGNED:no_talk:0": LeadCb(
+        action=L.SKIP_REASON, id=5, status=S.ASSIGNED, target="no_talk"
     ),
     "ld:cnv:5:PROCESSED::0": LeadCb(action=L.CONVERT, id=5, status=S.PROCESSED),
     "ld:cnn:5:PROCESSED::0": LeadCb(action=L.CONVERT_NEW, id=5, status=S.PROCESSED),
@@ -136,6 +146,8 @@ OLD_WIRE: dict[str, CallbackData] = {
     "am:set:6:least_loaded": AssignModeCb(
         action=AM.SET, department_id=6, mode=AssignMode.LEAST_LOADED
     ),
+    "rl:con": RuleCb(action=RuleAction.CHECKLIST_ON),
+    "rl:cof": RuleCb(action=RuleAction.CHECKLIST_OFF),
     "cl:done:5:1796112000": CallCb(action=CallAction.CALLED, id=5, at=1796112000),
     "cl:done:5:0": CallCb(action=CallAction.CALLED, id=5),
     "ir:manager": InviteRoleCb(role=Role.MANAGER),
@@ -187,7 +199,14 @@ def _longest(kind: type[StrEnum]) -> str:
 def test_each_class_at_its_longest_fits_telegrams_64_bytes() -> None:
     """`pack()` raises past 64 bytes: each class is packed with every field at its longest."""
     target = max(
-        (_longest(LeadStatus), _longest(LeadField), _longest(JunkReason), str(INT_MAX)), key=len
+        (
+            _longest(LeadStatus),
+            _longest(LeadField),
+            _longest(JunkReason),
+            _longest(SkipReason),
+            str(INT_MAX),
+        ),
+        key=len,
     )
     longest = [
         LeadCb(
@@ -211,6 +230,7 @@ def test_each_class_at_its_longest_fits_telegrams_64_bytes() -> None:
         AssignModeCb(
             action=_longest(AssignModeAction), department_id=INT_MAX, mode=_longest(AssignMode)
         ),
+        RuleCb(action=_longest(RuleAction)),
         CallCb(action=_longest(CallAction), id=INT_MAX, at=LAST_SECOND),
         InviteRoleCb(role=_longest(Role)),
         InviteDepartmentCb(role=_longest(Role), department_id=INT_MAX),

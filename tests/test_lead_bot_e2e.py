@@ -330,6 +330,7 @@ async def test_presses_out_of_range_or_out_of_place_are_answered_and_change_noth
 
     await anna.press("Некачественный", card)
     await anna.press("Спам", card)
+    await anna.press("Да", card)
     await fake.wait_for(lambda: "Некачественный" in card.text and "Спам" not in card.buttons())
     for action in ("call", "edt", "jnk", "ren"):
         answer = await anna.press_data(LeadCb(action=LeadAction(action), id=lead_id).pack(), card)

@@ -26,11 +26,12 @@ from domain.model import (
     Profile,
     Role,
     Rule,
+    SkipReason,
     Subject,
     TimerKind,
 )
 from domain.services import checklist as checklist_service
-from domain.services import conversion, escalations, lead_history, leads, onboarding
+from domain.services import conversion, escalations, lead_history, lead_moves, leads, onboarding
 from domain.services.cards import card_context
 from domain.services.checklist import Step
 from domain.services.conversion import CompanyMatch, Duplicates
@@ -449,7 +450,7 @@ async def test_a_processed_lead_can_still_be_marked_junk(world: tuple) -> None:
     owner = people["owner"]
     lead_id = await fresh_lead(factory, people)
     async with factory() as uow:
-        await leads.move_lead(uow, owner, lead_id, LeadStatus.PROCESSED, LeadStatus.ASSIGNED, NOW)
+        await lead_moves.process_without_checklist(uow, owner, lead_id, SkipReason.CLEAR, None, NOW)
     marks = await last_ids(factory)
     later = NOW + timedelta(minutes=5)
     async with factory() as uow:

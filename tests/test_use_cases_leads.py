@@ -27,9 +27,10 @@ from domain.model import (
     Lead,
     LeadSource,
     Press,
+    SkipReason,
     Subject,
 )
-from domain.services import conversion, lead_history, leads, live_cards
+from domain.services import conversion, lead_history, lead_moves, leads, live_cards
 from domain.statuses import LeadStatus, TransitionRefused
 from tests.fake_uow import FakeDatabase
 from tests.use_case_world import NOW, World, assigned_lead, make_world, minutes, web_lead
@@ -491,13 +492,26 @@ async def test_taking_a_lead_into_work_stops_the_contact_clock(w: World) -> None
 
 
 async def test_a_stage_may_be_skipped(w: World) -> None:
-    """R2.9: straight to «Обработан»; the contact clock stops too."""
+    """R2.9: straight to «Обработан», with the reason the checklist was skipped (#14 §5);
+    the contact clock stops too."""
     lead = await assigned_lead(w)
+    before = w.snapshot()
     async with w.db() as uow:
-        await leads.move_lead(uow, w.anna, lead.id or 0, S.PROCESSED, S.ASSIGNED, NOW)
+        with pytest.raises(StaleState):  # a bare move: the reason is asked first
+            await leads.move_lead(uow, w.anna, lead.id or 0, S.PROCESSED, S.ASSIGNED, NOW)
+    assert w.snapshot() == before
+    events, _ = w.marks(lead.id or 0)
+    async with w.db() as uow:
+        await lead_moves.process_without_checklist(
+            uow, w.anna, lead.id or 0, SkipReason.REPEAT, None, NOW
+        )
     stored = await w.lead(lead.id or 0)
     assert (stored.status, stored.first_contact_at) == (S.PROCESSED, NOW)
     assert [t[0] for t in w.timers(lead.id or 0)] == ["processing_breach"]
+    assert w.history(lead.id or 0, events) == [
+        ("status", "status", ASSIGNED, S.PROCESSED.label, w.anna.id),
+        ("skipped", "checklist", None, "повторный клиент", w.anna.id),
+    ]
 
 
 async def test_only_the_supervisor_moves_a_lead_back(w: World) -> None:

@@ -7,10 +7,15 @@ from datetime import datetime
 
 from domain.checklist import Checklist
 from domain.deadlines import Deadlines
-from domain.model import Company, Deal, Lead, Member, Subject
+from domain.model import UNDO_WINDOW, Company, Deal, Lead, Member, StatusMove, Subject
 from domain.permissions import Action, may
 from domain.ports import UnitOfWork
 from domain.services.conversion import Duplicates, duplicates_of
+from domain.statuses import OPEN_STAGES, LeadStatus
+
+# The newest lines of a history searched for its last move: a move is followed by a few
+# lines at most (its junk reason) within the short while it may be taken back.
+RECENT = 5
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,8 @@ class CardContext:
     deal_company: Company | None = None
     checklist: Checklist | None = None
     deadlines: Deadlines = field(default_factory=Deadlines)
+    undo: StatusMove | None = None  # the viewer's own move, which he may take back now
+    skipped: frozenset[LeadStatus] = frozenset()  # earlier open stages the lead never had
 
     @property
     def can_view(self) -> bool:
@@ -40,7 +47,41 @@ async def _member(uow: UnitOfWork, member_id: int | None, viewer: Member) -> Mem
     return viewer if member_id == viewer.id else await uow.members.get(member_id)
 
 
-async def card_context(uow: UnitOfWork, lead: Lead, viewer: Member) -> CardContext:
+async def undoable(
+    uow: UnitOfWork, lead: Lead, viewer: Member, now: datetime | None
+) -> StatusMove | None:
+    """#14 §5: the viewer's last move of the lead, while he may still take it back."""
+    if now is None or lead.id is None or lead.status is LeadStatus.CONVERTED:
+        return None
+    if lead.status_changed_at is None or now >= lead.status_changed_at + UNDO_WINDOW:
+        return None  # no history read for a lead that has not moved lately
+    move = StatusMove.last(await uow.lead_events.latest(lead.id, RECENT))
+    if move is None or move.to is not lead.status or not move.undoable_by(viewer, now):
+        return None
+    return move
+
+
+# The history read for the stages a lead went through: its status lines are a few among
+# its edits and answers.
+HISTORY_READ = 500
+
+
+async def skipped_stages(uow: UnitOfWork, lead: Lead) -> frozenset[LeadStatus]:
+    """#14 §5: the open stages before the lead's own that its history (R2.8) never shows
+    it in: skipped, not done (a manager's own lead never waited in «Не обработан»; a lead
+    processed straight from «Назначен» was never «В работе»)."""
+    if lead.id is None or lead.status.is_final or lead.status is LeadStatus.NEW:
+        return frozenset()
+    before = set(OPEN_STAGES[: OPEN_STAGES.index(lead.status)])
+    for event in await uow.lead_events.latest(lead.id, HISTORY_READ):
+        if event.field_name == "status":
+            before -= {s for s in LeadStatus if s.label in (event.old_value, event.new_value)}
+    return frozenset(before)
+
+
+async def card_context(
+    uow: UnitOfWork, lead: Lead, viewer: Member, now: datetime | None = None
+) -> CardContext:
     responsible = await _member(uow, lead.responsible_id, viewer)
     assigned_by = await _member(uow, lead.assigned_by_id, viewer)
     deal = await uow.deals.get(lead.deal_id) if lead.deal_id else None
@@ -48,6 +89,8 @@ async def card_context(uow: UnitOfWork, lead: Lead, viewer: Member) -> CardConte
     duplicates = await duplicates_of(uow, lead) if not lead.status.is_final else Duplicates([], [])
     checklist = await uow.checklists.get(lead.checklist_id) if lead.checklist_id else None
     deadlines = (await uow.leads.deadlines([lead.id])).get(lead.id) if lead.id else None
+    undo = await undoable(uow, lead, viewer, now)
+    skipped = await skipped_stages(uow, lead)
     return CardContext(
         lead,
         viewer,
@@ -58,6 +101,8 @@ async def card_context(uow: UnitOfWork, lead: Lead, viewer: Member) -> CardConte
         company,
         checklist,
         deadlines or Deadlines(),
+        undo,
+        skipped,
     )
 
 
@@ -73,6 +118,6 @@ async def menu_card(
     if not await uow.cards.is_live(subject, viewer.id, message_id):
         return None
     await uow.outbox.drop_card_edits(viewer.id, subject, now)
-    context = await card_context(uow, lead, viewer)
+    context = await card_context(uow, lead, viewer, now)
     await uow.commit()
     return context

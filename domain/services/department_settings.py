@@ -49,3 +49,16 @@ async def change(uow: UnitOfWork, actor: Member, key: str, raw: str, now: dateti
     await timers.replan_department(uow, department_id, now)
     await uow.commit()
     return await uow.sla.policy(department_id)
+
+
+async def checklist_required(uow: UnitOfWork, actor: Member) -> bool:
+    return await uow.sla.checklist_required(_department_of(actor))
+
+
+async def require_checklist(uow: UnitOfWork, actor: Member, required: bool) -> bool:
+    """#14 §5: whether the department's leads reach «Обработан» only by the checklist
+    (R2.6); by default they need not."""
+    department_id = _department_of(actor)
+    await uow.sla.set_checklist_required(department_id, required)
+    await uow.commit()
+    return required

@@ -337,6 +337,9 @@ async def move_lead(
     """R2.9, R2.10: the next stage (skipping allowed; back only for a supervisor)."""
     lead = await lead_to_work(uow, actor, lead_id, expected)
     was = lead.status
+    if was is LeadStatus.ASSIGNED and target is LeadStatus.PROCESSED:
+        # #14 §5: only with the reason the checklist was skipped (lead_moves), asked anew.
+        raise StaleState("Карточка устарела: нажмите «→ Обработан» ещё раз.")
     back = may(actor, Action.MOVE_LEAD_BACK, lead=lead)
     events = lead.move_to(target, actor, now, may_move_back=back)
     await write_lead(uow, lead, events, was=was)

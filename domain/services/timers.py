@@ -173,6 +173,32 @@ async def closed(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
     await uow.timers.cancel(Subject.lead(lead.id), LEAD_KINDS, now)
 
 
+async def reopened(uow: UnitOfWork, lead: Lead, moved_at: datetime, now: datetime) -> None:
+    """A move taken back (#14 §5): the lead's clocks as they were planned for the status it
+    is back in. Each clock that status runs (R2.2, R2.14, R2.15, R2.5) is planned again at
+    its own due time, unless it is running still or came due before the move (it fired
+    then, and it does not fire twice)."""
+    assert lead.id is not None
+    if lead.status.is_final:
+        return
+    subject = Subject.lead(lead.id)
+    running = {timer.kind for timer in await uow.timers.pending(subject)}
+    policy = await uow.sla.policy(lead.department_id)
+    kinds = [TimerKind.PROCESSING_BREACH]
+    if lead.status is LeadStatus.NEW:
+        kinds.append(TimerKind.UNASSIGNED)
+    elif lead.status is LeadStatus.ASSIGNED and lead.first_contact_at is None:
+        kinds += CONTACT_KINDS
+    for kind in kinds:
+        due = _due(kind, lead, policy, now)
+        if kind not in running and due > moved_at:
+            member = lead.responsible_id if kind in CONTACT_KINDS else None
+            await _add(uow, lead, kind, due, now, member)
+    call = lead.next_contact_at
+    if call is not None and TimerKind.CALL_REMINDER not in running and call > moved_at:
+        await _add(uow, lead, TimerKind.CALL_REMINDER, call, now, lead.responsible_id)
+
+
 # -- firing ---------------------------------------------------------------------------------
 
 

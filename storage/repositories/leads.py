@@ -98,6 +98,8 @@ def _searched(lead: Lead) -> tuple[str | None, ...]:
 
 def lead_of(row: Any) -> Lead:
     return _lead(row)
+
+
 def _timer_due(kind: TimerKind, *where: ColumnElement[bool]) -> Any:
     """When the lead's timer of `kind` fires or fired (not one cancelled): the latest, as a
     new responsible's contact clock starts after the old one's ran out."""

@@ -46,3 +46,17 @@ class SqlSlaRepository:
             .values(department_id=department_id, **{name: minutes})
             .on_conflict_do_update(index_elements=["department_id"], set_={name: minutes}),
         )
+
+    async def checklist_required(self, department_id: int) -> bool:
+        row = await self._session.get(DepartmentSettingsRow, department_id, populate_existing=True)
+        return bool(row is not None and row.checklist_required)
+
+    async def set_checklist_required(self, department_id: int, required: bool) -> None:
+        insert = upsert_insert(self._session.get_bind().dialect.name)
+        await self._session.execute(
+            insert(DepartmentSettingsRow)
+            .values(department_id=department_id, checklist_required=required)
+            .on_conflict_do_update(
+                index_elements=["department_id"], set_={"checklist_required": required}
+            ),
+        )

@@ -1,0 +1,168 @@
+"""No dead ends, no one-tap accidents (#14 §5), through the fake Telegram: junk asks first,
+a move can be taken back for a short while, a skipped checklist is explained."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from domain.model import Subject
+from handlers.callbacks import LeadAction, LeadCb
+from tests.support import FakeClock, RunningBot
+from tests.team import Team, card_of, contact_clock_started, post_lead, seed_team
+from tests.test_lead_flow_e2e import assign, events, lead_row
+
+
+@pytest.fixture
+async def running_bot(database_url: str, bot_factory: Any) -> RunningBot:
+    return await bot_factory(database_url=database_url)
+
+
+@pytest.fixture
+async def team(running_bot: RunningBot, fake: Any, admin: Any) -> Team:
+    return await seed_team(running_bot, fake, admin)
+
+
+async def pending(bot: RunningBot, lead_id: int) -> list[tuple[str, Any, int | None]]:
+    async with bot.app.uow_factory() as uow:
+        timers = await uow.timers.pending(Subject.lead(lead_id))
+    return sorted((t.kind.value, t.due_at, t.member_id) for t in timers)
+
+
+async def test_junk_asks_first_and_can_be_taken_back_with_its_clocks(
+    running_bot: RunningBot, team: Team, fake: Any, clock: FakeClock
+) -> None:
+    _, body = await post_lead(running_bot, {"source": "WEB", "name": "Иван"})
+    lead_id = body["id"]
+    await assign(team, lead_id, team.office, team.anna)
+    anna = team.anna.user
+    card = await card_of(anna, lead_id)
+    await contact_clock_started(running_bot, lead_id)
+    clocks = await pending(running_bot, lead_id)
+    assert [kind for kind, _, _ in clocks] == [
+        "contact_breach",
+        "contact_reminder",
+        "processing_breach",
+    ]
+
+    # One tap on a reason marks nothing: the card asks, with the reason shown.
+    await anna.press("Некачественный", card)
+    await anna.press("Спам", card)
+    assert card.text.endswith("Отметить некачественным: спам?")
+    assert card.buttons() == ["Да", "Нет"]
+    assert (await lead_row(running_bot, lead_id)).status == "ASSIGNED"
+    await anna.press("Нет", card)
+    await fake.wait_for(lambda: "В работу" in card.buttons())
+    assert "Отметить" not in card.text
+    assert (await lead_row(running_bot, lead_id)).status == "ASSIGNED"
+
+    await anna.press("Некачественный", card)
+    await anna.press("Спам", card)
+    answer = await anna.press("Да", card)
+    assert answer["text"] == "Некачественный лид: спам"
+    await fake.wait_for(lambda: "🏁 Некачественный лид" in card.text)
+    assert card.buttons() == ["История", "↩️ Отменить: Некачественный"]
+    assert await pending(running_bot, lead_id) == []
+    # Only the one who moved it is offered to take it back.
+    boss_card = await card_of(team.boss.user, lead_id)
+    await fake.wait_for(lambda: "🏁 Некачественный лид" in boss_card.text)
+    assert not [b for b in boss_card.buttons() if "Отменить" in b]
+
+    clock.advance(seconds=20)
+    answer = await anna.press("↩️ Отменить: Некачественный", card)
+    assert answer["text"] == "Отменено. Статус: Назначен ответственный"
+    await fake.wait_for(lambda: "● Назначен" in card.text)
+    assert "Причина:" not in card.text and "В работу" in card.buttons()
+    row = await lead_row(running_bot, lead_id)
+    assert (row.status, row.junk_reason, row.first_contact_at) == ("ASSIGNED", None, None)
+    # The clocks «Назначен» runs are back, due when they were planned.
+    assert await pending(running_bot, lead_id) == clocks
+    assert (await events(running_bot, lead_id))[-1] == (
+        "undone",
+        "Некачественный лид",
+        "Назначен ответственный",
+    )
+
+
+async def test_a_move_is_taken_back_only_within_half_a_minute(
+    running_bot: RunningBot, team: Team, fake: Any, clock: FakeClock
+) -> None:
+    _, body = await post_lead(running_bot, {"source": "WEB", "name": "Иван"})
+    lead_id = body["id"]
+    await assign(team, lead_id, team.office, team.anna)
+    anna = team.anna.user
+    card = await card_of(anna, lead_id)
+    await contact_clock_started(running_bot, lead_id)
+    await anna.press("В работу", card)
+    await fake.wait_for(lambda: "● В работе" in card.text)
+    assert card.buttons()[-1] == "↩️ Отменить: В работе"
+
+    clock.advance(seconds=31)
+    undo = LeadCb(action=LeadAction.UNDO, id=lead_id, status="IN_PROCESS").pack()
+    answer = await anna.press_data(undo, card)
+    assert answer == {"text": "Отменить уже нельзя: прошло больше 30 секунд.", "show_alert": True}
+    await fake.wait_for(lambda: not [b for b in card.buttons() if "Отменить" in b])
+    row = await lead_row(running_bot, lead_id)
+    assert row.status == "IN_PROCESS" and row.first_contact_at is not None
+    assert [e[0] for e in await events(running_bot, lead_id)].count("undone") == 0
+
+
+async def test_processed_without_the_checklist_says_why_or_is_refused(
+    running_bot: RunningBot, team: Team, fake: Any
+) -> None:
+    _, body = await post_lead(running_bot, {"source": "WEB", "name": "Иван"})
+    lead_id = body["id"]
+    await assign(team, lead_id, team.office, team.anna)
+    anna = team.anna.user
+    card = await card_of(anna, lead_id)
+    await anna.press("→ Обработан", card)
+    assert card.text.endswith("Почему без чек-листа?")
+    assert card.buttons() == [
+        "Всё ясно из заявки",
+        "Повторный клиент",
+        "Клиент не стал отвечать",
+        "Другое",
+        "« Назад",
+    ]
+    assert (await lead_row(running_bot, lead_id)).status == "ASSIGNED"
+    answer = await anna.press("Повторный клиент", card)
+    assert answer["text"] == "Статус: Обработан. Без чек-листа: повторный клиент"
+    await fake.wait_for(lambda: "● Обработан" in card.text)
+    # «В работе» was skipped: the strip does not show it done.
+    assert "✓ Назначен → В работе → ● Обработан" in card.text
+    assert (await events(running_bot, lead_id))[-2:] == [
+        ("status", "Назначен ответственный", "Обработан"),
+        ("skipped", None, "повторный клиент"),
+    ]
+    await anna.press("История", card)
+    assert "Аннова Анна · без чек-листа: повторный клиент" in anna.last.text
+
+    # In words of his own.
+    _, body = await post_lead(running_bot, {"source": "WEB", "name": "Пётр"})
+    second = body["id"]
+    await assign(team, second, team.office, team.anna)
+    card = await card_of(anna, second)
+    await anna.press("→ Обработан", card)
+    await anna.press("Другое", card)
+    assert "почему лид обработан без чек-листа" in (await anna.reply()).text
+    assert (await anna.ask("Договорились по почте")).text == "Лид обработан без чек-листа."
+    assert (await events(running_bot, second))[-1] == ("skipped", None, "Договорились по почте")
+
+    # The supervisor makes the checklist required: the move is refused.
+    boss = team.boss.user
+    shown = await boss.ask("/settings")
+    assert "Чек-лист: не обязателен" in shown.text
+    await boss.press("Чек-лист: сделать обязательным", shown)
+    assert "Чек-лист: обязателен" in shown.text
+    assert "Чек-лист: сделать необязательным" in shown.buttons()
+    _, body = await post_lead(running_bot, {"source": "WEB", "name": "Олег"})
+    third = body["id"]
+    await assign(team, third, team.office, team.anna)
+    card = await card_of(anna, third)
+    answer = await anna.press("→ Обработан", card)
+    assert answer == {
+        "text": "В отделе лид обрабатывают только по чек-листу: нажмите «Чек-лист».",
+        "show_alert": True,
+    }
+    assert (await lead_row(running_bot, third)).status == "ASSIGNED"

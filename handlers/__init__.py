@@ -6,6 +6,7 @@ from aiogram import Router
 def routers() -> list[Router]:
     from handlers import (
         checklist,
+        deal_card,
         errors,
         escalations,
         invite,
@@ -27,6 +28,7 @@ def routers() -> list[Router]:
         lead_lists.router(),
         checklist.router(),
         lead_card.router(),
+        deal_card.router(),
         lead_new.router(),
         escalations.router(),
         settings.router(),

@@ -113,6 +113,18 @@ class LeadCb(CallbackData, prefix="ld"):
         return int(self.target) if self.target.isascii() and self.target.isdigit() else None
 
 
+# -- a deal (the deals issue fills its card) -------------------------------------------------
+
+
+class DealAction(StrEnum):
+    OPEN = "opn"  # the deal, sent as a new message (from its lead's card)
+
+
+class DealCb(CallbackData, prefix="dl"):
+    action: DealAction
+    id: Num  # the deal
+
+
 # -- the lead lists (the «Лиды» menu) ----------------------------------------------------------
 
 
@@ -289,6 +301,7 @@ class ProfileCb(CallbackData, prefix="pf"):
 # Every class above; a test packs each at its longest and reads back today's codes.
 CALLBACKS: tuple[type[CallbackData], ...] = (
     LeadCb,
+    DealCb,
     LeadListCb,
     DraftCb,
     FormCb,

@@ -24,18 +24,18 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Telegram
 from bot.settings import Settings
 from domain.errors import InvalidInput, NotAllowed, StaleState
 from domain.lead_fields import LeadField
-from domain.model import JunkReason, Lead, Member, Press, SkipReason, Subject
+from domain.model import Deal, JunkReason, Lead, Member, Press, SkipReason, Subject
 from domain.permissions import Action, require
 from domain.ports import Clock, UnitOfWork
 from domain.services import cards, conversion, lead_history, lead_moves, leads, live_cards
 from domain.statuses import LeadStatus
 from domain.timeparse import EXAMPLE, parse_local_datetime, tomorrow_at
 from handlers import cards as card_views
-from handlers import lead_card_views, lead_history_views, texts
+from handlers import deal_views, lead_card_views, lead_history_views, texts
 from handlers.answers import answering
 from handlers.callbacks import LeadAction, LeadCb
 from handlers.checklist import pause_other
-from handlers.errors import StaleButton
+from handlers.errors import StaleButton, after_commit
 from handlers.filters import HasText, IsMember
 from handlers.replies import edit_markup, edit_text, message_of
 from handlers.states import LeadInput
@@ -422,7 +422,22 @@ async def convert(
     deal = await conversion.convert_lead(
         uow, member, cb.id, cb.value or None, cb.status, clock.now(), press
     )
+    await _close_confirmation(query, uow, member, cb.id, deal)
     return f"Создана сделка #{deal.id}"
+
+
+async def _close_confirmation(
+    query: CallbackQuery, uow: UnitOfWork, member: Member, lead_id: int, deal: Deal
+) -> None:
+    """#14 §5: the conversion confirmed on a message that is not the live card (the
+    checklist's offer, an older copy) closes: its buttons go, it says what was made. The
+    live card is redrawn with the deal."""
+    message = message_of(query)
+    if await uow.cards.is_live(Subject.lead(lead_id), member.id or 0, message.message_id):
+        return
+    company = await uow.companies.get(deal.company_id) if deal.company_id else None
+    await uow.rollback()  # the change is committed: no transaction open across Telegram
+    await after_commit(edit_text(query, deal_views.created_text(deal, company)))
 
 
 async def history(

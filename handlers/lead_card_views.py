@@ -19,6 +19,7 @@ from domain.services.cards import CardContext
 from domain.services.conversion import CompanyMatch
 from domain.statuses import BACKWARD, FORWARD, OPEN_STAGES, LeadStatus
 from handlers.callbacks import LeadAction, LeadCb
+from handlers.deal_views import deal_button, deal_title
 from handlers.texts import (
     CARD_LIMIT,
     age,
@@ -109,9 +110,7 @@ def card_text(ctx: CardContext, now: datetime, zone: ZoneInfo) -> str:
     lines += auto_assigned(lead)
     lines += clock_lines(lead, ctx.deadlines, now, zone)
     if lead.status is LeadStatus.CONVERTED and ctx.deal:
-        company = f", {escape(ctx.deal_company.name)}" if ctx.deal_company else ""
-        stage = STAGE_LABELS.get(ctx.deal.stage, ctx.deal.stage)
-        lines.append(f"Сделка #{ctx.deal.id}{company}, стадия «{stage}»")
+        lines.append(deal_line(ctx))
     if lead.status is LeadStatus.JUNK and lead.junk_reason:
         lines.append(f"Причина: {escape(lead.junk_reason)}")
     for match in ctx.duplicates.companies:
@@ -234,6 +233,7 @@ def card_keyboard(ctx: CardContext) -> InlineKeyboardMarkup:
         _edit_row(ctx, cb),
         _strip_buttons(ctx, cb) if _works(ctx) and lead.status is not LeadStatus.NEW else [],
         _reassign_row(ctx, cb),
+        *deal_rows(ctx),  # a converted lead's one action: on to its deal
         [button("История", cb(LeadAction.HISTORY))],
         *undo_rows(ctx),  # last: the other buttons keep their places
     ]
@@ -306,6 +306,21 @@ def _strip_buttons(ctx: CardContext, cb: Callable[..., LeadCb]) -> list[InlineKe
             if s in BACKWARD[status]
         ]
     return buttons
+
+
+def deal_line(ctx: CardContext) -> str:
+    """#14 §5: the deal the lead became, by its name, with its client and stage."""
+    assert ctx.deal is not None
+    company = f"{escape(ctx.deal_company.name)}, " if ctx.deal_company else ""
+    stage = STAGE_LABELS.get(ctx.deal.stage, ctx.deal.stage)
+    return f"{deal_title(ctx.deal)} ({company}стадия «{stage}»)"
+
+
+def deal_rows(ctx: CardContext) -> list[list[InlineKeyboardButton]]:
+    """#14 §5: a converted lead's card leads on to its deal."""
+    if ctx.lead.status is not LeadStatus.CONVERTED or ctx.deal is None:
+        return []
+    return [deal_button(ctx.deal)]
 
 
 def undo_rows(ctx: CardContext) -> list[list[InlineKeyboardButton]]:

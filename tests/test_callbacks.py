@@ -29,6 +29,8 @@ from handlers.callbacks import (
     CallCb,
     ChecklistAction,
     ChecklistCb,
+    DealAction,
+    DealCb,
     DraftAction,
     DraftCb,
     EscalationAction,
@@ -87,6 +89,7 @@ OLD_WIRE: dict[str, CallbackData] = {
         action=L.JUNK_CONFIRM, id=5, status=S.IN_PROCESS, target="spam"
     ),
     "ld:und:5:JUNK::0": LeadCb(action=L.UNDO, id=5, status=S.JUNK),
+    "dl:opn:3": DealCb(action=DealAction.OPEN, id=3),
     "ld:skp:5:ASSIGNED::0": LeadCb(action=L.SKIP_MENU, id=5, status=S.ASSIGNED),
     "ld:skr:5:ASSIGNED:no_talk:0": LeadCb(
         action=L.SKIP_REASON, id=5, status=S.ASSIGNED, target="no_talk"
@@ -216,6 +219,7 @@ def test_each_class_at_its_longest_fits_telegrams_64_bytes() -> None:
             target=target,
             value=INT_MAX,
         ),
+        DealCb(action=_longest(DealAction), id=INT_MAX),
         LeadListCb(
             action=_longest(LeadListAction),
             status=_longest(LeadStatus),

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from domain.model import Subject
-from handlers.callbacks import LeadAction, LeadCb
+from handlers.callbacks import DealAction, DealCb, LeadAction, LeadCb
 from tests.support import FakeClock, RunningBot
 from tests.team import Team, card_of, contact_clock_started, post_lead, seed_team
 from tests.test_lead_flow_e2e import assign, events, lead_row
@@ -166,3 +166,52 @@ async def test_processed_without_the_checklist_says_why_or_is_refused(
         "show_alert": True,
     }
     assert (await lead_row(running_bot, third)).status == "ASSIGNED"
+
+
+async def test_the_converted_card_leads_to_its_deal_and_the_confirmation_closes(
+    running_bot: RunningBot, team: Team, fake: Any
+) -> None:
+    lead = {"source": "WEB", "name": "Иван", "company": "ООО «Ромашка»", "title": "Коробки"}
+    _, body = await post_lead(running_bot, lead)
+    lead_id = body["id"]
+    await assign(team, lead_id, team.office, team.anna)
+    anna = team.anna.user
+    card = await card_of(anna, lead_id)
+    await anna.press("Конвертировать", card)
+    await anna.press("Сделка + контакт + компания", card)
+    answer = await anna.press("✅ Подтвердить", card)
+    deal_id = int(answer["text"].removeprefix("Создана сделка #"))
+    await fake.wait_for(lambda: "🏁 Качественный лид" in card.text)
+    assert f"Сделка #{deal_id}: Коробки (Ромашка ООО, стадия «Новая»)" in card.text
+    assert card.buttons()[:2] == [f"Сделка #{deal_id}", "История"]
+    await anna.press(f"Сделка #{deal_id}", card)
+    deal = anna.last
+    assert deal.text.splitlines()[:4] == [
+        f"Сделка #{deal_id}: Коробки",
+        "Стадия: Новая",
+        "Компания: Ромашка ООО",
+        "Ответственный: Аннова Анна",
+    ]
+    # Another manager of the department does not see it.
+    answer = await team.boris.user.press_data(
+        DealCb(action=DealAction.OPEN, id=deal_id).pack(), team.boris.user.messages[-1]
+    )
+    assert answer["text"] == "Эта сделка вам недоступна."
+
+    # Confirmed on a message that is not the live card (the checklist's offer, say): it
+    # closes, saying what was made, and the live card shows the deal.
+    _, body = await post_lead(running_bot, {**lead, "title": "Ещё коробки", "name": "Пётр"})
+    second = body["id"]
+    await assign(team, second, team.office, team.anna)
+    card = await card_of(anna, second)
+    await anna.press("История", card)
+    elsewhere = anna.last
+    confirm = LeadCb(action=LeadAction.CONVERT_CONFIRM, id=second, status="ASSIGNED").pack()
+    answer = await anna.press_data(confirm, elsewhere)
+    deal_id = int(answer["text"].removeprefix("Создана сделка #"))
+    await fake.wait_for(lambda: elsewhere.text.startswith("Создано"))
+    assert elsewhere.text == (
+        f"Создано: Сделка #{deal_id}: Ещё коробки, контакт и компания «Ромашка ООО»."
+    )
+    assert elsewhere.buttons() == []
+    await fake.wait_for(lambda: f"Сделка #{deal_id}: Ещё коробки" in card.text)

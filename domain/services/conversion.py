@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain import normalize
-from domain.errors import InvalidInput, NotFound
+from domain.errors import InvalidInput, NotAllowed, NotFound
 from domain.model import Company, Contact, Deal, Lead, Member, Pipeline, Press
+from domain.permissions import Action, may
 from domain.ports import UnitOfWork
 from domain.services import timers
 from domain.services.leads import lead_to_work, publish, write_lead
@@ -170,3 +171,25 @@ async def _contact(
             created_at=now,
         )
     )
+
+
+@dataclass(frozen=True)
+class DealView:
+    """A deal as its lead's card opens it (#14 §5); the deals issue gives it a card."""
+
+    deal: Deal
+    company: Company | None
+    responsible: Member | None
+
+
+async def deal_view(uow: UnitOfWork, actor: Member, deal_id: int) -> DealView:
+    deal = await uow.deals.get(deal_id)
+    if deal is None:
+        raise NotFound(f"Сделка #{deal_id} не найдена.")
+    if deal.responsible_id != actor.id and not may(
+        actor, Action.VIEW_LEAD, department_id=deal.department_id
+    ):
+        raise NotAllowed("Эта сделка вам недоступна.")
+    company = await uow.companies.get(deal.company_id) if deal.company_id else None
+    responsible = await uow.members.get(deal.responsible_id) if deal.responsible_id else None
+    return DealView(deal, company, responsible)

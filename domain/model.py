@@ -328,6 +328,12 @@ class Lead:
         events.append(Event.of(actor, now, "skipped", "checklist", None, text))
         return events
 
+    def note(self, text: str, actor: Member, now: datetime) -> list[Event]:
+        """#14 §5: a note on the lead's timeline, with its author and time (R2.8); the
+        client's own text (`comment`) stays as it came."""
+        note = normalize.plain_text(text, "note", "Заметка", NOTE_LIMIT, lines=True)
+        return [Event.of(actor, now, NOTE, None, None, note)]
+
     def mark_called(self, actor: Member, now: datetime) -> list[Event]:
         """R2.5: the agreed call was made; no call is agreed any more. A first call starts
         the work (R2.15)."""
@@ -361,6 +367,10 @@ class Lead:
         self.status_changed_at = now
         return Event.of(actor, now, "status", "status", old.label, status.label)
 
+
+# #14 §5: a note is a line of the lead's history of this kind.
+NOTE = "note"
+NOTE_LIMIT = 2000
 
 # #14 §5: how long the member who moved a lead may take the move back himself.
 UNDO_WINDOW = timedelta(seconds=30)
@@ -645,7 +655,18 @@ class Escalation:
     resolved_at: datetime | None = None
     resolved_by: int | None = None
     resolution: str | None = None
+    reminded_at: datetime | None = None  # #14 §5: once, and the breach still stands
+    reminded_by: int | None = None
+    penalized_at: datetime | None = None  # once, now or after the breach is resolved
+    penalized_by: int | None = None
     id: int | None = None
+
+
+class Remedy(StrEnum):
+    """What a supervisor does about a breach that leaves the other remedies open."""
+
+    REMINDED = "reminded"
+    PENALIZED = "penalized"
 
 
 def escalation_card(member_id: int, escalation: Escalation, now: datetime) -> Notification:

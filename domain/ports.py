@@ -23,6 +23,7 @@ from domain.model import (
     Notification,
     Penalty,
     Pipeline,
+    Remedy,
     Role,
     Subject,
     Timer,
@@ -289,6 +290,10 @@ class TimerRepository(Protocol):
 class EscalationRepository(Protocol):
     async def add(self, escalation: Escalation) -> Escalation: ...
     async def get(self, escalation_id: int) -> Escalation | None: ...
+
+    async def mark(self, escalation_id: int, remedy: Remedy, by: int, now: datetime) -> bool:
+        """Record `remedy` once: False when it was recorded already."""
+        ...
 
     async def resolve(self, escalation_id: int, by: int, resolution: str, now: datetime) -> bool:
         """Record what was done, if nothing was yet: of two presses one wins."""

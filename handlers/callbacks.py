@@ -73,6 +73,7 @@ class LeadAction(StrEnum):
     JUNK_REASON = "jr"  # the reason in `target` picked: confirm (OTHER: a reason to type)
     JUNK_CONFIRM = "jok"  # junk for the reason in `target`, confirmed
     UNDO = "und"  # take back the member's last move of the lead (#14 §5)
+    NOTE = "nte"  # «Добавить заметку»: a note to type (#14 §5)
     SKIP_MENU = "skp"  # «→ Обработан» from «Назначен»: why without the checklist
     SKIP_REASON = "skr"  # to «Обработан» for the reason in `target` (OTHER: one to type)
     CONVERT = "cnv"  # the ways to convert

@@ -15,6 +15,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from domain.model import Member, Subject, SubjectKind
 from domain.ports import UnitOfWork
+from domain.services import escalations
 from domain.services.cards import card_context
 from handlers import escalation_views, lead_card_views, texts
 from handlers.callbacks import LeadAction, LeadCb
@@ -51,9 +52,10 @@ async def _escalation(
     responsible = None
     if escalation.responsible_id is not None:
         responsible = await uow.members.get(escalation.responsible_id)
+    facts = await escalations.card_facts(uow, escalation, lead)
     return Drawn(
-        escalation_views.escalation_text(escalation, lead, responsible, now, zone),
-        escalation_views.escalation_keyboard(escalation, lead),
+        escalation_views.escalation_text(escalation, lead, responsible, now, zone, facts),
+        escalation_views.escalation_keyboard(escalation, lead, facts),
     )
 
 

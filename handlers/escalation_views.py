@@ -10,7 +10,14 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.model import Escalation, Lead, Member, Rule
-from domain.services.escalations import breach_gone, lead_numbers
+from domain.services.escalations import (
+    PENALISED,
+    REMINDED,
+    REMINDED_OFFICE,
+    CardFacts,
+    breach_gone,
+    lead_numbers,
+)
 from domain.sla import minutes_text
 from handlers.callbacks import (
     CallAction,
@@ -33,6 +40,7 @@ def escalation_text(
     responsible: Member | None,
     now: datetime,
     zone: ZoneInfo,
+    facts: CardFacts | None = None,
 ) -> str:
     rule = escalation.rule
     lines = [f"🚨 <b>{rule.label[0].upper()}{rule.label[1:]}</b>"]
@@ -44,17 +52,42 @@ def escalation_text(
         lines.append(f"Ответственный: {who}")
     overdue = minutes_text(max(now - escalation.due_at, escalation.detected_at - escalation.due_at))
     lines.append(f"Срок истёк {local(escalation.due_at, zone)}, просрочка {overdue}")
+    if facts is not None:
+        lines += remedy_lines(escalation, facts, zone)
     if escalation.resolution:
         at = local(escalation.resolved_at, zone) if escalation.resolved_at else ""
         lines.append(f"✅ {escape(escalation.resolution)} · {at}")
     return "\n".join(lines)
 
 
-def escalation_keyboard(escalation: Escalation, lead: Lead | None) -> InlineKeyboardMarkup:
+def remedy_lines(escalation: Escalation, facts: CardFacts, zone: ZoneInfo) -> list[str]:
+    """#14 §5: the reminder and the penalty recorded, each with who and when."""
+    lines = []
+    if escalation.reminded_at is not None:
+        reminded = REMINDED_OFFICE if escalation.rule is Rule.POOL else REMINDED
+        lines.append(
+            f"🔔 {escape(reminded.of(facts.reminded_by or ''))} · "
+            f"{local(escalation.reminded_at, zone)}"
+        )
+    if escalation.penalized_at is not None:
+        lines.append(
+            f"⚖️ {escape(PENALISED.of(facts.penalized_by or ''))} · "
+            f"{local(escalation.penalized_at, zone)}"
+        )
+    return lines
+
+
+def escalation_keyboard(
+    escalation: Escalation, lead: Lead | None, facts: CardFacts
+) -> InlineKeyboardMarkup:
+    """Every remedy stays until it is used or the breach is resolved (#14 §5): remind
+    first, penalise later; none that would reach nobody."""
     assert escalation.id is not None
     rows: list[list[InlineKeyboardButton]] = []
+    open_ = escalation.resolved_at is None
+    may_remind = open_ and escalation.reminded_at is None and facts.reminder_reaches
     if escalation.rule is Rule.POOL:
-        if escalation.resolved_at is None:
+        if may_remind:
             rows.append(
                 [
                     _button(
@@ -68,27 +101,22 @@ def escalation_keyboard(escalation: Escalation, lead: Lead | None) -> InlineKeyb
             for lead_id in escalation.lead_ids[:8]
         ]
         return InlineKeyboardMarkup(inline_keyboard=rows)
-    if escalation.resolved_at is None:
-        row = []
-        if lead is not None and breach_gone(escalation, lead) is None:
-            row.append(
-                _button("Напомнить", EscalationCb(action=EscalationAction.REMIND, id=escalation.id))
-            )
-        if escalation.responsible_id is not None:  # a lead nobody held: no one to penalise
-            row.append(
-                _button(
-                    "Взыскание", EscalationCb(action=EscalationAction.PENALTY, id=escalation.id)
-                )
-            )
-        if row:
-            rows.append(row)
+    row = []
+    if may_remind and lead is not None and breach_gone(escalation, lead) is None:
+        row.append(
+            _button("Напомнить", EscalationCb(action=EscalationAction.REMIND, id=escalation.id))
+        )
+    # A lead nobody held at its breach: no one to penalise.
+    if escalation.responsible_id is not None and escalation.penalized_at is None:
+        row.append(
+            _button("Взыскание", EscalationCb(action=EscalationAction.PENALTY, id=escalation.id))
+        )
+    if row:
+        rows.append(row)
+    if open_ and lead is not None and not lead.status.is_final and facts.managers:
+        label = "Назначить" if lead.responsible_id is None else "Сменить ответственного"
         rows.append(
-            [
-                _button(
-                    "Сменить ответственного",
-                    EscalationCb(action=EscalationAction.REASSIGN, id=escalation.id),
-                )
-            ]
+            [_button(label, EscalationCb(action=EscalationAction.REASSIGN, id=escalation.id))]
         )
     if escalation.lead_id is not None:
         rows.append(

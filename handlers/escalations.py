@@ -86,7 +86,7 @@ async def ask_penalty(
     """A penalty: the comment is asked for (R2.2)."""
     cb = callback_data
     async with _redrawn_if_stale(uow, member, cb.id, clock):
-        escalation = await _unresolved(uow, member, cb.id)
+        escalation = await escalations.load(uow, member, cb.id)
         escalations.penalized_member(escalation)  # asked before the comment is typed
         await state.set_state(EscalationInput.penalty)
         await state.set_data({"escalation_id": cb.id})

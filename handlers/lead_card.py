@@ -27,7 +27,15 @@ from domain.lead_fields import LeadField
 from domain.model import Deal, JunkReason, Lead, Member, Press, SkipReason, Subject
 from domain.permissions import Action, require
 from domain.ports import Clock, UnitOfWork
-from domain.services import cards, conversion, lead_history, lead_moves, leads, live_cards
+from domain.services import (
+    cards,
+    conversion,
+    lead_history,
+    lead_moves,
+    lead_notes,
+    leads,
+    live_cards,
+)
 from domain.statuses import LeadStatus
 from domain.timeparse import EXAMPLE, parse_local_datetime, tomorrow_at
 from handlers import cards as card_views
@@ -250,6 +258,16 @@ async def call_later(
         when = tomorrow_at(10, now, settings.zone)
     await leads.plan_call(uow, member, callback_data.id, when, now, press)
     return f"Звонок: {texts.local(when, settings.zone)}"
+
+
+async def ask_note(
+    query: CallbackQuery, callback_data: LeadCb, member: Member, uow: UnitOfWork, state: FSMContext
+) -> str:
+    """«Добавить заметку»: its text to type, on a lead open or closed (#14 §5)."""
+    lead = await leads.load_lead(uow, callback_data.id)
+    require(member, Action.WORK_LEAD, lead=lead)
+    await _ask(query, state, lead, callback_data)
+    return ""
 
 
 async def ask_value(
@@ -477,6 +495,7 @@ QUESTIONS = {
     LeadAction.RENAME: "Новое название лида? О чём он: компания, заказ, количество.",
     LeadAction.JUNK_REASON: "Напишите причину, по которой лид некачественный.",
     LeadAction.SKIP_REASON: "Напишите, почему лид обработан без чек-листа.",
+    LeadAction.NOTE: "Текст заметки? Её увидят в карточке и в истории.",
 }
 
 
@@ -531,6 +550,9 @@ async def _use_value(
         expected = LeadStatus(data["status"]) if data.get("status") else None
         await leads.mark_junk(uow, member, lead_id, JunkReason.OTHER, text, expected, now)
         return "Лид закрыт как некачественный."
+    if action == LeadAction.NOTE:
+        await lead_notes.add_note(uow, member, lead_id, text, now)
+        return "Заметка добавлена."
     if action == LeadAction.SKIP_REASON:
         await lead_moves.process_without_checklist(
             uow, member, lead_id, SkipReason.OTHER, text, now
@@ -566,6 +588,7 @@ def router() -> Router:
     on(A.JUNK_REASON, junk_reason, {})
     on(A.JUNK_CONFIRM, junk, CHANGES)
     on(A.UNDO, undo, CHANGES)
+    on(A.NOTE, ask_note, {})
     on(A.SKIP_MENU, skip_menu, {})
     on(A.SKIP_REASON, skip, CHANGES)
     on(A.CONVERT, convert_menu, {})

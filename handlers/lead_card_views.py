@@ -57,9 +57,8 @@ EDITABLE_FIELDS = (
     LeadField.EMAIL,
     LeadField.WEBSITE,
     LeadField.ADDRESS,
-    LeadField.COMMENT,
     LeadField.TITLE,
-)
+)  # not the client's own text (COMMENT): notes go beside it (#14 §5)
 
 
 def stage_strip(status: LeadStatus, skipped: frozenset[LeadStatus] = frozenset()) -> str:
@@ -130,6 +129,7 @@ def card_text(ctx: CardContext, now: datetime, zone: ZoneInfo) -> str:
                 lines.append(f"  • {escape(question.text[:60])}: {escape(shown)}")
     if offers_rename(ctx):
         lines.append("✏️ Название создано автоматически — переименуйте лид.")
+    lines += note_lines(ctx, zone)
     return _fitted(lines, lead.comment)
 
 
@@ -189,6 +189,14 @@ def auto_assigned(lead: Lead) -> list[str]:
     return [f"Назначен автоматически: {lead.assigned_how.reason}"]
 
 
+def note_lines(ctx: CardContext, zone: ZoneInfo) -> list[str]:
+    """#14 §5: the newest notes, each with its time and author; all are in the history."""
+    return [
+        f"📝 {local(note.at, zone)} {escape(note.author)}: {escape(clipped(note.text, 300))}"
+        for note in ctx.notes
+    ]
+
+
 CUT_NOTE = "… (карточка сокращена)"
 
 
@@ -234,6 +242,7 @@ def card_keyboard(ctx: CardContext) -> InlineKeyboardMarkup:
         _strip_buttons(ctx, cb) if _works(ctx) and lead.status is not LeadStatus.NEW else [],
         _reassign_row(ctx, cb),
         *deal_rows(ctx),  # a converted lead's one action: on to its deal
+        _note_row(ctx, cb),  # #14 §5: on any lead the member works on, closed ones too
         [button("История", cb(LeadAction.HISTORY))],
         *undo_rows(ctx),  # last: the other buttons keep their places
     ]
@@ -291,6 +300,12 @@ def _reassign_row(ctx: CardContext, cb: Callable[..., LeadCb]) -> Buttons:
     if status.is_final or status is LeadStatus.NEW or not ctx.can(Action.REASSIGN_LEAD):
         return []
     return [button("Сменить ответственного", cb(LeadAction.REASSIGN))]
+
+
+def _note_row(ctx: CardContext, cb: Callable[..., LeadCb]) -> Buttons:
+    if not ctx.can(Action.WORK_LEAD):
+        return []
+    return [button("Добавить заметку", cb(LeadAction.NOTE))]
 
 
 def _strip_buttons(ctx: CardContext, cb: Callable[..., LeadCb]) -> list[InlineKeyboardButton]:

@@ -299,6 +299,11 @@ class EscalationRow(Base):
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     resolution: Mapped[str | None] = mapped_column(String(500))
+    # #14 §5: a reminder and a penalty, each once, neither resolving the breach.
+    reminded_at: Mapped[datetime | None]
+    reminded_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    penalized_at: Mapped[datetime | None]
+    penalized_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
 
 
 class PenaltyRow(Base):

@@ -50,6 +50,7 @@ from domain.model import (
     NotificationKind,
     Penalty,
     Pipeline,
+    Remedy,
     Role,
     Subject,
     SubjectKind,
@@ -878,6 +879,14 @@ class FakeEscalations(_Repository):
 
     async def get(self, escalation_id: int) -> Escalation | None:
         return self._uow.row("escalations", escalation_id)
+
+    async def mark(self, escalation_id: int, remedy: Remedy, by: int, now: datetime) -> bool:
+        stored = self._uow.row("escalations", escalation_id)
+        if stored is None or getattr(stored, f"{remedy.value}_at") is not None:
+            return False
+        marked = replace(stored, **{f"{remedy.value}_at": now, f"{remedy.value}_by": by})
+        self._uow.put("escalations", escalation_id, marked)
+        return True
 
     async def resolve(self, escalation_id: int, by: int, resolution: str, now: datetime) -> bool:
         stored = self._uow.row("escalations", escalation_id)

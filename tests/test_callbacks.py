@@ -90,6 +90,7 @@ OLD_WIRE: dict[str, CallbackData] = {
     ),
     "ld:und:5:JUNK::0": LeadCb(action=L.UNDO, id=5, status=S.JUNK),
     "dl:opn:3": DealCb(action=DealAction.OPEN, id=3),
+    "ld:nte:5:JUNK::0": LeadCb(action=L.NOTE, id=5, status=S.JUNK),
     "ld:skp:5:ASSIGNED::0": LeadCb(action=L.SKIP_MENU, id=5, status=S.ASSIGNED),
     "ld:skr:5:ASSIGNED:no_talk:0": LeadCb(
         action=L.SKIP_REASON, id=5, status=S.ASSIGNED, target="no_talk"

@@ -553,24 +553,24 @@ async def test_back_from_a_question_closes_it(
     anna = team.anna.user
     card = await card_of(anna, lead_id)
     await anna.press("Изменить", card)
-    await anna.press("Комментарий", card)
-    assert "Комментарий: напишите новое значение" in (await anna.reply()).text
+    await anna.press("Адрес", card)
+    assert "Адрес: напишите новое значение" in (await anna.reply()).text
     await anna.press("« Назад", card)
     await fake.wait_for(lambda: "В работу" in card.buttons())
     assert (await anna.ask("Здравствуйте! Нужны 20 палет")).text.startswith(
         "Ничего не нашёл"
     )  # a search now (#14 §1)
-    assert (await lead_row(running_bot, lead_id)).comment == "100 коробок, срочно"
+    assert (await lead_row(running_bot, lead_id)).address is None
 
     # «История» only shows something: the question asked before still stands.
     await anna.press("Изменить", card)
-    await anna.press("Комментарий", card)
+    await anna.press("Адрес", card)
     await anna.press_data(
         LeadCb(action=LeadAction.HISTORY, id=lead_id, status="ASSIGNED").pack(), card
     )
     assert (await anna.reply()).text.startswith(f"История лида #{lead_id}")
-    saved = await anna.ask("200 коробок")
-    assert saved.text == "Сохранено. Комментарий: 200 коробок"
+    saved = await anna.ask("Москва")
+    assert saved.text == "Сохранено. Адрес: Москва"
 
 
 async def test_a_429_on_taking_the_old_copys_buttons_does_not_send_the_card_again(

@@ -531,11 +531,11 @@ async def test_only_a_supervisor_records_a_penalty(world: tuple, who: str) -> No
     assert penalties == [
         (owner.id, lead_id, escalation_id, "R2.15", "не позвонил вовремя", actor.id)
     ]
-    assert (escalation.resolved_at, escalation.resolved_by, escalation.resolution) == (
+    # #14 §5: a penalty resolves nothing: the hand-over stays open.
+    assert (escalation.penalized_at, escalation.penalized_by, escalation.resolved_at) == (
         later,
         actor.id,
-        # The verb agrees with the name where it tells a gender; «boss» does not.
-        {"boss": "boss: взыскание записано", "Админ": "Админ записал взыскание"}[actor.full_name],
+        None,
     )
     assert events == [("penalty", None, None, "R2.15: не позвонил вовремя", actor.id)]
     assert told == [

@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from domain.model import Subject
 from handlers.callbacks import DealAction, DealCb, LeadAction, LeadCb
+from storage.tables import MemberRow
 from tests.support import FakeClock, RunningBot
-from tests.team import Team, card_of, contact_clock_started, post_lead, seed_team
+from tests.team import NOW, Team, card_of, contact_clock_started, post_lead, seed_team
 from tests.test_lead_flow_e2e import assign, events, lead_row
 
 
@@ -62,7 +64,7 @@ async def test_junk_asks_first_and_can_be_taken_back_with_its_clocks(
     answer = await anna.press("Да", card)
     assert answer["text"] == "Некачественный лид: спам"
     await fake.wait_for(lambda: "🏁 Некачественный лид" in card.text)
-    assert card.buttons() == ["История", "↩️ Отменить: Некачественный"]
+    assert card.buttons()[-2:] == ["История", "↩️ Отменить: Некачественный"]
     assert await pending(running_bot, lead_id) == []
     # Only the one who moved it is offered to take it back.
     boss_card = await card_of(team.boss.user, lead_id)
@@ -183,7 +185,7 @@ async def test_the_converted_card_leads_to_its_deal_and_the_confirmation_closes(
     deal_id = int(answer["text"].removeprefix("Создана сделка #"))
     await fake.wait_for(lambda: "🏁 Качественный лид" in card.text)
     assert f"Сделка #{deal_id}: Коробки (Ромашка ООО, стадия «Новая»)" in card.text
-    assert card.buttons()[:2] == [f"Сделка #{deal_id}", "История"]
+    assert card.buttons()[0] == f"Сделка #{deal_id}"
     await anna.press(f"Сделка #{deal_id}", card)
     deal = anna.last
     assert deal.text.splitlines()[:4] == [
@@ -215,3 +217,60 @@ async def test_the_converted_card_leads_to_its_deal_and_the_confirmation_closes(
     )
     assert elsewhere.buttons() == []
     await fake.wait_for(lambda: f"Сделка #{deal_id}: Ещё коробки" in card.text)
+
+
+async def test_an_escalation_offers_no_reminder_that_would_reach_nobody(
+    running_bot: RunningBot, team: Team, fake: Any, clock: FakeClock
+) -> None:
+    _, body = await post_lead(running_bot, {"source": "WEB", "name": "Иван"})
+    lead_id = body["id"]
+    await assign(team, lead_id, team.office, team.anna)
+    await contact_clock_started(running_bot, lead_id)
+    async with running_bot.app.uow_factory() as uow:  # Anna blocks the bot
+        await uow.session.execute(
+            update(MemberRow).where(MemberRow.id == team.anna.member_id).values(blocked_at=NOW)
+        )
+        await uow.commit()
+    clock.advance(minutes=16)
+    boss = team.boss.user
+    card = (await fake.wait_for(lambda: [m for m in boss.messages if "🚨" in m.text]))[0]
+    assert card.buttons() == ["Взыскание", "Сменить ответственного", "Карточка лида"]
+
+
+async def test_notes_make_a_timeline_beside_the_clients_own_text(
+    running_bot: RunningBot, team: Team, fake: Any, clock: FakeClock
+) -> None:
+    _, body = await post_lead(
+        running_bot, {"source": "WEB", "name": "Иван", "comment": "Нужно 100 коробок"}
+    )
+    lead_id = body["id"]
+    await assign(team, lead_id, team.office, team.anna)
+    anna = team.anna.user
+    card = await card_of(anna, lead_id)
+    for text in ("Просил перезвонить после обеда", "Ждёт счёт", "Счёт отправлен"):
+        clock.advance(minutes=1)
+        await anna.press("Добавить заметку", card)
+        assert "Текст заметки?" in (await anna.reply()).text
+        assert (await anna.ask(text)).text == "Заметка добавлена."
+        await fake.wait_for(lambda t=text: f"Аннова Анна: {t}" in card.text)
+    lines = card.text.splitlines()
+    assert [line for line in lines if line.startswith("📝")] == [
+        "📝 01.12.2026 12:02 Аннова Анна: Ждёт счёт",
+        "📝 01.12.2026 12:03 Аннова Анна: Счёт отправлен",
+    ]
+    assert lines[-1] == "Комментарий: Нужно 100 коробок"  # the client's text, as it came
+    await anna.press("История", card)
+    history = anna.last.text
+    assert "Аннова Анна · заметка: Просил перезвонить после обеда" in history
+    assert "Аннова Анна · заметка: Счёт отправлен" in history
+
+    # The client's text is not among the fields to change, nor changed by a forged press.
+    await anna.press("Изменить", card)
+    assert "Комментарий" not in card.buttons()
+    await anna.press("« Назад", card)
+    forged = LeadCb(action=LeadAction.EDIT_FIELD, id=lead_id, status="ASSIGNED", target="comment")
+    await anna.press_data(forged.pack(), card)
+    await anna.reply()
+    refused = await anna.ask("Нужно 5 коробок")
+    assert refused.text.startswith("Текст клиента не меняется: добавьте заметку.")
+    assert (await lead_row(running_bot, lead_id)).comment == "Нужно 100 коробок"

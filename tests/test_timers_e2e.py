@@ -94,32 +94,32 @@ async def test_ignored_lead_reminds_then_escalates_once(
     answer = await boss.press("Напомнить", boss_card)
     assert answer["text"] == "Напоминание отправлено"
     await fake.wait_for(lambda: texts(anna, "🔔 Руководитель напоминает"))
+    # #14 §5: remind first, penalise later: the other remedies stay.
     for card in (boss_card, boss2_card):
-        await fake.wait_for(lambda c=card: "✅ Борисов Борис напомнил ответственному" in c.text)
-        assert card.buttons() == ["Карточка лида"]
+        await fake.wait_for(lambda c=card: "🔔 Борисов Борис напомнил ответственному" in c.text)
+        assert card.buttons() == ["Взыскание", "Сменить ответственного", "Карточка лида"]
     escalation_id = (await escalations(running_bot))[0].id
     answer = await boss2.press_data(
         EscalationCb(action=EscalationAction.REMIND, id=escalation_id).pack(), boss2_card
     )
-    assert answer == {
-        "text": "Уже сделано: Борисов Борис напомнил ответственному.",
-        "show_alert": True,
-    }
+    assert answer == {"text": "Уже напомнил: Борисов Борис.", "show_alert": True}
     assert [e for e in await events(running_bot, lead_id) if e[0] == "reminded"] == [
         ("reminded", None, "R2.15")
     ]
 
-    # A copy whose redraw never reached the phone still offers the buttons: a press on it
-    # says what was done and draws the copy again.
+    # A copy whose redraw never reached the phone still offers «Напомнить»: a press on it
+    # says who did and draws the copy again; the penalty is still to be had.
     boss2_card.text, boss2_card.inline_keyboard = unresolved
-    answer = await boss2.press("Взыскание", boss2_card)
-    assert answer == {
-        "text": "Уже сделано: Борисов Борис напомнил ответственному.",
-        "show_alert": True,
-    }
-    await fake.wait_for(lambda: "✅ Борисов Борис напомнил ответственному" in boss2_card.text)
-    assert boss2_card.buttons() == ["Карточка лида"]
-    assert not texts(boss2, "Взыскание: напишите комментарий")
+    answer = await boss2.press("Напомнить", boss2_card)
+    assert answer == {"text": "Уже напомнил: Борисов Борис.", "show_alert": True}
+    await fake.wait_for(lambda: "Напомнить" not in boss2_card.buttons())
+    await boss2.press("Взыскание", boss2_card)
+    assert (await boss2.ask("Не связался")).text == (
+        "Взыскание записано: Аннова Анна, не связался с клиентом вовремя."
+    )
+    for card in (boss_card, boss2_card):
+        await fake.wait_for(lambda c=card: "⚖️ Второй Руководитель записал взыскание" in c.text)
+        assert card.buttons() == ["Сменить ответственного", "Карточка лида"]
 
 
 async def test_no_reminder_for_a_breach_that_no_longer_stands(
@@ -161,11 +161,11 @@ async def test_a_penalty_typed_after_another_supervisor_acted_is_refused_at_once
     card = (await fake.wait_for(lambda: [m for m in boss.messages if "🚨" in m.text]))[0]
     card2 = (await fake.wait_for(lambda: [m for m in boss2.messages if "🚨" in m.text]))[0]
     await boss.press("Взыскание", card)
-    await boss2.press("Напомнить", card2)
+    await boss2.press("Взыскание", card2)
+    assert (await boss2.ask("Опоздал", timeout=3)).text.startswith("Взыскание записано")
     refused = await boss.ask("Опоздал", timeout=3)
     assert refused.text == (
-        "Уже сделано: Второй Руководитель напомнил ответственному.\n"
-        "Ответ не сохранён: вопрос уже неактуален."
+        "Взыскание за это нарушение уже записано.\nОтвет не сохранён: вопрос уже неактуален."
     )
     assert (await boss.ask("Опоздал", timeout=3)).text.startswith(
         "Ничего не нашёл"
@@ -403,7 +403,8 @@ async def test_processing_deadline_and_the_pool(
         f"🔔 Руководитель напоминает: лиды #{first['id']}, #{second['id']} ждут "
         "назначения дольше срока."
     ]
-    await fake.wait_for(lambda: "✅ Борисов Борис напомнил офис-менеджерам" in pool_card.text)
+    await fake.wait_for(lambda: "🔔 Борисов Борис напомнил офис-менеджерам" in pool_card.text)
+    assert "Напомнить офис-менеджерам" not in pool_card.buttons()  # reminded once
 
     clock.advance(minutes=45)  # 61 minutes after the first lead arrived (R2.2)
     # Each breach fires in a transaction of its own: wait for both cards.
@@ -423,7 +424,8 @@ async def test_processing_deadline_and_the_pool(
         for m in boss.messages
         if "Лид не обработан в срок" in m.text and f"#{first['id']} " in m.text
     )
-    assert nobodys.buttons() == ["Сменить ответственного", "Карточка лида"]
+    # #14 §5: a lead nobody holds is assigned, not handed over.
+    assert nobodys.buttons() == ["Назначить", "Карточка лида"]
     escalation_id = next(
         r.id for r in await escalations(running_bot, "R2.2") if not r.responsible_id
     )

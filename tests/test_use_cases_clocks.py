@@ -424,10 +424,11 @@ async def test_a_reminder_goes_to_the_responsible_and_every_copy_says_who_sent_i
     async with w.db() as uow:
         await escalations.remind(uow, w.boss, escalation_id, later)
     [escalation] = escalations_of(w)
-    assert (escalation.resolved_at, escalation.resolved_by, escalation.resolution) == (
+    # #14 §5: a reminder resolves nothing: the penalty and the hand-over stay open.
+    assert (escalation.reminded_at, escalation.reminded_by, escalation.resolved_at) == (
         later,
         w.boss.id,
-        "Шефов Шеф напомнил ответственному",
+        None,
     )
     assert w.sent(sent) == [
         (w.boss.id, CARD, card, False, None),
@@ -443,9 +444,7 @@ async def test_a_reminder_goes_to_the_responsible_and_every_copy_says_who_sent_i
     assert w.history(lead_id, events) == [("reminded", None, None, "R2.15", w.boss.id)]
     before = w.snapshot()
     async with w.db() as uow:
-        with pytest.raises(
-            StaleState, match=re.escape("Уже сделано: Шефов Шеф напомнил ответственному.")
-        ):
+        with pytest.raises(StaleState, match=re.escape("Уже напомнил: Шефов Шеф.")):
             await escalations.remind(uow, w.admin, escalation_id, later)
     assert w.snapshot() == before
 
@@ -483,7 +482,7 @@ async def test_a_deadline_breach_in_work_is_still_reminded(w: World) -> None:
     [escalation] = escalations_of(w)
     async with w.db() as uow:
         await escalations.remind(uow, w.boss, escalation.id or 0, NOW + minutes(61))
-    assert escalations_of(w)[0].resolution == "Шефов Шеф напомнил ответственному"
+    assert escalations_of(w)[0].reminded_by == w.boss.id
 
 
 async def test_a_deadline_breach_of_a_pool_lead_asks_for_a_responsible(w: World) -> None:
@@ -525,7 +524,7 @@ async def test_the_pool_reminder_goes_to_the_office_managers(w: World) -> None:
             "дольше срока.",
         )
     ]
-    assert escalations_of(w)[0].resolution == "Шефов Шеф напомнил офис-менеджерам"
+    assert escalations_of(w)[0].reminded_by == w.boss.id
     before = w.snapshot()
     async with w.db() as uow:
         with pytest.raises(InvalidInput, match="откройте их карточки"):
@@ -587,7 +586,10 @@ async def test_a_penalty_is_recorded_against_the_responsible_at_the_breach(w: Wo
         lead_id,
         escalation_id,
     )
-    assert escalations_of(w)[0].resolution == "Шефов Шеф записал взыскание"
+    assert (escalations_of(w)[0].penalized_at, escalations_of(w)[0].penalized_by) == (
+        later,
+        w.boss.id,
+    )
     assert w.history(lead_id, events) == [("penalty", None, None, "R2.15: не позвонил", w.boss.id)]
     assert w.sent(sent)[-1] == (
         w.anna.id,
@@ -596,6 +598,36 @@ async def test_a_penalty_is_recorded_against_the_responsible_at_the_breach(w: Wo
         False,
         f"Вам записано взыскание по лиду #{lead_id} (не связался с клиентом вовремя): не позвонил",
     )
+
+
+async def test_remind_first_penalise_later_then_hand_over(w: World) -> None:
+    """#14 §5: every remedy stays open until it is used; each is used once; the hand-over
+    resolves the breach and the penalty is still possible after it."""
+    _, escalation_id = await breach(w)
+    async with w.db() as uow:
+        await escalations.remind(uow, w.boss, escalation_id, NOW + minutes(20))
+    async with w.db() as uow:
+        await escalations.penalize(uow, w.boss, escalation_id, "опоздал", NOW + minutes(30))
+    before = w.snapshot()
+    async with w.db() as uow:
+        with pytest.raises(StaleState, match="Взыскание за это нарушение уже записано"):
+            await escalations.penalize(uow, w.admin, escalation_id, "ещё", NOW + minutes(31))
+    assert w.snapshot() == before
+    async with w.db() as uow:
+        await escalations.reassign(uow, w.boss, escalation_id, w.boris.id or 0, NOW + minutes(32))
+    [escalation] = escalations_of(w)
+    assert escalation.resolution == "Шефов Шеф передал лид: Бобров Борис"
+    assert (escalation.reminded_by, escalation.penalized_by) == (w.boss.id, w.boss.id)
+    assert len(w.db.rows("penalties")) == 1
+
+
+async def test_a_hand_over_does_not_take_the_penalty_away(w: World) -> None:
+    _, escalation_id = await breach(w)
+    async with w.db() as uow:
+        await escalations.reassign(uow, w.boss, escalation_id, w.boris.id or 0, NOW)
+    async with w.db() as uow:
+        penalty = await escalations.penalize(uow, w.boss, escalation_id, "опоздал", NOW)
+    assert penalty.member_id == w.anna.id
 
 
 @pytest.mark.parametrize("who", ["office", "anna", "foreign"])

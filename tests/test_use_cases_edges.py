@@ -109,7 +109,13 @@ async def test_a_supervisors_act_on_a_breach_is_stamped_with_its_time(w: World, 
         else:
             await escalations.remind(uow, w.boss, escalation_id, at)
     assert stamps(w, sent) == {at}
-    assert w.db.rows("escalations")[0].resolved_at == at
+    stored = w.db.rows("escalations")[0]
+    stamp = {
+        "reassign": stored.resolved_at,
+        "penalize": stored.penalized_at,  # #14 §5: neither resolves the breach
+        "pool": stored.reminded_at,
+    }[act]
+    assert stamp == at
 
 
 async def test_a_new_responsible_waits_for_his_own_card(w: World) -> None:

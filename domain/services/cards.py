@@ -7,10 +7,11 @@ from datetime import datetime
 
 from domain.checklist import Checklist
 from domain.deadlines import Deadlines
-from domain.model import UNDO_WINDOW, Company, Deal, Lead, Member, StatusMove, Subject
+from domain.model import UNDO_WINDOW, Company, Deal, Lead, LeadEvent, Member, StatusMove, Subject
 from domain.permissions import Action, may
 from domain.ports import UnitOfWork
 from domain.services.conversion import Duplicates, duplicates_of
+from domain.services.lead_notes import latest_notes
 from domain.statuses import OPEN_STAGES, LeadStatus
 
 # The newest lines of a history searched for its last move: a move is followed by a few
@@ -31,6 +32,7 @@ class CardContext:
     deadlines: Deadlines = field(default_factory=Deadlines)
     undo: StatusMove | None = None  # the viewer's own move, which he may take back now
     skipped: frozenset[LeadStatus] = frozenset()  # earlier open stages the lead never had
+    notes: list[NoteLine] = field(default_factory=list)  # the newest, oldest first
 
     @property
     def can_view(self) -> bool:
@@ -61,22 +63,41 @@ async def undoable(
     return move
 
 
-# The history read for the stages a lead went through: its status lines are a few among
-# its edits and answers.
+# The history read for the stages a lead went through and its latest notes: its status
+# lines are a few among its edits and answers.
 HISTORY_READ = 500
 
 
-async def skipped_stages(uow: UnitOfWork, lead: Lead) -> frozenset[LeadStatus]:
+def skipped_stages(lead: Lead, newest_first: list[LeadEvent]) -> frozenset[LeadStatus]:
     """#14 §5: the open stages before the lead's own that its history (R2.8) never shows
     it in: skipped, not done (a manager's own lead never waited in «Не обработан»; a lead
     processed straight from «Назначен» was never «В работе»)."""
-    if lead.id is None or lead.status.is_final or lead.status is LeadStatus.NEW:
+    if lead.status.is_final or lead.status is LeadStatus.NEW:
         return frozenset()
     before = set(OPEN_STAGES[: OPEN_STAGES.index(lead.status)])
-    for event in await uow.lead_events.latest(lead.id, HISTORY_READ):
+    for event in newest_first:
         if event.field_name == "status":
             before -= {s for s in LeadStatus if s.label in (event.old_value, event.new_value)}
     return frozenset(before)
+
+
+@dataclass(frozen=True)
+class NoteLine:
+    """A note on the card (#14 §5): when, who, what."""
+
+    at: datetime
+    author: str
+    text: str
+
+
+async def note_lines(
+    uow: UnitOfWork, newest_first: list[LeadEvent], viewer: Member
+) -> list[NoteLine]:
+    lines = []
+    for event in latest_notes(newest_first):
+        author = await _member(uow, event.actor_id, viewer)
+        lines.append(NoteLine(event.at, author.full_name if author else "—", event.new_value or ""))
+    return lines
 
 
 async def card_context(
@@ -90,7 +111,7 @@ async def card_context(
     checklist = await uow.checklists.get(lead.checklist_id) if lead.checklist_id else None
     deadlines = (await uow.leads.deadlines([lead.id])).get(lead.id) if lead.id else None
     undo = await undoable(uow, lead, viewer, now)
-    skipped = await skipped_stages(uow, lead)
+    recent = await uow.lead_events.latest(lead.id, HISTORY_READ) if lead.id else []
     return CardContext(
         lead,
         viewer,
@@ -102,7 +123,8 @@ async def card_context(
         checklist,
         deadlines or Deadlines(),
         undo,
-        skipped,
+        skipped_stages(lead, recent),
+        await note_lines(uow, recent, viewer),
     )
 
 

@@ -1,4 +1,8 @@
-"""What a supervisor does about a breach (R2.2): remind, hand the lead over, or a penalty."""
+"""What a supervisor does about a breach (R2.2): remind, hand the lead over, or a penalty.
+
+Each remedy leaves the others open (#14 §5): remind first, penalise later. A reminder and a
+penalty are each recorded once; handing the lead over resolves the breach; a penalty stays
+possible after it."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from domain.model import (
     Lead,
     Member,
     Penalty,
+    Remedy,
     Role,
     Rule,
     Subject,
@@ -41,8 +46,18 @@ REMINDED_OFFICE = Verb(
 HANDED_OVER = Verb(
     "{name} передал лид: {to}", "{name} передала лид: {to}", "{name}: лид передан, теперь {to}"
 )
+ASSIGNED = Verb(
+    "{name} назначил: {to}", "{name} назначила: {to}", "{name}: лид назначен, ответственный {to}"
+)
 PENALISED = Verb(
     "{name} записал взыскание", "{name} записала взыскание", "{name}: взыскание записано"
+)
+# A remedy pressed again, in the alert to the one who pressed.
+DONE_REMINDED = Verb("Уже напомнил: {name}.", "Уже напомнила: {name}.", "Уже напомнено: {name}.")
+DONE_PENALISED = Verb(
+    "Взыскание уже записал: {name}.",
+    "Взыскание уже записала: {name}.",
+    "Взыскание уже записано: {name}.",
 )
 
 
@@ -74,6 +89,30 @@ async def refresh_card(uow: UnitOfWork, actor: Member, escalation_id: int, now: 
     await uow.commit()
 
 
+async def _mark(
+    uow: UnitOfWork, actor: Member, escalation: Escalation, remedy: Remedy, now: datetime
+) -> None:
+    """`remedy` recorded once, every copy of the card redrawn to say who did it."""
+    assert escalation.id is not None and actor.id is not None
+    if not await uow.escalations.mark(escalation.id, remedy, actor.id, now):
+        raise StaleState(await done_already(uow, escalation.id, remedy))
+    await live_cards.push(uow, Subject.escalation(escalation.id), now)
+
+
+async def done_already(uow: UnitOfWork, escalation_id: int, remedy: Remedy) -> str:
+    current = await uow.escalations.get(escalation_id)
+    if remedy is Remedy.REMINDED:
+        who = await leads.member_name(uow, current.reminded_by if current else None)
+        return DONE_REMINDED.of(who)
+    who = await leads.member_name(uow, current.penalized_by if current else None)
+    return DONE_PENALISED.of(who)
+
+
+def _unresolved(escalation: Escalation) -> None:
+    if escalation.resolved_at is not None:
+        raise StaleState(f"Уже сделано: {escalation.resolution}.")
+
+
 async def _resolve(
     uow: UnitOfWork, actor: Member, escalation: Escalation, what: str, now: datetime
 ) -> None:
@@ -97,10 +136,11 @@ async def remind(uow: UnitOfWork, actor: Member, escalation_id: int, now: dateti
         await _remind_pool(uow, actor, escalation, now)
         return
     lead = await leads.load_lead(uow, _lead_of(escalation))
+    _unresolved(escalation)
     gone = breach_gone(escalation, lead)
     if gone is not None:
         raise StaleState(gone)
-    await _resolve(uow, actor, escalation, REMINDED.of(actor.full_name), now)
+    await _mark(uow, actor, escalation, Remedy.REMINDED, now)
     await leads.tell(
         uow,
         lead.responsible_id,
@@ -136,7 +176,7 @@ async def _remind_pool(
     office = await uow.members.with_roles(escalation.department_id, (Role.OFFICE_MANAGER,))
     if not office:
         raise InvalidInput("escalation", "В отделе нет офис-менеджеров: назначьте лиды сами.")
-    await _resolve(uow, actor, escalation, REMINDED_OFFICE.of(actor.full_name), now)
+    await _mark(uow, actor, escalation, Remedy.REMINDED, now)
     ids = lead_numbers(escalation.lead_ids)
     for member in office:
         assert member.id is not None
@@ -155,13 +195,16 @@ async def reassign(
     escalation = await load(uow, actor, escalation_id)
     lead = await leads.load_lead(uow, _lead_of(escalation))
     name = await leads.member_name(uow, manager_id)
-    await _resolve(uow, actor, escalation, HANDED_OVER.of(actor.full_name, to=name), now)
+    handed = HANDED_OVER if lead.responsible_id is not None else ASSIGNED
+    await _resolve(uow, actor, escalation, handed.of(actor.full_name, to=name), now)
     # The lead's new responsible gets a new clock in the same transaction (R2.15).
     await leads.reassign_lead(uow, actor, lead.id or 0, manager_id, escalation.responsible_id, now)
 
 
 def penalized_member(escalation: Escalation) -> int:
     """Who a penalty for the breach is recorded against: its lead's responsible then."""
+    if escalation.penalized_at is not None:
+        raise StaleState("Взыскание за это нарушение уже записано.")
     if escalation.responsible_id is None:
         raise NotAllowed("Взыскание некому записать: у лида не было ответственного.")
     return escalation.responsible_id
@@ -174,7 +217,7 @@ async def penalize(
     lead = await leads.load_lead(uow, _lead_of(escalation))
     member_id = penalized_member(escalation)
     text = normalize.plain_text(comment, "penalty", "Комментарий", PENALTY_COMMENT_MAX)
-    await _resolve(uow, actor, escalation, PENALISED.of(actor.full_name), now)
+    await _mark(uow, actor, escalation, Remedy.PENALIZED, now)
     assert actor.id is not None
     penalty = await uow.penalties.add(
         Penalty(
@@ -224,3 +267,38 @@ async def penalties(
         for member_id, items in by_member.items()
     ]
     return sorted(lines, key=lambda line: (-line.count, line.member))
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """What an escalation card shows beyond the escalation: the names of who acted, and
+    whether each remedy would reach anyone (#14 §5: no button that reaches nobody)."""
+
+    reminded_by: str | None
+    penalized_by: str | None
+    reminder_reaches: bool  # the lead's responsible now, or the pool's office managers
+    managers: bool  # someone to hand the lead to
+
+
+def _reachable(member: Member | None) -> bool:
+    return member is not None and member.active and member.blocked_at is None
+
+
+async def card_facts(uow: UnitOfWork, escalation: Escalation, lead: Lead | None) -> CardFacts:
+    names = {}
+    for member_id in (escalation.reminded_by, escalation.penalized_by):
+        if member_id is not None:
+            names[member_id] = await leads.member_name(uow, member_id)
+    if escalation.rule is Rule.POOL:
+        office = await uow.members.with_roles(escalation.department_id, (Role.OFFICE_MANAGER,))
+        reaches = any(_reachable(m) for m in office)
+    else:
+        holder = lead.responsible_id if lead is not None else None
+        reaches = holder is not None and _reachable(await uow.members.get(holder))
+    managers = bool(await leads.assignable(uow, escalation.department_id))
+    return CardFacts(
+        names.get(escalation.reminded_by or 0),
+        names.get(escalation.penalized_by or 0),
+        reaches,
+        managers,
+    )

@@ -427,6 +427,9 @@ async def edit_field(
 ) -> Lead:
     """Any field, validated; the title typed by a person ends the auto-title (R2.4)."""
     lead = await _edit(uow, actor, lead_id)
+    if field is LeadField.COMMENT and await _came_with(uow, lead):
+        # #14 §5: the client's own words stay as they came; notes go beside them.
+        raise InvalidInput("comment", "Текст клиента не меняется: добавьте заметку.")
     value = clean_field(field, raw)
     old = getattr(lead, field.attribute)
     if old == value:
@@ -435,6 +438,15 @@ async def edit_field(
     if field is LeadField.TITLE:
         lead.title_is_auto = False
     return await save_lead(uow, lead, now, [Event.of(actor, now, "field", field.value, old, value)])
+
+
+async def _came_with(uow: UnitOfWork, lead: Lead) -> bool:
+    """Whether the lead's comment is the text it came with (the client's, #14 §5), not one
+    a member wrote since."""
+    if not lead.comment or lead.id is None:
+        return False
+    history = await uow.lead_events.latest(lead.id, 500)
+    return not any(e.kind == "field" and e.field_name == LeadField.COMMENT for e in history)
 
 
 async def mark_junk(

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from domain.model import Escalation, Penalty, Rule
+from domain.model import Escalation, Penalty, Remedy, Rule
 from storage.base import SqlRepository
 from storage.tables import (
     EscalationRow,
@@ -27,6 +27,10 @@ def _escalation(row: EscalationRow) -> Escalation:
         resolved_at=row.resolved_at,
         resolved_by=row.resolved_by,
         resolution=row.resolution,
+        reminded_at=row.reminded_at,
+        reminded_by=row.reminded_by,
+        penalized_at=row.penalized_at,
+        penalized_by=row.penalized_by,
     )
 
 
@@ -48,6 +52,16 @@ class SqlEscalationRepository(SqlRepository):
     async def get(self, escalation_id: int) -> Escalation | None:
         row = await self._session.get(EscalationRow, escalation_id, populate_existing=True)
         return _escalation(row) if row else None
+
+    async def mark(self, escalation_id: int, remedy: Remedy, by: int, now: datetime) -> bool:
+        at = getattr(EscalationRow, f"{remedy.value}_at")
+        result = await self._session.execute(
+            update(EscalationRow)
+            .where(EscalationRow.id == escalation_id, at.is_(None))
+            .values({f"{remedy.value}_at": now, f"{remedy.value}_by": by})
+            .returning(EscalationRow.id)
+        )
+        return result.first() is not None
 
     async def resolve(self, escalation_id: int, by: int, resolution: str, now: datetime) -> bool:
         result = await self._session.execute(

@@ -15,6 +15,7 @@ def routers() -> list[Router]:
         lead_new,
         menu,
         onboarding,
+        profile,
         search,
         settings,
         team,
@@ -23,6 +24,7 @@ def routers() -> list[Router]:
     return [
         errors.router(),
         onboarding.router(),
+        profile.router(),
         invite.router(),
         team.router(),
         lead_lists.router(),

@@ -28,6 +28,7 @@ from pydantic import Field
 from domain.assignment import AssignMode
 from domain.lead_fields import LeadField
 from domain.model import JunkReason, Role, SkipReason
+from domain.services.profile import ProfileField
 from domain.statuses import LeadStatus
 from handlers.errors import StaleButton
 
@@ -299,6 +300,12 @@ class ProfileCb(CallbackData, prefix="pf"):
     action: ProfileAction
 
 
+class ProfileFieldCb(CallbackData, prefix="pe"):
+    """«Изменить» beside a field of the member's profile (#14 §5), its one action."""
+
+    field: ProfileField
+
+
 # Every class above; a test packs each at its longest and reads back today's codes.
 CALLBACKS: tuple[type[CallbackData], ...] = (
     LeadCb,
@@ -316,4 +323,5 @@ CALLBACKS: tuple[type[CallbackData], ...] = (
     InviteDepartmentCb,
     TeamCb,
     ProfileCb,
+    ProfileFieldCb,
 )

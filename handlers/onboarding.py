@@ -6,7 +6,7 @@ import logging
 from html import escape
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
+from aiogram.filters import CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
@@ -18,7 +18,7 @@ from domain.ports import Clock, UnitOfWork
 from domain.services import onboarding
 from handlers import views
 from handlers.callbacks import ProfileAction, ProfileCb
-from handlers.filters import HasContact, HasText, IsMember, TextIs
+from handlers.filters import HasContact, HasText
 from handlers.middlewares import REFUSE_STRANGER
 from handlers.replies import edit_markup, message_of
 from handlers.states import ProfileForm
@@ -75,15 +75,6 @@ async def start(
         "Заполним профиль — 4 коротких вопроса.\n\n"
         "Как вас зовут? Напишите фамилию, имя и отчество.",
         reply_markup=views.suggestion_keyboard(user.full_name),
-    )
-
-
-async def edit_profile(message: Message, state: FSMContext, member: Member) -> None:
-    await state.set_state(ProfileForm.full_name)
-    await state.set_data({})
-    await message.answer(
-        "Обновим профиль. Как вас зовут? Напишите фамилию, имя и отчество.",
-        reply_markup=views.suggestion_keyboard(member.full_name),
     )
 
 
@@ -181,8 +172,6 @@ async def profile_closed(query: CallbackQuery) -> None:
 def router() -> Router:
     router = Router(name="onboarding")
     router.message.register(start, CommandStart())
-    router.message.register(edit_profile, Command("profile"), IsMember())
-    router.message.register(edit_profile, TextIs(views.MENU_PROFILE), IsMember())
     router.message.register(got_full_name, StateFilter(ProfileForm.full_name), HasText())
     router.message.register(got_phone_contact, StateFilter(ProfileForm.phone), HasContact())
     router.message.register(got_phone_text, StateFilter(ProfileForm.phone), HasText())

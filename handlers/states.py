@@ -11,6 +11,10 @@ class ProfileForm(StatesGroup):
     confirm = State()
 
 
+class ProfileEdit(StatesGroup):
+    value = State()  # a new value for one field of the profile (#14 §5)
+
+
 class InviteForm(StatesGroup):
     department_name = State()
 

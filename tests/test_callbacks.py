@@ -18,6 +18,7 @@ from domain.assignment import AssignMode
 from domain.lead_fields import LeadField
 from domain.model import JunkReason, Role, SkipReason
 from domain.services.department_settings import SETTINGS
+from domain.services.profile import ProfileField
 from domain.statuses import LeadStatus
 from handlers import routers
 from handlers.callbacks import (
@@ -45,6 +46,7 @@ from handlers.callbacks import (
     LeadListCb,
     ProfileAction,
     ProfileCb,
+    ProfileFieldCb,
     RuleAction,
     RuleCb,
     SettingCb,
@@ -126,6 +128,10 @@ OLD_WIRE: dict[str, CallbackData] = {
     "tm:keep:3": TeamCb(action=TeamAction.KEEP, member_id=3),
     "pf:save": ProfileCb(action=ProfileAction.SAVE),
     "pf:redo": ProfileCb(action=ProfileAction.REDO),
+    "pe:name": ProfileFieldCb(field=ProfileField.FULL_NAME),
+    "pe:phone": ProfileFieldCb(field=ProfileField.PHONE),
+    "pe:email": ProfileFieldCb(field=ProfileField.EMAIL),
+    "pe:pos": ProfileFieldCb(field=ProfileField.POSITION),
     "fm:skip": FormCb(action=FormAction.SKIP),
     "fm:save": FormCb(action=FormAction.SAVE),
     "fm:cancel": FormCb(action=FormAction.CANCEL),
@@ -241,6 +247,7 @@ def test_each_class_at_its_longest_fits_telegrams_64_bytes() -> None:
         InviteDepartmentCb(role=_longest(Role), department_id=INT_MAX),
         TeamCb(action=_longest(TeamAction), member_id=INT_MAX),
         ProfileCb(action=_longest(ProfileAction)),
+        ProfileFieldCb(field=_longest(ProfileField)),
     ]
     assert {type(data) for data in longest} == set(CALLBACKS)
     for data in longest:

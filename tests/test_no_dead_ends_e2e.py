@@ -274,3 +274,42 @@ async def test_notes_make_a_timeline_beside_the_clients_own_text(
     refused = await anna.ask("Нужно 5 коробок")
     assert refused.text.startswith("Текст клиента не меняется: добавьте заметку.")
     assert (await lead_row(running_bot, lead_id)).comment == "Нужно 100 коробок"
+
+
+async def test_the_profile_is_shown_with_a_change_beside_each_field(
+    running_bot: RunningBot, team: Team
+) -> None:
+    anna = team.anna.user
+    shown = await anna.ask("Профиль")
+    assert shown.text.splitlines() == [
+        "Профиль",
+        "ФИО: Аннова Анна",
+        "Телефон: +79120000000",
+        "E-mail: x@example.ru",
+        "Должность: менеджер",
+        "Роль: менеджер, отдел «Продажи»",
+    ]
+    assert shown.buttons() == [
+        "Изменить: ФИО",
+        "Изменить: Телефон",
+        "Изменить: E-mail",
+        "Изменить: Должность",
+    ]
+    await anna.press("Изменить: Телефон", shown)
+    assert (await anna.reply()).text.startswith("Телефон: сейчас +79120000000.")
+    saved = await anna.ask("8 912 555-11-22")
+    assert saved.text.startswith("Сохранено. Телефон: +79125551122")
+    assert "Изменить: E-mail" in saved.buttons()
+    await anna.press("Изменить: E-mail", saved)
+    await anna.reply()
+    refused = await anna.ask("anna@")
+    assert refused.text.startswith("Это не похоже на адрес e-mail")
+    assert (await anna.ask("anna@romashka.ru")).text.startswith("Сохранено. E-mail:")
+    async with running_bot.app.uow_factory() as uow:
+        member = await uow.members.get(team.anna.member_id)
+    assert member is not None
+    assert (member.phone, member.email, member.full_name) == (
+        "+79125551122",
+        "anna@romashka.ru",
+        "Аннова Анна",
+    )

@@ -292,10 +292,14 @@ async def card_facts(uow: UnitOfWork, escalation: Escalation, lead: Lead | None)
     if escalation.rule is Rule.POOL:
         office = await uow.members.with_roles(escalation.department_id, (Role.OFFICE_MANAGER,))
         reaches = any(_reachable(m) for m in office)
+    elif escalation.reminded_at is not None or escalation.resolved_at is not None:
+        reaches = False  # «Напомнить» is not offered again
     else:
         holder = lead.responsible_id if lead is not None else None
         reaches = holder is not None and _reachable(await uow.members.get(holder))
-    managers = bool(await leads.assignable(uow, escalation.department_id))
+    # Asked only where «Сменить ответственного» could be offered at all.
+    hand_over = escalation.resolved_at is None and lead is not None and not lead.status.is_final
+    managers = hand_over and bool(await leads.assignable(uow, escalation.department_id))
     return CardFacts(
         names.get(escalation.reminded_by or 0),
         names.get(escalation.penalized_by or 0),

@@ -49,15 +49,16 @@ async def _member(uow: UnitOfWork, member_id: int | None, viewer: Member) -> Mem
     return viewer if member_id == viewer.id else await uow.members.get(member_id)
 
 
-async def undoable(
-    uow: UnitOfWork, lead: Lead, viewer: Member, now: datetime | None
+def undoable(
+    lead: Lead, viewer: Member, now: datetime | None, newest_first: list[LeadEvent]
 ) -> StatusMove | None:
-    """#14 §5: the viewer's last move of the lead, while he may still take it back."""
+    """#14 §5: the viewer's last move of the lead, while he may still take it back; found
+    in the history the card reads anyway, no read of its own."""
     if now is None or lead.id is None or lead.status is LeadStatus.CONVERTED:
         return None
     if lead.status_changed_at is None or now >= lead.status_changed_at + UNDO_WINDOW:
-        return None  # no history read for a lead that has not moved lately
-    move = StatusMove.last(await uow.lead_events.latest(lead.id, RECENT))
+        return None
+    move = StatusMove.last(newest_first[:RECENT])
     if move is None or move.to is not lead.status or not move.undoable_by(viewer, now):
         return None
     return move
@@ -110,7 +111,7 @@ async def card_context(
     duplicates = await duplicates_of(uow, lead) if not lead.status.is_final else Duplicates([], [])
     checklist = await uow.checklists.get(lead.checklist_id) if lead.checklist_id else None
     deadlines = (await uow.leads.deadlines([lead.id])).get(lead.id) if lead.id else None
-    undo = await undoable(uow, lead, viewer, now)
+    # One read of the history for the undo, the stages skipped and the notes (#14 §5).
     recent = await uow.lead_events.latest(lead.id, HISTORY_READ) if lead.id else []
     return CardContext(
         lead,
@@ -122,7 +123,7 @@ async def card_context(
         company,
         checklist,
         deadlines or Deadlines(),
-        undo,
+        undoable(lead, viewer, now, recent),
         skipped_stages(lead, recent),
         await note_lines(uow, recent, viewer),
     )

@@ -160,6 +160,7 @@ async def test_buttons_keep_their_places_from_status_to_status(
         ["Конвертировать", "Некачественный"],
         ["Изменить", "Переименовать"],
         ["→ Обработан"],
+        ["Добавить заметку"],
         ["История"],
     ]
     await anna.press("В работу", card)
@@ -169,7 +170,9 @@ async def test_buttons_keep_their_places_from_status_to_status(
         ["Конвертировать", "Некачественный"],
         ["Изменить", "Переименовать"],
         ["→ Обработан"],
+        ["Добавить заметку"],
         ["История"],
+        ["↩️ Отменить: В работе"],  # her own move, for 30 s of the (stopped) clock: the last row
     ]
     await anna.press("Переименовать", card)
     await anna.ask("Иван: 3 станка ЧПУ")
@@ -180,7 +183,9 @@ async def test_buttons_keep_their_places_from_status_to_status(
         ["Конвертировать", "Некачественный"],
         ["Изменить"],
         ["→ Обработан"],
+        ["Добавить заметку"],
         ["История"],
+        ["↩️ Отменить: В работе"],
     ]
     await anna.press("→ Обработан", card)
     await fake.wait_for(lambda: "● Обработан" in card.text)

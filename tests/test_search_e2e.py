@@ -139,9 +139,13 @@ async def test_find_command_and_text_in_a_conversation(running_bot: RunningBot, 
     assert found(await search(boss, "/find ромашка")) == [lead_id]
     assert (await search(boss, "/find")).text.startswith("Что найти?")
     await boss.send("/profile")  # a conversation: its answers are no search
-    await boss.fake.wait_for(lambda: boss.messages[-1].text.startswith("Обновим профиль"))
-    answer = await search(boss, "ромашка")
-    assert answer.text.startswith("Ваш рабочий телефон?") and not answer.buttons()
+    profile = await boss.fake.wait_for(
+        lambda: next((m for m in boss.messages if "Изменить: Телефон" in m.buttons()), None)
+    )
+    await boss.press("Изменить: Телефон", profile)
+    await boss.fake.wait_for(lambda: boss.messages[-1].text.startswith("Телефон: сейчас"))
+    answer = await search(boss, "ромашка")  # no phone: asked again
+    assert not answer.text.startswith(("Нашёл", NOTHING)) and not answer.buttons()
     await boss.send("/cancel")
     await boss.fake.wait_for(lambda: boss.messages[-1].text == "Действие отменено.")
     assert found(await search(boss, "ромашка")) == [lead_id]

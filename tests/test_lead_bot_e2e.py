@@ -527,6 +527,7 @@ async def test_a_typed_value_for_a_lead_that_moved_on_ends_the_question(
     assert (await lead_row(running_bot, lead_id)).status == "IN_PROCESS"
 
     # Handed to another manager while she typed a new e-mail: the same.
+    await fake.wait_for(lambda: "Изменить" in card.buttons())  # her card, redrawn as it is
     await anna.press("Изменить", card)
     await anna.press("E-mail", card)
     boss = team.boss.user

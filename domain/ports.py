@@ -33,6 +33,35 @@ from domain.search import SearchQuery, SearchScope
 from domain.sla import SlaPolicy
 from domain.statuses import LeadStatus
 
+# What `LeadRepository.update_if` writes: every attribute of a lead but its id, the facts of
+# its creation, and `notified_at` (that is `set_notified`'s).
+LEAD_UPDATE_FIELDS = (
+    "title",
+    "title_is_auto",
+    "status",
+    "status_changed_at",
+    "company_name",
+    "contact_name",
+    "contact_last_name",
+    "position",
+    "phone",
+    "email",
+    "website",
+    "address",
+    "comment",
+    "responsible_id",
+    "assigned_by_id",
+    "assigned_how",
+    "assigned_at",
+    "first_contact_at",
+    "next_contact_at",
+    "junk_reason",
+    "checklist_answers",
+    "checklist_id",
+    "checklist_cursor",
+    "deal_id",
+)
+
 
 class Clock(Protocol):
     def now(self) -> datetime:

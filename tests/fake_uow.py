@@ -57,7 +57,7 @@ from domain.model import (
     Timer,
     TimerKind,
 )
-from domain.ports import LeadQuery
+from domain.ports import LEAD_UPDATE_FIELDS, LeadQuery
 from domain.search import SearchQuery, SearchScope
 from domain.sla import DEFAULT_SLA, SlaDefaults, SlaPolicy
 from domain.statuses import OPEN_STAGES, LeadStatus
@@ -65,34 +65,6 @@ from domain.statuses import OPEN_STAGES, LeadStatus
 ANY = ...  # `update_if(expected_responsible=ANY)`: do not check the responsible
 _GONE = object()  # a staged delete
 
-# What `update_if` writes: everything but the id and the facts of the lead's creation, and
-# not `notified_at` (that is `set_notified`'s), as in storage/lead_repositories.py.
-_MUTABLE = (
-    "title",
-    "title_is_auto",
-    "status",
-    "status_changed_at",
-    "company_name",
-    "contact_name",
-    "contact_last_name",
-    "position",
-    "phone",
-    "email",
-    "website",
-    "address",
-    "comment",
-    "responsible_id",
-    "assigned_by_id",
-    "assigned_how",
-    "assigned_at",
-    "first_contact_at",
-    "next_contact_at",
-    "junk_reason",
-    "checklist_answers",
-    "checklist_id",
-    "checklist_cursor",
-    "deal_id",
-)
 _STAGE_ORDER = {LeadStatus.ASSIGNED: 0, LeadStatus.IN_PROCESS: 1, LeadStatus.PROCESSED: 2}
 _NEVER = datetime.max.replace(tzinfo=UTC)
 
@@ -488,7 +460,7 @@ class FakeLeads(_Repository):
             or (expected_responsible is not ANY and stored.responsible_id != expected_responsible)
         ):
             return False
-        for name in _MUTABLE:
+        for name in LEAD_UPDATE_FIELDS:
             setattr(stored, name, _clone(getattr(lead, name)))
         stored.version += 1
         self._uow.put("leads", lead.id, stored)

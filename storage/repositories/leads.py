@@ -35,7 +35,7 @@ from domain.model import (
     SubjectKind,
     TimerKind,
 )
-from domain.ports import LeadQuery
+from domain.ports import LEAD_UPDATE_FIELDS, LeadQuery
 from domain.statuses import OPEN_STAGES, LeadStatus
 from storage.base import SqlRepository
 from storage.repositories.companies import company_key
@@ -47,35 +47,6 @@ from storage.tables import (
     TimerRow,
 )
 from storage.types import UTCDateTime
-
-# Lead attributes written on every save (everything but the id and the creation facts).
-_MUTABLE = (
-    "title",
-    "title_is_auto",
-    "status",
-    "status_changed_at",
-    "company_name",
-    "contact_name",
-    "contact_last_name",
-    "position",
-    "phone",
-    "email",
-    "website",
-    "address",
-    "comment",
-    "responsible_id",
-    "assigned_by_id",
-    "assigned_how",
-    "assigned_at",
-    "first_contact_at",
-    "next_contact_at",
-    "junk_reason",
-    "checklist_answers",
-    "checklist_id",
-    "checklist_cursor",
-    "deal_id",
-)
-
 
 _OPEN = tuple(s.value for s in OPEN_STAGES)
 
@@ -215,7 +186,7 @@ def _conditional_update(responsible: Any) -> Update:
         statement = statement.where(LeadRow.responsible_id.is_(None))
     elif responsible is not ANY:
         statement = statement.where(LeadRow.responsible_id == bindparam("w_responsible"))
-    columns = (*_MUTABLE, "company_key", "version")
+    columns = (*LEAD_UPDATE_FIELDS, "company_key", "version")
     return (
         statement.values({name: bindparam(name) for name in columns})
         .returning(LeadRow.id)
@@ -243,7 +214,7 @@ _LOCK = (
 
 
 def _values(lead: Lead) -> dict[str, Any]:
-    values = {name: getattr(lead, name) for name in _MUTABLE}
+    values = {name: getattr(lead, name) for name in LEAD_UPDATE_FIELDS}
     values["status"] = lead.status.value
     values["assigned_how"] = lead.assigned_how.value if lead.assigned_how else None
     values["company_key"] = company_key(lead.company_name)

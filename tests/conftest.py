@@ -18,6 +18,7 @@ from tests.support import (
     sqlite_url,
     start_bot,
 )
+from tests.team import Team, seed_team
 
 
 @pytest.fixture
@@ -105,3 +106,10 @@ def user_factory(fake: FakeTelegram) -> Callable[..., TelegramUser]:
         return TelegramUser(fake, first_name, last_name)
 
     return make
+
+
+@pytest.fixture
+async def team(running_bot: RunningBot, fake: FakeTelegram, admin: TelegramUser) -> Team:
+    """A department with its people, seeded on the test's `running_bot` (a file may run it on
+    both databases), each with a chat open."""
+    return await seed_team(running_bot, fake, admin)

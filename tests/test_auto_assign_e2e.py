@@ -30,11 +30,6 @@ async def running_bot(database_url: str, bot_factory: Any) -> RunningBot:
     return await bot_factory(database_url=database_url)
 
 
-@pytest.fixture
-async def team(running_bot: RunningBot, fake: Any, admin: Any) -> Team:
-    return await seed_team(running_bot, fake, admin)
-
-
 async def set_mode(bot: RunningBot, team: Team, mode: AssignMode) -> None:
     async with bot.app.uow_factory() as uow:
         boss = await uow.members.get(team.boss.member_id)

@@ -7,23 +7,17 @@ import asyncio
 import time
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from storage.tables import Base, OutboxRow
 from tests.fake_telegram import BOT_WAIT, ChatMessage, FakeTelegram, TelegramUser
 from tests.support import RunningBot
-from tests.team import Team, card_of, post_lead, seed_team
+from tests.team import Team, card_of, post_lead
 from tests.test_lead_bot_e2e import open_leads_menu
 from tests.test_lead_flow_e2e import assign, lead_row
 from tests.test_stale_confirmations_e2e import forward_to_bot
 
 STALE = {"text": "Эта кнопка устарела: откройте раздел заново.", "show_alert": True}
-
-
-@pytest.fixture
-async def team(running_bot: RunningBot, fake: FakeTelegram, admin: TelegramUser) -> Team:
-    return await seed_team(running_bot, fake, admin)
 
 
 async def settled(bot: RunningBot) -> dict[str, list[str]]:

@@ -24,11 +24,6 @@ async def running_bot(database_url: str, bot_factory: Any) -> RunningBot:
     return await bot_factory(database_url=database_url)
 
 
-@pytest.fixture
-async def team(running_bot: RunningBot, fake: Any, admin: Any) -> Team:
-    return await seed_team(running_bot, fake, admin)
-
-
 def question_of(user: TelegramUser) -> Any:
     """The walk's one message (#14 §3): the latest that reads as a checklist."""
     return next(m for m in reversed(user.messages) if m.text.startswith("Чек-лист лида #"))

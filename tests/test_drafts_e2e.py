@@ -9,7 +9,7 @@ import pytest
 
 from tests.fake_telegram import ChatMessage, FakeTelegram, TelegramUser
 from tests.support import RunningBot
-from tests.team import Team, card_of, seed_team
+from tests.team import Team, card_of
 from tests.test_lead_flow_e2e import lead_row
 from tests.test_search_e2e import new_lead
 
@@ -22,11 +22,6 @@ MESSAGE = (
 @pytest.fixture
 async def running_bot(database_url: str, bot_factory: Any) -> RunningBot:
     return await bot_factory(database_url=database_url)
-
-
-@pytest.fixture
-async def team(running_bot: RunningBot, fake: Any, admin: Any) -> Team:
-    return await seed_team(running_bot, fake, admin)
 
 
 async def forward(fake: FakeTelegram, user: TelegramUser, text: str) -> ChatMessage:

@@ -13,7 +13,7 @@ from domain.services import onboarding
 from handlers.callbacks import DraftAction, DraftCb, FormAction, FormCb, LeadAction, LeadCb
 from tests.fake_telegram import TelegramUser
 from tests.support import RunningBot
-from tests.team import Team, card_of, post_lead, seed_team
+from tests.team import Team, card_of, post_lead
 from tests.test_lead_flow_e2e import assign, lead_row
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -23,11 +23,6 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 async def running_bot(database_url: str, bot_factory: Any) -> RunningBot:
     """This file's flows run on SQLite and on PostgreSQL."""
     return await bot_factory(database_url=database_url)
-
-
-@pytest.fixture
-async def team(running_bot: RunningBot, fake: Any, admin: Any) -> Team:
-    return await seed_team(running_bot, fake, admin)
 
 
 async def open_leads_menu(user: TelegramUser) -> Any:

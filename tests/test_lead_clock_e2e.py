@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from domain.model import TimerKind
 from storage.tables import MemberRow, TimerRow
 from tests.support import RunningBot
-from tests.team import Team, card_of, contact_clock_started, post_lead, seed_team
+from tests.team import Team, card_of, contact_clock_started, post_lead
 from tests.test_lead_bot_e2e import open_leads_menu
 from tests.test_lead_flow_e2e import assign
 
@@ -25,11 +25,6 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 async def running_bot(database_url: str, bot_factory: Any) -> RunningBot:
     """The lists' order is a query: on SQLite and on PostgreSQL."""
     return await bot_factory(database_url=database_url)
-
-
-@pytest.fixture
-async def team(running_bot: RunningBot, fake: Any, admin: Any) -> Team:
-    return await seed_team(running_bot, fake, admin)
 
 
 async def web_lead(bot: RunningBot, name: str) -> int:

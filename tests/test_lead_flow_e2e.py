@@ -23,7 +23,7 @@ from storage.tables import (
     MemberRow,
 )
 from tests.support import RunningBot
-from tests.team import NOW, Team, card_of, post_lead, seed_team
+from tests.team import NOW, Team, card_of, post_lead
 
 ROMASHKA = {
     "source": "WEB",
@@ -41,11 +41,6 @@ ROMASHKA = {
 async def running_bot(database_url: str, bot_factory: Any) -> RunningBot:
     """This file's flows run on SQLite and on PostgreSQL."""
     return await bot_factory(database_url=database_url)
-
-
-@pytest.fixture
-async def team(running_bot: RunningBot, fake: Any, admin: Any) -> Team:
-    return await seed_team(running_bot, fake, admin)
 
 
 async def lead_row(bot: RunningBot, lead_id: int) -> LeadRow:

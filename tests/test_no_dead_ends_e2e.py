@@ -12,18 +12,13 @@ from domain.model import Subject
 from handlers.callbacks import DealAction, DealCb, LeadAction, LeadCb
 from storage.tables import MemberRow
 from tests.support import FakeClock, RunningBot
-from tests.team import NOW, Team, card_of, contact_clock_started, post_lead, seed_team
+from tests.team import NOW, Team, card_of, contact_clock_started, post_lead
 from tests.test_lead_flow_e2e import assign, events, lead_row
 
 
 @pytest.fixture
 async def running_bot(database_url: str, bot_factory: Any) -> RunningBot:
     return await bot_factory(database_url=database_url)
-
-
-@pytest.fixture
-async def team(running_bot: RunningBot, fake: Any, admin: Any) -> Team:
-    return await seed_team(running_bot, fake, admin)
 
 
 async def pending(bot: RunningBot, lead_id: int) -> list[tuple[str, Any, int | None]]:

@@ -16,16 +16,11 @@ from domain.model import TimerKind
 from storage.tables import EscalationRow, TimerRow
 from tests.fake_telegram import TelegramUser
 from tests.support import RunningBot
-from tests.team import Team, card_of, seed_team
+from tests.team import Team, card_of
 from tests.test_lead_bot_e2e import new_lead_in_bot
 from tests.test_lead_flow_e2e import lead_row
 
 SWEEPS = 0.5  # several sweeps of the timers: long enough for a wrong reminder to show up
-
-
-@pytest.fixture
-async def team(running_bot: RunningBot, fake: Any, admin: Any) -> Team:
-    return await seed_team(running_bot, fake, admin)
 
 
 def texts(user: TelegramUser, start: str) -> list[str]:

@@ -12,7 +12,7 @@ from domain.model import LeadSource
 from domain.services import leads
 from tests.fake_telegram import ChatMessage, TelegramUser
 from tests.support import RunningBot
-from tests.team import NOW, Team, card_of, seed_team
+from tests.team import NOW, Team, card_of
 
 NOTHING = "Ничего не нашёл"
 
@@ -21,11 +21,6 @@ NOTHING = "Ничего не нашёл"
 async def running_bot(database_url: str, bot_factory: Any) -> RunningBot:
     """The search runs on SQLite and on PostgreSQL."""
     return await bot_factory(database_url=database_url)
-
-
-@pytest.fixture
-async def team(running_bot: RunningBot, fake: Any, admin: Any) -> Team:
-    return await seed_team(running_bot, fake, admin)
 
 
 async def new_lead(bot: RunningBot, team: Team, holder: int | None = None, **raw: str) -> int:

@@ -6,23 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from handlers.callbacks import DraftCb
 from storage.tables import LeadRow
 from tests.fake_telegram import FakeTelegram, TelegramUser
 from tests.support import RunningBot
-from tests.team import Team, seed_team
+from tests.team import Team
 from tests.test_lead_bot_e2e import new_lead_in_bot
 from tests.test_lead_flow_e2e import count, lead_row
 
 STALE = {"text": "Эта кнопка устарела: откройте раздел заново.", "show_alert": True}
 CANT_EDIT = "Bad Request: message can't be edited"
-
-
-@pytest.fixture
-async def team(running_bot: RunningBot, fake: FakeTelegram, admin: TelegramUser) -> Team:
-    return await seed_team(running_bot, fake, admin)
 
 
 async def is_active(bot: RunningBot, member_id: int) -> bool:

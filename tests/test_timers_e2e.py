@@ -29,11 +29,6 @@ async def running_bot(database_url: str, bot_factory: Any) -> RunningBot:
     return await bot_factory(database_url=database_url)
 
 
-@pytest.fixture
-async def team(running_bot: RunningBot, fake: Any, admin: Any) -> Team:
-    return await seed_team(running_bot, fake, admin)
-
-
 def texts(user: TelegramUser, start: str) -> list[str]:
     return [m.text for m in user.messages if m.text.startswith(start)]
 

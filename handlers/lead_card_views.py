@@ -16,7 +16,7 @@ from domain.model import DEFAULT_DEAL_STAGES, JunkReason, Lead, Member, SkipReas
 from domain.names import Verb
 from domain.permissions import Action
 from domain.services.cards import CardContext
-from domain.services.conversion import CompanyMatch
+from domain.services.conversion import CompanyMatch, Duplicates
 from domain.statuses import BACKWARD, FORWARD, OPEN_STAGES, LeadStatus
 from handlers.callbacks import LeadAction, LeadCb
 from handlers.deal_views import deal_button, deal_title
@@ -85,6 +85,16 @@ def _contact_line(lead: Lead) -> str | None:
     return ", ".join(parts) if parts else None
 
 
+def duplicate_lines(duplicates: Duplicates) -> list[str]:
+    """The clients and open leads a lead repeats, as its card and a draft warn of them."""
+    lines = []
+    for match in duplicates.companies:
+        deals = counted(match.deals, "сделка", "сделки", "сделок")
+        lines.append(f"⚠️ повторный клиент: {escape(match.company.name)}, {deals}")
+    lines += [f"⚠️ возможный дубль лида #{lead_id}" for lead_id in duplicates.leads]
+    return lines
+
+
 def card_text(ctx: CardContext, now: datetime, zone: ZoneInfo) -> str:
     lead = ctx.lead
     head = f"<b>#{lead.id} · {escape(lead.title)}</b>"
@@ -112,11 +122,7 @@ def card_text(ctx: CardContext, now: datetime, zone: ZoneInfo) -> str:
         lines.append(deal_line(ctx))
     if lead.status is LeadStatus.JUNK and lead.junk_reason:
         lines.append(f"Причина: {escape(lead.junk_reason)}")
-    for match in ctx.duplicates.companies:
-        deals = counted(match.deals, "сделка", "сделки", "сделок")
-        lines.append(f"⚠️ повторный клиент: {escape(match.company.name)}, {deals}")
-    for lead_id in ctx.duplicates.leads:
-        lines.append(f"⚠️ возможный дубль лида #{lead_id}")
+    lines += duplicate_lines(ctx.duplicates)
     if ctx.checklist is not None:
         checklist = ctx.checklist
         lines.append(

@@ -29,9 +29,10 @@ from domain.services import drafts, leads
 from handlers.callbacks import DraftAction, DraftCb, FormAction, FormCb, LeadAction, LeadCb
 from handlers.errors import after_commit
 from handlers.filters import HasText, IsMember
+from handlers.lead_card_views import duplicate_lines
 from handlers.replies import edit_markup, message_of
 from handlers.states import NewLeadForm
-from handlers.texts import button, counted
+from handlers.texts import button
 
 # The conversation: state, the field it fills, the question, whether it may be skipped.
 STEPS: tuple[tuple[State, LeadField, str, bool], ...] = (
@@ -268,11 +269,7 @@ def _draft_text(fields: dict[str, str], picked: list[LeadField], offer: drafts.O
     if picked:
         words = ", ".join(PICKED_WORDS[field] for field in picked)
         lines.append(f"Взято из текста сообщения: {words}. Проверьте, прежде чем создать лид.")
-    for match in offer.duplicates.companies:
-        deals = counted(match.deals, "сделка", "сделки", "сделок")
-        lines.append(f"⚠️ повторный клиент: {escape(match.company.name)}, {deals}")
-    for lead_id in offer.duplicates.leads:
-        lines.append(f"⚠️ возможный дубль лида #{lead_id}")
+    lines += duplicate_lines(offer.duplicates)
     return "\n".join(lines)
 
 

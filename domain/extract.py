@@ -13,9 +13,7 @@ from domain.errors import InvalidInput
 from domain.lead_fields import LeadField, clean_field
 
 _FORMS = "|".join(sorted(normalize.LEGAL_FORMS, key=len, reverse=True))
-_LONG = "|".join(
-    sorted((long for longs in normalize.LEGAL_FORMS.values() for long in longs), key=len)[::-1]
-)
+_LONG = "|".join(normalize.LONG_LEGAL_FORMS)
 _OPEN = "«\"“„'"
 _CLOSE = "»\"”“'"
 _NAME = rf"[^{_OPEN}{_CLOSE}\n]{{1,100}}"

@@ -35,6 +35,8 @@ _LONG_FORMS = sorted(
     ((long, short) for short, longs in LEGAL_FORMS.items() for long in longs),
     key=lambda pair: -len(pair[0]),
 )
+# The written-out forms, longest first: one is matched before a shorter one it contains.
+LONG_LEGAL_FORMS = tuple(long for long, _ in _LONG_FORMS)
 _QUOTES = re.compile(r"[«»\"„“”‟'‘’‚`]")
 _SPACES = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"\n{3,}")

@@ -27,9 +27,6 @@ MIN_PHONE_DIGITS = 4
 TERM_MAX = 254
 
 _SHORT_FORMS = frozenset(form.casefold() for form in normalize.LEGAL_FORMS)
-_LONG_FORMS = sorted(
-    (long for longs in normalize.LEGAL_FORMS.values() for long in longs), key=len, reverse=True
-)
 _WORDS = re.compile(r"\w+")
 _PHONE_QUERY = re.compile(r"^\+?[\d\s()\-.]+$")
 
@@ -37,7 +34,7 @@ _PHONE_QUERY = re.compile(r"^\+?[\d\s()\-.]+$")
 def fold(text: str) -> str:
     """`ООО «Ёлка-Плюс»` -> `елка плюс`: lower case, ё as е, only words, no legal form."""
     text = text.casefold().replace("ё", "е")
-    for long in _LONG_FORMS:
+    for long in normalize.LONG_LEGAL_FORMS:
         text = text.replace(long.replace("ё", "е"), " ")
     words = [w for w in _WORDS.findall(text.replace("_", " ")) if w not in _SHORT_FORMS]
     return " ".join(words)
